@@ -1,0 +1,26 @@
+"""Errors of the crawler; each carries the URL it concerns.
+
+    CrawlError
+     ├── FetchError        the request failed: network, timeout, HTTP error status, too large
+     └── ParseError        the response arrived but is no usable document (broken HTML/PDF/feed)
+
+Expected outcomes that are no failure (robots-disallowed, not modified, noindex, unsupported
+type) are not exceptions: they are `crawler.report.Skipped` values counted in the report.
+"""
+
+from __future__ import annotations
+
+
+class CrawlError(Exception):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class FetchError(CrawlError):
+    """The resource could not be fetched."""
+
+
+class ParseError(CrawlError):
+    """The resource was fetched but could not be read as a document."""

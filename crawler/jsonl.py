@@ -1,0 +1,133 @@
+"""Importing documents from JSON Lines: one object per line.
+
+Fields: ``url`` (required), ``title``, ``text`` or ``html``, ``date`` (ISO), ``lang``, ``kind``,
+``city``, ``collection``, ``members_only``. A bad line is reported with its number; the others
+are imported. Importing a URL again updates its document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from crawler.errors import ParseError
+from crawler.extract import extract_html
+from crawler.urls import normalize
+from kb.entities import EntityExtractor
+from kb.errors import ImportLineError
+from kb.language import detect
+from kb.model import KINDS, Document
+from kb.store import Store
+
+
+class ImportRecord(BaseModel):
+    """One line of an import file."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    url: str
+    title: str | None = None
+    text: str | None = None
+    html: str | None = None
+    date: dt.date | None = None
+    lang: Literal["de", "en"] | None = None
+    kind: str = "page"
+    city: str | None = None
+    collection: str | None = None
+    members_only: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("url must be an absolute http(s) URL")
+        return normalize(value)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_content(self) -> ImportRecord:
+        if not (self.text or self.html):
+            raise ValueError("either text or html is required")
+        return self
+
+
+@dataclass
+class ImportReport:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list[ImportLineError] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [
+            f"new: {self.new}",
+            f"changed: {self.changed}",
+            f"unchanged: {self.unchanged}",
+            f"failed: {len(self.errors)}",
+        ]
+        lines += [f"  - {error}" for error in self.errors]
+        return "\n".join(lines)
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[Document | ImportLineError]:
+    """Documents (without entities yet) or the error of each non-empty line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = ImportRecord.model_validate(json.loads(line))
+            yield _document(record)
+        except json.JSONDecodeError as exc:
+            yield ImportLineError(number, f"not JSON: {exc.msg}")
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors()
+            )
+            yield ImportLineError(number, problems)
+        except ParseError as exc:
+            yield ImportLineError(number, exc.reason)
+
+
+def _document(record: ImportRecord) -> Document:
+    title, text = record.title, record.text or ""
+    if record.html and not text:
+        page = extract_html(record.html.encode("utf-8"), record.url, "text/html; charset=utf-8")
+        title, text = title or page.title, page.text
+    lang = record.lang or detect(text)
+    return Document(
+        url=record.url,
+        title=title or text.strip().split("\n", 1)[0][:120],
+        text=text,
+        lang=lang,
+        kind=record.kind,
+        city=record.city,
+        collection=record.collection,
+        members_only=record.members_only,
+        date=record.date,
+        source="import",
+    )
+
+
+def import_lines(lines: Iterable[str], store: Store, extractor: EntityExtractor) -> ImportReport:
+    report = ImportReport()
+    for item in parse_lines(lines):
+        if isinstance(item, ImportLineError):
+            report.errors.append(item)
+            continue
+        state = store.fetch_state(item.url)
+        if state is None or state.content_hash != item.content_hash:
+            item.mentions = extractor.extract(item.text, item.lang)
+        outcome = store.upsert_document(item)
+        setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+    return report

@@ -1,0 +1,53 @@
+"""The crawl report: what was fetched, what changed, what was skipped or failed and why."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An expected rejection: robots.txt, noindex, unsupported type, duplicate …"""
+
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Something that should have worked and did not; the run went on."""
+
+    url: str
+    reason: str
+    source: str
+
+
+@dataclass
+class CrawlReport:
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+
+    def count(self, status: str) -> None:
+        """Count an upsert outcome: ``new``, ``changed`` or ``unchanged``."""
+        setattr(self, status, getattr(self, status) + 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def render(self) -> str:
+        lines = [
+            f"fetched: {self.fetched}",
+            f"new: {self.new}",
+            f"changed: {self.changed}",
+            f"unchanged: {self.unchanged}",
+            f"skipped: {len(self.skipped)}",
+            *(f"  - {s.url}: {s.reason}" for s in self.skipped),
+            f"failed: {len(self.failed)}",
+            *(f"  - {f.url}: {f.reason} (source {f.source})" for f in self.failed),
+        ]
+        return "\n".join(lines)

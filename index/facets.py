@@ -1,0 +1,79 @@
+"""Facet values of every indexed document held in arrays, for counting and filtering by mask.
+
+Whoosh's ``groupedby`` scores and sorts every match and looks values up one by one; counting over
+a boolean mask of matched document numbers with numpy is an order of magnitude faster. The cache
+is built once per searcher (that is, once per committed index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from whoosh.reading import IndexReader
+
+from index.schema import FACETS
+
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass
+class _Facet:
+    values: list[str]
+    ids: dict[str, int]
+    docs: npt.NDArray[np.int64]  # one row per (document, value) pair …
+    value_ids: npt.NDArray[np.int64]  # … and the value of that pair
+
+
+class FacetCache:
+    """Per-document facets, visibility and dates of one reader."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        size = reader.doc_count_all()
+        self.size = size
+        self.live: Mask = np.zeros(size, dtype=np.bool_)
+        self.public: Mask = np.zeros(size, dtype=np.bool_)
+        self.dates: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
+        pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
+        for docnum, fields in reader.iter_docs():
+            meta = fields["meta"]
+            self.live[docnum] = True
+            self.public[docnum] = not meta["members_only"]
+            if meta["date"]:
+                self.dates[docnum] = int(meta["date"].replace("-", ""))
+            for facet, values in meta["facets"].items():
+                docs, vals = pairs[facet]
+                docs.extend([docnum] * len(values))
+                vals.extend(values)
+        self._facets = {facet: self._build(*pairs[facet]) for facet in FACETS}
+
+    @staticmethod
+    def _build(docs: list[int], values: list[str]) -> _Facet:
+        distinct = sorted(set(values))
+        ids = {value: i for i, value in enumerate(distinct)}
+        return _Facet(
+            values=distinct,
+            ids=ids,
+            docs=np.array(docs, dtype=np.int64),
+            value_ids=np.array([ids[v] for v in values], dtype=np.int64),
+        )
+
+    def mask(self, facet: str, values: Iterable[str]) -> Mask:
+        """Documents that have any of ``values`` in ``facet``."""
+        data = self._facets[facet]
+        wanted = [data.ids[v] for v in values if v in data.ids]
+        result = np.zeros(self.size, dtype=np.bool_)
+        result[data.docs[np.isin(data.value_ids, wanted)]] = True
+        return result
+
+    def counts(self, facet: str, within: Mask) -> dict[str, int]:
+        """Number of documents in ``within`` per value of ``facet``, largest first."""
+        data = self._facets[facet]
+        if not len(data.docs):
+            return {}
+        hits = data.value_ids[within[data.docs]]
+        tally = np.bincount(hits, minlength=len(data.values))
+        order = sorted(np.flatnonzero(tally).tolist(), key=lambda i: (-tally[i], data.values[i]))
+        return {data.values[i]: int(tally[i]) for i in order}

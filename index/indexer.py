@@ -1,0 +1,66 @@
+"""Writing the index from the store: incremental sync and full rebuild.
+
+The index remembers the store's change number it has caught up with (``synced_seq`` beside the
+index files), so a sync writes exactly the documents that changed since.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+
+from index.schema import build_schema, to_fields
+from kb.store import Store
+
+INDEX_NAME = "documents"
+SYNC_FILE = "synced_seq"
+
+
+class Index:
+    """The index directory; opened lazily, created when missing."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def open(self) -> FileIndex:
+        if whoosh_index.exists_in(self.directory, INDEX_NAME):
+            return whoosh_index.open_dir(self.directory, indexname=INDEX_NAME)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return whoosh_index.create_in(self.directory, build_schema(), indexname=INDEX_NAME)
+
+    @property
+    def synced_seq(self) -> int:
+        path = self.directory / SYNC_FILE
+        return int(path.read_text()) if path.exists() else 0
+
+    def sync(self, store: Store) -> int:
+        """Index what changed in the store since the last sync; returns the number written."""
+        ix = self.open()
+        written, last = 0, self.synced_seq
+        writer = ix.writer(limitmb=128)
+        try:
+            for seq, doc in store.documents_since(last):
+                writer.update_document(**to_fields(doc))
+                written, last = written + 1, seq
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        (self.directory / SYNC_FILE).write_text(str(last))
+        return written
+
+    def rebuild(self, store: Store) -> int:
+        """Build a fresh index beside the old one and swap it in: search goes on meanwhile."""
+        fresh = Index(self.directory.with_name(self.directory.name + ".new"))
+        shutil.rmtree(fresh.directory, ignore_errors=True)
+        written = fresh.sync(store)
+        old = self.directory.with_name(self.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(old)
+        fresh.directory.rename(self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+        return written

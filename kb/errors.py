@@ -1,0 +1,30 @@
+"""Errors of the core package.
+
+KBError
+ ├── StoreError            the SQLite store cannot be opened, migrated or written
+ │    └── MigrationError   the database was written by a newer schema than this code knows
+ └── ImportLineError       one line of a JSONL import is unusable (carries the line number)
+"""
+
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base of every error raised by `kb`."""
+
+
+class StoreError(KBError):
+    """The document store cannot do what was asked."""
+
+
+class MigrationError(StoreError):
+    """The database schema is newer than this code, or a migration failed."""
+
+
+class ImportLineError(KBError):
+    """A JSONL import line was rejected; the other lines are still imported."""
+
+    def __init__(self, line_no: int, reason: str) -> None:
+        super().__init__(f"line {line_no}: {reason}")
+        self.line_no = line_no
+        self.reason = reason

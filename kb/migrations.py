@@ -1,0 +1,63 @@
+"""Schema migrations of the SQLite store, applied in order; ``PRAGMA user_version`` counts them.
+
+Append new migrations; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: sources, documents with fetch state and a change sequence, entities, crawl runs.
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        city TEXT,
+        collection TEXT,
+        lang TEXT,
+        members_only INTEGER NOT NULL DEFAULT 0,
+        login_url TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        source TEXT,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        city TEXT,
+        collection TEXT,
+        members_only INTEGER NOT NULL DEFAULT 0,
+        date TEXT,
+        content_hash TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        seq INTEGER NOT NULL
+    );
+    CREATE INDEX documents_seq ON documents(seq);
+    CREATE TABLE mentions (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        canonical TEXT NOT NULL,
+        text TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL
+    );
+    CREATE INDEX mentions_doc ON mentions(doc_id);
+    CREATE INDEX mentions_entity ON mentions(label, canonical);
+    CREATE TABLE crawl_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        report TEXT
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('seq', '0');
+    """,
+]

@@ -1,0 +1,73 @@
+"""The document model shared by all stages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+ENTITY_LABELS = ("PER", "ORG", "LOC")
+
+# Document kinds, with their German display names (the UI is German-first).
+KINDS: dict[str, str] = {
+    "publication": "Publikation",
+    "news": "Nachricht",
+    "funding": "Förderung",
+    "event": "Veranstaltung",
+    "newsletter": "Newsletter",
+    "post": "Beitrag",
+    "page": "Seite",
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity found in a text: character offsets into that text and the canonical name."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+    canonical: str
+
+
+@dataclass
+class Document:
+    """One searchable document: a page, a PDF, a feed item or an imported record."""
+
+    url: str
+    title: str
+    text: str
+    lang: str = "de"
+    kind: str = "page"
+    city: str | None = None
+    collection: str | None = None
+    members_only: bool = False
+    date: date | None = None
+    source: str | None = None
+    mentions: list[Mention] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """What decides whether a refetched or reimported document changed."""
+        fields = [
+            self.title,
+            self.text,
+            self.date.isoformat() if self.date else "",
+            self.lang,
+            self.kind,
+            self.city or "",
+            self.collection or "",
+            str(self.members_only),
+        ]
+        payload = "\x1f".join(fields)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def entity_names(self, label: str) -> list[str]:
+        """Canonical names of one label, each once, in order of first mention."""
+        seen: dict[str, None] = {}
+        for m in self.mentions:
+            if m.label == label:
+                seen.setdefault(m.canonical, None)
+        return list(seen)

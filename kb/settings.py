@@ -1,0 +1,57 @@
+"""Typed settings, read once from the environment (prefix ``KB_``) and passed down.
+
+Every default is chosen so that a fresh machine runs the bundled demo with no configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings; see the README for the table of variables."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the store and the index live.")
+    crawl_delay: float = Field(
+        1.0, ge=0, description="Seconds between two requests to one host: polite by default."
+    )
+    crawl_timeout: float = Field(20.0, gt=0, description="Seconds before a request gives up.")
+    crawl_max_pages: int = Field(
+        5000, gt=0, description="Pages per source and run: a guard against crawler traps."
+    )
+    crawl_max_bytes: int = Field(
+        25_000_000, gt=0, description="Largest response body kept; long PDFs fit."
+    )
+    crawl_retries: int = Field(2, ge=0, description="Retries on 5xx/429 and network errors.")
+    crawl_contact: str = Field(
+        "", description="Contact (mail or URL) appended to the User-Agent for site operators."
+    )
+    spacy_model_de: str = Field(
+        "", description="Installed official German spaCy model to add, e.g. de_core_news_sm."
+    )
+    spacy_model_en: str = Field(
+        "", description="Installed official English spaCy model to add, e.g. en_core_web_sm."
+    )
+    host: str = Field("127.0.0.1", description="Address the web UI binds to: loopback is safe.")
+    port: int = Field(8000, description="Port of the web UI.")
+    demo_site_port: int = Field(
+        8799, description="Port of the bundled demo site; fixed so a second demo run reuses URLs."
+    )
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "kb.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def user_agent(self) -> str:
+        contact = f"; {self.crawl_contact}" if self.crawl_contact else ""
+        return f"DEFUS-KB-Crawler/0.1 (knowledge-base search of the DEFUS network{contact})"

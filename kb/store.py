@@ -1,0 +1,316 @@
+"""The SQLite document store: the single source of truth that every stage hands work through.
+
+Every write is one transaction, so a crash never leaves a document half-written. Each write of a
+document takes the next value of a change sequence; the index follows that sequence to pick up
+what changed.
+
+    >>> store = Store.open(Path("data/kb.sqlite3"))
+    >>> store.upsert_document(doc).status
+    'new'
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from kb.errors import MigrationError, StoreError
+from kb.migrations import MIGRATIONS
+from kb.model import Document, Mention
+
+
+@dataclass(frozen=True)
+class Source:
+    """A place the crawler visits: a start page, a sitemap or a feed."""
+
+    name: str
+    url: str
+    kind: str
+    city: str | None = None
+    collection: str | None = None
+    lang: str | None = None
+    members_only: bool = False
+    login_url: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """What the last fetch of a URL left for the next conditional request."""
+
+    etag: str | None
+    last_modified: str | None
+    content_hash: str
+
+
+UpsertStatus = Literal["new", "changed", "unchanged"]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    id: int
+    status: UpsertStatus
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """Access to the SQLite database; open it with :meth:`open`."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # The web server answers from worker threads; every write is serialised by SQLite.
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
+        store = cls(conn)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def ping(self) -> None:
+        """Raise when the database does not answer."""
+        self._conn.execute("SELECT 1").fetchone()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise MigrationError(
+                f"the store has schema {version}, this code knows {len(MIGRATIONS)}: upgrade"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            try:
+                self._conn.executescript(
+                    f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;"
+                )
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK") if self._conn.in_transaction else None
+                raise MigrationError(f"migration {number} failed: {exc}") from exc
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def add_source(self, source: Source) -> None:
+        """Add a source, or replace the settings of the source with the same name."""
+        with self._transaction():
+            self._conn.execute(
+                """INSERT INTO sources (name, url, kind, city, collection, lang, members_only,
+                       login_url, enabled, created_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(name) DO UPDATE SET url=excluded.url, kind=excluded.kind,
+                       city=excluded.city, collection=excluded.collection, lang=excluded.lang,
+                       members_only=excluded.members_only, login_url=excluded.login_url,
+                       enabled=excluded.enabled""",
+                (
+                    source.name,
+                    source.url,
+                    source.kind,
+                    source.city,
+                    source.collection,
+                    source.lang,
+                    int(source.members_only),
+                    source.login_url,
+                    int(source.enabled),
+                    _now(),
+                ),
+            )
+
+    def sources(self) -> list[Source]:
+        rows = self._conn.execute("SELECT * FROM sources ORDER BY name").fetchall()
+        return [
+            Source(
+                name=r["name"],
+                url=r["url"],
+                kind=r["kind"],
+                city=r["city"],
+                collection=r["collection"],
+                lang=r["lang"],
+                members_only=bool(r["members_only"]),
+                login_url=r["login_url"],
+                enabled=bool(r["enabled"]),
+            )
+            for r in rows
+        ]
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources() if s.name == name), None)
+
+    # -- documents -------------------------------------------------------------------------
+
+    def upsert_document(
+        self, doc: Document, *, etag: str | None = None, last_modified: str | None = None
+    ) -> UpsertResult:
+        """Insert or update the document with ``doc.url``; report new, changed or unchanged."""
+        digest = doc.content_hash
+        with self._transaction():
+            row = self._conn.execute(
+                "SELECT id, content_hash FROM documents WHERE url = ?", (doc.url,)
+            ).fetchone()
+            if row is not None and row["content_hash"] == digest:
+                self._conn.execute(
+                    "UPDATE documents SET etag=?, last_modified=? WHERE id=?",
+                    (etag, last_modified, row["id"]),
+                )
+                return UpsertResult(row["id"], "unchanged")
+            seq = self._next_seq()
+            values = (
+                doc.source,
+                doc.title,
+                doc.text,
+                doc.lang,
+                doc.kind,
+                doc.city,
+                doc.collection,
+                int(doc.members_only),
+                doc.date.isoformat() if doc.date else None,
+                digest,
+                etag,
+                last_modified,
+            )
+            now = _now()
+            if row is None:
+                cur = self._conn.execute(
+                    """INSERT INTO documents (source, title, text, lang, kind, city, collection,
+                           members_only, date, content_hash, etag, last_modified, url,
+                           created_at, updated_at, seq)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (*values, doc.url, now, now, seq),
+                )
+                doc_id = int(cur.lastrowid or 0)
+                status: UpsertStatus = "new"
+            else:
+                doc_id = int(row["id"])
+                self._conn.execute(
+                    """UPDATE documents SET source=?, title=?, text=?, lang=?, kind=?, city=?,
+                           collection=?, members_only=?, date=?, content_hash=?, etag=?,
+                           last_modified=?, url=?, updated_at=?, seq=? WHERE id=?""",
+                    (*values, doc.url, now, seq, doc_id),
+                )
+                self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
+                status = "changed"
+            self._conn.executemany(
+                "INSERT INTO mentions (doc_id, label, canonical, text, start, end)"
+                " VALUES (?,?,?,?,?,?)",
+                [(doc_id, m.label, m.canonical, m.text, m.start, m.end) for m in doc.mentions],
+            )
+        doc.id = doc_id
+        return UpsertResult(doc_id, status)
+
+    def fetch_state(self, url: str) -> FetchState | None:
+        row = self._conn.execute(
+            "SELECT etag, last_modified, content_hash FROM documents WHERE url=?", (url,)
+        ).fetchone()
+        if row is None:
+            return None
+        return FetchState(row["etag"], row["last_modified"], row["content_hash"])
+
+    def document(self, doc_id: int) -> Document | None:
+        row = self._conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return self._to_document(row) if row else None
+
+    def document_by_url(self, url: str) -> Document | None:
+        row = self._conn.execute("SELECT * FROM documents WHERE url=?", (url,)).fetchone()
+        return self._to_document(row) if row else None
+
+    def texts(self, ids: list[int]) -> dict[int, str]:
+        """Bodies of several documents at once: the search shows snippets of one page of hits."""
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", ids)
+        return {int(r["id"]): r["text"] for r in rows}
+
+    def count_documents(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def documents_since(self, seq: int) -> Iterator[tuple[int, Document]]:
+        """Documents written after change number ``seq``, with their change numbers, in order."""
+        cursor = self._conn.execute("SELECT * FROM documents WHERE seq > ? ORDER BY seq", (seq,))
+        for row in cursor:
+            yield int(row["seq"]), self._to_document(row)
+
+    @property
+    def seq(self) -> int:
+        """The change number of the latest write."""
+        return int(self._conn.execute("SELECT value FROM meta WHERE key='seq'").fetchone()[0])
+
+    def _next_seq(self) -> int:
+        self._conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='seq'")
+        return self.seq
+
+    def _to_document(self, row: sqlite3.Row) -> Document:
+        mentions = [
+            Mention(r["text"], r["label"], r["start"], r["end"], r["canonical"])
+            for r in self._conn.execute(
+                "SELECT * FROM mentions WHERE doc_id=? ORDER BY start", (row["id"],)
+            )
+        ]
+        return Document(
+            id=int(row["id"]),
+            url=row["url"],
+            title=row["title"],
+            text=row["text"],
+            lang=row["lang"],
+            kind=row["kind"],
+            city=row["city"],
+            collection=row["collection"],
+            members_only=bool(row["members_only"]),
+            date=date.fromisoformat(row["date"]) if row["date"] else None,
+            source=row["source"],
+            mentions=mentions,
+        )
+
+    # -- crawl runs ------------------------------------------------------------------------
+
+    def start_run(self) -> int:
+        with self._transaction():
+            cur = self._conn.execute("INSERT INTO crawl_runs (started_at) VALUES (?)", (_now(),))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, report: dict[str, Any]) -> None:
+        with self._transaction():
+            self._conn.execute(
+                "UPDATE crawl_runs SET finished_at=?, report=? WHERE id=?",
+                (_now(), json.dumps(report, ensure_ascii=False), run_id),
+            )
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("ROLLBACK")

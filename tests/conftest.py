@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.crawl import Crawler
+from crawler.report import CrawlReport
+from index.indexer import Index
+from index.search import SearchService
+from kb.entities import EntityConfig, EntityExtractor
+from kb.settings import Settings
+from kb.store import Store
+from tests.factories import make_settings
+from web.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
+from web.demo.server import DemoSite
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    opened = Store.open(settings.db_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def extractor() -> EntityExtractor:
+    return EntityExtractor(EntityConfig())
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[DemoSite]:
+    with DemoSite() as site:
+        yield site
+
+
+class DemoCorpus:
+    """The demo site crawled once per test session into its own data directory."""
+
+    def __init__(self, settings: Settings, store: Store, report: CrawlReport) -> None:
+        self.settings = settings
+        self.store = store
+        self.report = report
+        self.index = Index(settings.index_dir)
+        self.index.sync(store)
+        self.search = SearchService(self.index, store)
+
+
+@pytest.fixture(scope="session")
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_site: DemoSite, extractor: EntityExtractor
+) -> Iterator[DemoCorpus]:
+    settings = make_settings(tmp_path_factory.mktemp("demo"))
+    store = Store.open(settings.db_path)
+    sources = demo_sources(demo_site.base_url)
+    for source in sources:
+        store.add_source(source)
+    report = Crawler(store, settings, extractor, {SOURCE_COLLECTION: CREDENTIALS}).run(sources)
+    corpus = DemoCorpus(settings, store, report)
+    yield corpus
+    corpus.search.close()
+    store.close()

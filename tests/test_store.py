@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kb.errors import MigrationError
+from kb.migrations import MIGRATIONS
+from kb.model import Mention
+from kb.store import Source, Store
+from tests.factories import make_document, mention
+
+
+def test_migrations_bring_a_new_store_to_the_latest_schema(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "kb.sqlite3")
+    assert store.schema_version == len(MIGRATIONS)
+    store.close()
+    reopened = Store.open(tmp_path / "kb.sqlite3")  # a second open migrates nothing
+    assert reopened.schema_version == len(MIGRATIONS)
+
+
+def test_a_store_from_newer_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite3"
+    Store.open(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(MigrationError, match="upgrade"):
+        Store.open(path)
+
+
+def test_upsert_reports_new_unchanged_and_changed(store: Store) -> None:
+    doc = make_document(mentions=[mention("Essen")])
+    first = store.upsert_document(doc)
+    assert first.status == "new"
+    assert store.upsert_document(make_document(url=doc.url, title=doc.title)).status == "unchanged"
+    changed = make_document(url=doc.url, title="Neuer Titel", mentions=[mention("Köln")])
+    assert store.upsert_document(changed) == type(first)(first.id, "changed")
+    stored = store.document(first.id)
+    assert stored is not None
+    assert stored.title == "Neuer Titel"
+    assert [m.canonical for m in stored.mentions] == ["Köln"]
+
+
+def test_metadata_changes_count_as_changes(store: Store) -> None:
+    doc = make_document()
+    store.upsert_document(doc)
+    moved = make_document(url=doc.url, title=doc.title, city="Essen")
+    assert store.upsert_document(moved).status == "changed"
+
+
+def test_each_write_takes_the_next_change_number(store: Store) -> None:
+    a, b = make_document(), make_document()
+    store.upsert_document(a)
+    store.upsert_document(b)
+    assert [(seq, d.url) for seq, d in store.documents_since(0)] == [(1, a.url), (2, b.url)]
+    assert [d.url for _, d in store.documents_since(1)] == [b.url]
+
+
+def test_a_failed_write_leaves_the_stored_document_intact(store: Store) -> None:
+    doc = make_document(title="Bewährt")
+    store.upsert_document(doc)
+    broken = make_document(url=doc.url, title="Halb", mentions=[Mention("x", None, 0, 1, "x")])  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.IntegrityError):
+        store.upsert_document(broken)
+    stored = store.document_by_url(doc.url)
+    assert stored is not None and stored.title == "Bewährt"
+
+
+def test_sources_are_added_listed_and_updated_by_name(store: Store) -> None:
+    store.add_source(Source("essen", "https://essen.test/feed.xml", "news", city="Essen"))
+    store.add_source(Source("essen", "https://essen.test/rss", "news", city="Essen"))
+    assert [(s.name, s.url, s.city) for s in store.sources()] == [
+        ("essen", "https://essen.test/rss", "Essen")
+    ]

@@ -1,0 +1,243 @@
+"""The ``kb`` command line: the scripted contract of the service.
+
+Every command keeps its data under ``KB_DATA_DIR`` (default ``./data``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from crawler.crawl import Crawler
+from crawler.jsonl import import_lines
+from crawler.login import Credentials, credentials_from_env
+from crawler.report import CrawlReport
+from index.search import SearchRequest, SearchResult
+from kb.model import KINDS
+from kb.settings import Settings
+from kb.store import Source
+from web.api import result_json
+from web.services import Services
+
+app = typer.Typer(help="DEFUS knowledge base: crawl, import, index, search, serve.")
+source_app = typer.Typer(help="Manage the sources the crawler visits.")
+app.add_typer(source_app, name="source")
+
+Lang = Literal["de", "en"]
+Role = Literal["anonymous", "member"]
+
+
+def _services() -> Services:
+    return Services.open(Settings())
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@source_app.command("add")
+def source_add(
+    name: str,
+    url: str,
+    kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")],
+    city: Annotated[str | None, typer.Option()] = None,
+    collection: Annotated[str | None, typer.Option()] = None,
+    lang: Annotated[Lang | None, typer.Option()] = None,
+    members_only: Annotated[bool, typer.Option("--members-only")] = False,
+    login_url: Annotated[
+        str | None, typer.Option(help="Login form; credentials from KB_SOURCE_<NAME>_USERNAME/…")
+    ] = None,
+) -> None:
+    """Add a source (a start page, a sitemap or a feed), or update the one with that name."""
+    if kind not in KINDS:
+        raise _fail(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if not url.startswith(("http://", "https://")):
+        raise _fail("the URL must start with http:// or https://")
+    services = _services()
+    members = members_only or collection is not None
+    services.store.add_source(
+        Source(name, url, kind, city, collection, lang, members, login_url=login_url)
+    )
+    typer.echo(f"source {name} saved")
+
+
+@source_app.command("list")
+def source_list() -> None:
+    """List the sources."""
+    for s in _services().store.sources():
+        extras = [
+            f"city={s.city}" if s.city else "",
+            f"collection={s.collection}" if s.collection else "",
+        ]
+        flags = " ".join(x for x in [*extras, "members-only" if s.members_only else ""] if x)
+        typer.echo(f"{s.name}\t{s.kind}\t{s.url}\t{flags}".rstrip())
+
+
+def run_crawl(
+    services: Services, sources: list[Source], credentials: dict[str, Credentials]
+) -> CrawlReport:
+    """Crawl, then index what changed: the path of ``kb crawl`` and ``kb demo``."""
+    crawler = Crawler(services.store, services.settings, services.extractor, credentials)
+    report = crawler.run(sources)
+    services.index.sync(services.store)
+    return report
+
+
+@app.command()
+def crawl(source: Annotated[str | None, typer.Option(help="Only this source.")] = None) -> None:
+    """Crawl the sources, extract entities and index what changed; print the report."""
+    services = _services()
+    sources = [s for s in services.store.sources() if s.enabled]
+    if source is not None:
+        sources = [s for s in sources if s.name == source]
+        if not sources:
+            raise _fail(f"no enabled source named {source!r}")
+    credentials = {
+        s.name: c for s in sources if (c := credentials_from_env(s.name, os.environ)) is not None
+    }
+    typer.echo(run_crawl(services, sources, credentials).render())
+
+
+@app.command("import")
+def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import documents from a JSON Lines file; bad lines are reported, the rest imported."""
+    services = _services()
+    with file.open(encoding="utf-8") as lines:
+        report = import_lines(lines, services.store, services.extractor)
+    indexed = services.index.sync(services.store)
+    typer.echo(report.render())
+    typer.echo(f"indexed: {indexed}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the store."""
+    services = _services()
+    typer.echo(f"indexed: {services.index.rebuild(services.store)}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Query; empty browses everything.")] = "",
+    kind: Annotated[list[str] | None, typer.Option()] = None,
+    city: Annotated[list[str] | None, typer.Option()] = None,
+    lang: Annotated[list[str] | None, typer.Option()] = None,
+    year: Annotated[list[str] | None, typer.Option()] = None,
+    collection: Annotated[list[str] | None, typer.Option()] = None,
+    entity: Annotated[list[str] | None, typer.Option()] = None,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    per_page: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    sort: Annotated[Literal["relevance", "date"], typer.Option()] = "relevance",
+    role: Annotated[Role, typer.Option(help="Whose view: members also see collections.")] = (
+        "anonymous"
+    ),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search like the web page; repeating a filter ORs its values."""
+    given = {
+        "kind": kind,
+        "city": city,
+        "lang": lang,
+        "year": year,
+        "collection": collection,
+        "entity": entity,
+    }
+    request = SearchRequest(
+        query=query,
+        filters={k: v for k, v in given.items() if v},
+        page=page,
+        per_page=per_page,
+        members=role == "member",
+        sort=sort,
+    )
+    services = _services()
+    services.index.sync(services.store)
+    result = services.search.search(request)
+    if as_json:
+        typer.echo(json.dumps(result_json(result), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(_render_result(result))
+
+
+def _render_result(result: SearchResult) -> str:
+    first = (result.page - 1) * result.per_page
+    lines = [f"{result.total} results"]
+    for n, hit in enumerate(result.hits, start=first + 1):
+        meta = " · ".join(x for x in [hit.kind, hit.city, hit.date, hit.lang] if x)
+        lines += [f"{n}. {hit.title} [{meta}]", f"   {hit.url}"]
+    return "\n".join(lines)
+
+
+@app.command()
+def entities(
+    file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False)] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Default: detected.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Print the people, organisations and places in FILE or standard input."""
+    from kb.language import detect
+
+    text = file.read_text(encoding="utf-8") if file else sys.stdin.read()
+    mentions = _services().extractor.extract(text, lang or detect(text))
+    if as_json:
+        rows = [
+            {"text": m.text, "label": m.label, "start": m.start, "end": m.end} for m in mentions
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+    else:
+        for m in mentions:
+            typer.echo(f"{m.label}\t{m.start}\t{m.end}\t{m.text}\t{m.canonical}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the web UI and the API."""
+    settings = Settings()
+    _serve(Services.open(settings), host or settings.host, port or settings.port)
+
+
+def _serve(services: Services, host: str, port: int) -> None:
+    import uvicorn
+
+    from web.app import create_app
+
+    typer.echo(f"Web UI: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port of the web UI.")] = None,
+) -> None:
+    """Start the bundled demo site, crawl and index it, and serve the web UI."""
+    from web.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
+    from web.demo.server import DemoSite
+
+    settings = Settings()
+    # The demo site is ours and on loopback: no need to wait between requests.
+    services = Services.open(settings.model_copy(update={"crawl_delay": 0.0}))
+    try:
+        site = DemoSite(port=settings.demo_site_port).start()
+    except OSError as exc:
+        raise _fail(f"demo site port {settings.demo_site_port} unavailable: {exc}") from exc
+    typer.echo(f"Demo site: {site.base_url}/")
+    sources = demo_sources(site.base_url)
+    for source in sources:
+        services.store.add_source(source)
+    typer.echo("Crawling the demo site …")
+    report = run_crawl(services, sources, {SOURCE_COLLECTION: CREDENTIALS})
+    typer.echo(report.render())
+    _serve(services, settings.host, port or settings.port)
+
+
+def main() -> None:
+    app()

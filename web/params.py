@@ -1,0 +1,50 @@
+"""Search parameters shared by the API and the search page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query
+
+from index.search import SearchRequest
+
+FILTER_PARAMS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "entity")
+MAX_PER_PAGE = 100
+
+
+def search_params(
+    q: Annotated[str, Query(max_length=500, description="Query; empty browses all.")] = "",
+    kind: Annotated[list[str] | None, Query()] = None,
+    city: Annotated[list[str] | None, Query()] = None,
+    lang: Annotated[list[str] | None, Query()] = None,
+    year: Annotated[list[str] | None, Query()] = None,
+    collection: Annotated[list[str] | None, Query()] = None,
+    person: Annotated[list[str] | None, Query()] = None,
+    org: Annotated[list[str] | None, Query()] = None,
+    place: Annotated[list[str] | None, Query()] = None,
+    entity: Annotated[
+        list[str] | None, Query(description="Person, organisation or place (any).")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
+    sort: Literal["relevance", "date"] = "relevance",
+) -> SearchRequest:
+    """Repeating a filter parameter ORs its values; different filters AND."""
+    given = {
+        "kind": kind,
+        "city": city,
+        "lang": lang,
+        "year": year,
+        "collection": collection,
+        "person": person,
+        "org": org,
+        "place": place,
+        "entity": entity,
+    }
+    filters = {name: [v for v in values if v] for name, values in given.items() if values}
+    return SearchRequest(
+        query=q, filters=filters, page=page, per_page=per_page, sort=sort, members=False
+    )
+
+
+SearchParams = Annotated[SearchRequest, Depends(search_params)]
