@@ -108,7 +108,7 @@ class Crawler:
         report.fetched += 1
         if isinstance(result, NotModified):
             report.unchanged += 1
-            return []
+            return self._follow(state.links if state and task.expand else [], start)
         content_type = result.content_type.split(";")[0].strip().lower()
         if content_type == "application/pdf" or result.content[:5] == b"%PDF-":
             self._save(source, extract_pdf(result.content, result.url), result, task, report)
@@ -119,17 +119,20 @@ class Crawler:
             report.skipped.append(Skipped(task.url, f"unsupported content type {content_type}"))
             return []
         page = extract_html(result.content, result.url, result.content_type)
-        found = []
-        if task.expand:
-            for link in page.links:
-                if in_scope(link, start):
-                    found.append(_Task(link, expand=True))
-                elif origin(link) == origin(start) and link.lower().endswith(".pdf"):
-                    found.append(_Task(link, expand=False))
         if page.noindex:
             report.skipped.append(Skipped(task.url, "noindex"))
         else:
             self._save(source, page, result, task, report)
+        return self._follow(page.links if task.expand else [], start)
+
+    def _follow(self, links: list[str], start: str) -> list[_Task]:
+        """Links under the start folder are crawled on; PDFs elsewhere on the host are fetched."""
+        found = []
+        for link in links:
+            if in_scope(link, start):
+                found.append(_Task(link, expand=True))
+            elif origin(link) == origin(start) and link.lower().endswith(".pdf"):
+                found.append(_Task(link, expand=False))
         return found
 
     def _expand_xml(self, result: Fetched, task: _Task, report: CrawlReport) -> list[_Task]:
@@ -171,7 +174,7 @@ class Crawler:
         if state is None or state.content_hash != doc.content_hash:
             doc.mentions = self._extractor.extract(doc.text, doc.lang)
         outcome = self._store.upsert_document(
-            doc, etag=fetched.etag, last_modified=fetched.last_modified
+            doc, etag=fetched.etag, last_modified=fetched.last_modified, links=page.links
         )
         report.count(outcome.status)
         log.info("%s %s", outcome.status, doc.url)

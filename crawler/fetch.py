@@ -75,6 +75,7 @@ class Fetcher:
             transport=transport,
         )
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._unreachable: dict[str, str] = {}  # host → why its robots.txt could not be read
         self._last_request: dict[str, float] = {}
 
     def __enter__(self) -> Self:
@@ -100,6 +101,9 @@ class Fetcher:
     ) -> FetchResult:
         """GET ``url`` politely; raise ``FetchError`` for failures, return values otherwise."""
         if not self.allowed(url):
+            reason = self._unreachable.get(origin(url))
+            if reason:
+                raise FetchError(url, f"host unreachable ({reason})")
             return Disallowed(url)
         headers = {}
         if etag:
@@ -138,8 +142,9 @@ class Fetcher:
         parser = urllib.robotparser.RobotFileParser()
         try:
             response = self._request("GET", f"{host}/robots.txt", retries=0)
-        except FetchError:
+        except FetchError as exc:
             # RFC 9309: an unreachable robots.txt means the whole site is off limits.
+            self._unreachable[host] = exc.reason
             parser.parse(DISALLOW_ALL)
             return parser
         if response.status >= 500:

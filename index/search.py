@@ -80,7 +80,9 @@ class SearchService:
                 self._searcher = self._index.open().searcher()
                 self._cache = FacetCache(self._searcher.reader())
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # Not Searcher.refresh(): its reused segment readers miss new deletions.
+                self._searcher.close()
+                self._searcher = self._index.open().searcher()
                 self._cache = FacetCache(self._searcher.reader())
             assert self._cache is not None
             return self._searcher, self._cache
@@ -103,7 +105,10 @@ class SearchService:
         query = self.parse(request.query, searcher)
         matched = np.zeros(cache.size, dtype=np.bool_)
         matched[list(query.docs(searcher))] = True
-        visible = matched & (cache.live if request.members else cache.public)
+        # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
+        visible = matched & cache.live
+        if not request.members:
+            visible &= cache.public
         masks = self._filter_masks(request.filters, cache)
         final = visible.copy()
         for mask in masks.values():

@@ -36,6 +36,7 @@ MIGRATIONS: list[str] = [
         content_hash TEXT NOT NULL,
         etag TEXT,
         last_modified TEXT,
+        links TEXT NOT NULL DEFAULT '[]',
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         seq INTEGER NOT NULL

@@ -46,6 +46,7 @@ class FetchState:
     etag: str | None
     last_modified: str | None
     content_hash: str
+    links: list[str]  # followed again when the page answers "not modified"
 
 
 UpsertStatus = Literal["new", "changed", "unchanged"]
@@ -160,7 +161,12 @@ class Store:
     # -- documents -------------------------------------------------------------------------
 
     def upsert_document(
-        self, doc: Document, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        doc: Document,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        links: list[str] | None = None,
     ) -> UpsertResult:
         """Insert or update the document with ``doc.url``; report new, changed or unchanged."""
         digest = doc.content_hash
@@ -170,8 +176,8 @@ class Store:
             ).fetchone()
             if row is not None and row["content_hash"] == digest:
                 self._conn.execute(
-                    "UPDATE documents SET etag=?, last_modified=? WHERE id=?",
-                    (etag, last_modified, row["id"]),
+                    "UPDATE documents SET etag=?, last_modified=?, links=? WHERE id=?",
+                    (etag, last_modified, json.dumps(links or []), row["id"]),
                 )
                 return UpsertResult(row["id"], "unchanged")
             seq = self._next_seq()
@@ -188,14 +194,15 @@ class Store:
                 digest,
                 etag,
                 last_modified,
+                json.dumps(links or []),
             )
             now = _now()
             if row is None:
                 cur = self._conn.execute(
                     """INSERT INTO documents (source, title, text, lang, kind, city, collection,
-                           members_only, date, content_hash, etag, last_modified, url,
+                           members_only, date, content_hash, etag, last_modified, links, url,
                            created_at, updated_at, seq)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     (*values, doc.url, now, now, seq),
                 )
                 doc_id = int(cur.lastrowid or 0)
@@ -205,7 +212,7 @@ class Store:
                 self._conn.execute(
                     """UPDATE documents SET source=?, title=?, text=?, lang=?, kind=?, city=?,
                            collection=?, members_only=?, date=?, content_hash=?, etag=?,
-                           last_modified=?, url=?, updated_at=?, seq=? WHERE id=?""",
+                           last_modified=?, links=?, url=?, updated_at=?, seq=? WHERE id=?""",
                     (*values, doc.url, now, seq, doc_id),
                 )
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
@@ -220,11 +227,13 @@ class Store:
 
     def fetch_state(self, url: str) -> FetchState | None:
         row = self._conn.execute(
-            "SELECT etag, last_modified, content_hash FROM documents WHERE url=?", (url,)
+            "SELECT etag, last_modified, content_hash, links FROM documents WHERE url=?", (url,)
         ).fetchone()
         if row is None:
             return None
-        return FetchState(row["etag"], row["last_modified"], row["content_hash"])
+        return FetchState(
+            row["etag"], row["last_modified"], row["content_hash"], json.loads(row["links"])
+        )
 
     def document(self, doc_id: int) -> Document | None:
         row = self._conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()

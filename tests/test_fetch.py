@@ -91,5 +91,8 @@ def test_redirect_loops_end_with_an_error(tmp_path: Path) -> None:
 def test_unreachable_hosts_raise_after_retries(tmp_path: Path) -> None:
     with RouteServer({}) as server:
         url = server.url  # the port is closed once the server stops
-    with Fetcher(make_settings(tmp_path, crawl_retries=1)) as fetcher:
-        assert isinstance(fetcher.get(f"{url}/a.html"), Disallowed)  # robots.txt unreachable
+    with (
+        Fetcher(make_settings(tmp_path, crawl_retries=1)) as fetcher,
+        pytest.raises(FetchError, match="unreachable"),
+    ):
+        fetcher.get(f"{url}/a.html")

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from index.search import SearchRequest, SearchService
+from kb.settings import Settings
+from kb.store import Store
+from tests.factories import indexed, make_document, mention
+
+
+@pytest.fixture
+def search(store: Store, settings: Settings) -> SearchService:
+    docs = [
+        make_document(
+            title="Messergewalt im öffentlichen Raum",
+            text="Die Stadt Essen hat ein Waffenverbot in der Innenstadt eingeführt.",
+            city="Essen",
+            date=date(2023, 5, 1),
+            mentions=[mention("Essen"), mention("Polizeipräsidium Essen", "ORG")],
+        ),
+        make_document(
+            title="Sicherheitsaudit in Mannheim",
+            text="Ein Sicherheitsaudit prüft Straßen und Plätze der Innenstadt.",
+            city="Mannheim",
+            date=date(2024, 2, 1),
+            mentions=[mention("Mannheim")],
+        ),
+        make_document(
+            title="Safety audits in European cities",
+            text="A safety audit looks at streets and squares in the city centre.",
+            lang="en",
+            kind="news",
+            date=date(2022, 3, 1),
+        ),
+        make_document(
+            title="Quartiersstreife am Bahnhof",
+            text="Interner Erfahrungsbericht zur Quartiersstreife in der Innenstadt.",
+            kind="post",
+            collection="Sicherheit im Bahnhofsviertel",
+            members_only=True,
+            city="Essen",
+            date=date(2025, 1, 1),
+        ),
+    ]
+    return indexed(store, settings, docs)
+
+
+def test_facet_counts_equal_the_documents_found_with_that_filter(search: SearchService) -> None:
+    result = search.search(SearchRequest("Innenstadt"))
+    assert result.total == 2
+    for facet, counts in result.facets.items():
+        for value, count in counts.items():
+            narrowed = search.search(SearchRequest("Innenstadt", filters={facet: [value]}))
+            assert narrowed.total == count, (facet, value)
+
+
+def test_members_only_documents_are_invisible_to_anonymous_searches(search: SearchService) -> None:
+    anonymous = search.search(SearchRequest("Quartiersstreife"))
+    assert anonymous.total == 0 and anonymous.hits == []
+    browse = search.search(SearchRequest(""))
+    assert "Sicherheit im Bahnhofsviertel" not in browse.facets["collection"]
+    assert browse.facets["city"] == {"Essen": 1, "Mannheim": 1}
+    member = search.search(SearchRequest("Quartiersstreife", members=True))
+    assert [h.collection for h in member.hits] == ["Sicherheit im Bahnhofsviertel"]
+
+
+def test_repeating_a_filter_ors_its_values_and_facets_stay_disjunctive(
+    search: SearchService,
+) -> None:
+    both = search.search(SearchRequest("", filters={"city": ["Essen", "Mannheim"]}))
+    assert both.total == 2
+    essen = search.search(SearchRequest("", filters={"city": ["Essen"]}))
+    assert essen.total == 1
+    assert essen.facets["city"] == {"Essen": 1, "Mannheim": 1}  # other cities still counted
+    assert essen.facets["kind"] == {"publication": 1}  # other facets narrowed
+
+
+def test_entity_filter_matches_any_entity_label(search: SearchService) -> None:
+    result = search.search(SearchRequest("", filters={"entity": ["Polizeipräsidium Essen"]}))
+    assert [h.title for h in result.hits] == ["Messergewalt im öffentlichen Raum"]
+
+
+def test_umlauts_and_sharp_s_are_folded(search: SearchService) -> None:
+    assert search.search(SearchRequest("Strassen")).total == 1
+    assert search.search(SearchRequest("oeffentlichen")).total == 1
+
+
+def test_snippets_mark_the_query_terms_and_escape_html(search: SearchService) -> None:
+    hit = search.search(SearchRequest("Waffenverbot")).hits[0]
+    assert "<mark" in hit.snippet and "Waffenverbot</mark>" in hit.snippet
+
+
+def test_empty_query_browses_newest_first_and_pages_are_stable(search: SearchService) -> None:
+    first = search.search(SearchRequest("", per_page=2, page=1))
+    second = search.search(SearchRequest("", per_page=2, page=2))
+    assert first.total == 3
+    titles = [h.title for h in first.hits + second.hits]
+    assert titles == [
+        "Sicherheitsaudit in Mannheim",
+        "Messergewalt im öffentlichen Raum",
+        "Safety audits in European cities",
+    ]
+
+
+def test_query_syntax_phrases_or_and_exclusion(search: SearchService) -> None:
+    assert search.search(SearchRequest('"safety audit"')).total == 1
+    assert search.search(SearchRequest("Waffenverbot OR Sicherheitsaudit")).total == 2
+    assert search.search(SearchRequest("Innenstadt -Mannheim")).total == 1
+    assert search.search(SearchRequest("Sicherheits*")).total == 1
+
+
+def test_the_index_follows_changes_in_the_store(
+    search: SearchService, store: Store, settings: Settings
+) -> None:
+    from index.indexer import Index
+
+    doc = store.document_by_url(search.search(SearchRequest("Waffenverbot")).hits[0].url)
+    assert doc is not None
+    doc.text = "Jetzt geht es um Alkoholverbote."
+    store.upsert_document(doc)
+    Index(settings.index_dir).sync(store)
+    assert search.search(SearchRequest("Waffenverbot")).total == 0
+    assert search.search(SearchRequest("Alkoholverbote")).total == 1
