@@ -29,6 +29,11 @@ FIELD_BOOSTS = {"title": 3.0, "entities": 2.0, "body": 1.0}
 SNIPPET_CHARS = 240
 
 
+def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
+    """Filters from optional value lists (as options and query parameters give them)."""
+    return {name: [v for v in values if v] for name, values in given.items() if values}
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     query: str = ""

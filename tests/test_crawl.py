@@ -94,7 +94,9 @@ def test_robots_txt_keeps_the_crawler_out(
     assert store.count_documents() == 0
 
 
-@pytest.mark.parametrize(("credentials", "stored"), [(Credentials("demo", "falsch"), 0), (None, 0)])
+@pytest.mark.parametrize(
+    ("credentials", "stored"), [(Credentials("mitglied", "falsch"), 0), (None, 0)]
+)
 def test_a_collection_without_a_valid_login_fails_clearly(
     demo_site: DemoSite,
     store: Store,

@@ -15,29 +15,6 @@ from web.params import SearchParams
 from web.services import Services
 
 
-class HitOut(BaseModel):
-    id: int
-    url: str
-    title: str
-    snippet: str
-    kind: str
-    city: str | None
-    lang: str
-    date: str | None
-    collection: str | None
-    score: float
-
-
-class SearchOut(BaseModel):
-    query: str
-    total: int
-    page: int
-    per_page: int
-    hits: list[HitOut]
-    facets: dict[str, dict[str, int]]
-    suggestion: str | None
-
-
 class EntityOut(BaseModel):
     text: str
     label: str
@@ -78,7 +55,7 @@ def result_json(result: SearchResult) -> dict[str, Any]:
     return asdict(result)
 
 
-@router.get("/api/search", response_model=SearchOut, tags=["search"])
+@router.get("/api/search", response_model=SearchResult, tags=["search"])
 async def api_search(services: ServicesDep, params: SearchParams, request: Request) -> Any:
     """Full-text search with facets; members-only documents only for members."""
     search_request = replace(params, members=sees_members_only(request))

@@ -17,7 +17,7 @@ from crawler.crawl import Crawler
 from crawler.jsonl import import_lines
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
-from index.search import SearchRequest, SearchResult
+from index.search import SearchRequest, SearchResult, filters_from
 from kb.model import KINDS
 from kb.settings import Settings
 from kb.store import Source
@@ -140,17 +140,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Search like the web page; repeating a filter ORs its values."""
-    given = {
-        "kind": kind,
-        "city": city,
-        "lang": lang,
-        "year": year,
-        "collection": collection,
-        "entity": entity,
-    }
+    filters = filters_from(
+        kind=kind, city=city, lang=lang, year=year, collection=collection, entity=entity
+    )
     request = SearchRequest(
         query=query,
-        filters={k: v for k, v in given.items() if v},
+        filters=filters,
         page=page,
         per_page=per_page,
         members=role == "member",

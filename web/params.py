@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
-from index.search import SearchRequest
+from index.search import SearchRequest, filters_from
 
 FILTER_PARAMS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "entity")
 MAX_PER_PAGE = 100
@@ -30,18 +30,17 @@ def search_params(
     sort: Literal["relevance", "date"] = "relevance",
 ) -> SearchRequest:
     """Repeating a filter parameter ORs its values; different filters AND."""
-    given = {
-        "kind": kind,
-        "city": city,
-        "lang": lang,
-        "year": year,
-        "collection": collection,
-        "person": person,
-        "org": org,
-        "place": place,
-        "entity": entity,
-    }
-    filters = {name: [v for v in values if v] for name, values in given.items() if values}
+    filters = filters_from(
+        kind=kind,
+        city=city,
+        lang=lang,
+        year=year,
+        collection=collection,
+        person=person,
+        org=org,
+        place=place,
+        entity=entity,
+    )
     return SearchRequest(
         query=q, filters=filters, page=page, per_page=per_page, sort=sort, members=False
     )

@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from kb.entities.catalogue import word_lists
+from kb.language import ENGLISH_WORDS, GERMAN_WORDS
 
 HONORIFICS = frozenset({"Herr", "Frau", "Dr.", "Prof.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms."})
 PARTICLES = frozenset({"von", "van", "de", "zu", "der", "den", "vom", "di", "da", "le"})
@@ -27,20 +28,23 @@ def _is_name(token: Token) -> bool:
 def org_patterns() -> list[dict[str, Any]]:
     """EntityRuler token patterns: an organisation head word followed by a capitalised name."""
     words = word_lists()
+    # A capitalised word that is no article or preposition ("Die Stiftung", "Im Zentrum").
+    name: dict[str, Any] = {
+        "IS_TITLE": True,
+        "LOWER": {"NOT_IN": sorted(GERMAN_WORDS | ENGLISH_WORDS | {"ein", "eine", "unser"})},
+    }
     heads = set(words.org_heads)
     heads |= {h + s for h in words.org_heads for s in GENITIVE_SUFFIXES if " " not in h}
     single = sorted(h for h in heads if " " not in h)
-    patterns: list[dict[str, Any]] = [
-        {"label": "ORG", "pattern": [{"ORTH": {"IN": single}}, {"IS_TITLE": True}]}
-    ]
+    patterns: list[dict[str, Any]] = [{"label": "ORG", "pattern": [{"ORTH": {"IN": single}}, name]}]
     for head in sorted(h for h in heads if " " in h):
         tokens: list[dict[str, Any]] = [{"ORTH": part} for part in head.split()]
-        patterns.append({"label": "ORG", "pattern": [*tokens, {"IS_TITLE": True}]})
+        patterns.append({"label": "ORG", "pattern": [*tokens, name]})
     suffixes = sorted(words.org_suffixes)
     patterns.append(
         {
             "label": "ORG",
-            "pattern": [{"IS_TITLE": True, "OP": "{1,3}"}, {"ORTH": {"IN": suffixes}}],
+            "pattern": [{**name, "OP": "{1,3}"}, {"ORTH": {"IN": suffixes}}],
         }
     )
     return patterns

@@ -9,7 +9,7 @@ from kb.store import Source
 COLLECTION = "Sicherheit im Bahnhofsviertel"
 SOURCE_COLLECTION = "bahnhofsviertel"
 # The demo site's own members login: it protects nothing real.
-CREDENTIALS = Credentials("demo", "demo-passwort")
+CREDENTIALS = Credentials("mitglied", "sicher-im-quartier")
 
 
 def demo_sources(base_url: str) -> list[Source]:

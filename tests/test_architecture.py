@@ -1,0 +1,51 @@
+"""The project polices itself: package boundaries, documented settings, tested commands."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from kb.settings import Settings
+from web.cli import app
+
+ROOT = Path(__file__).parent.parent
+# Who may import whom: kb is the core; crawler and index build on it; web on all.
+ALLOWED = {
+    "kb": {"kb"},
+    "crawler": {"kb", "crawler"},
+    "index": {"kb", "index"},
+    "web": {"kb", "crawler", "index", "web"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_packages_import_only_what_the_architecture_allows() -> None:
+    for package, allowed in ALLOWED.items():
+        for path in (ROOT / package).rglob("*.py"):
+            project = _imports(path) & set(ALLOWED)
+            assert project <= allowed, f"{path.relative_to(ROOT)} imports {project - allowed}"
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for name in Settings.model_fields:
+        assert f"`KB_{name.upper()}`" in readme, name
+
+
+def test_every_command_has_a_test() -> None:
+    tests = (ROOT / "tests" / "test_cli.py").read_text("utf-8")
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+    names += ["source"]
+    for name in names:
+        assert re.search(rf'"{name}"', tests), name

@@ -1,0 +1,73 @@
+"""The search page in a real headless Chromium, driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.appserver import AppServer
+from tests.conftest import DemoCorpus
+from web.app import create_app
+from web.services import Services
+
+pytestmark = pytest.mark.browser
+
+# Chromium must not reach out to the network on its own (updates, sync, safe browsing).
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required (scripts/test installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def site(demo: DemoCorpus) -> Iterator[str]:
+    services = Services.open(demo.settings)
+    with AppServer(create_app(services)) as server:
+        yield server.url
+    services.close()
+
+
+def test_a_visitor_searches_filters_by_facet_and_removes_the_chip(
+    browser: Browser, site: str
+) -> None:
+    page = browser.new_page()
+    page.goto(site)
+    page.get_by_role("searchbox").fill("Sicherheit")
+    page.get_by_role("button", name="Suchen").click()
+    expect(page.locator(".hit").first).to_be_visible()
+    total_before = page.locator(".total-count").inner_text()
+    page.locator('[data-facet="kind"] a[data-value="news"]').click()
+    expect(page.locator(".chip")).to_contain_text("Art: Nachricht")
+    for meta in page.locator(".hit .meta").all_inner_texts():
+        assert meta.startswith("Nachricht")
+    page.locator(".chip").click()
+    expect(page.locator(".chip")).to_have_count(0)
+    assert page.locator(".total-count").inner_text() == total_before
+    page.close()
+
+
+def test_a_visitor_pages_through_results_and_switches_to_english(
+    browser: Browser, site: str
+) -> None:
+    page = browser.new_page()
+    page.goto(site)
+    first = page.locator(".hit h3 a").first.inner_text()
+    page.locator('a[rel="next"]').click()
+    expect(page.locator('.pagination [aria-current="page"]')).to_have_text("2")
+    assert page.locator(".hit h3 a").first.inner_text() != first
+    page.get_by_role("link", name="English").click()
+    expect(page.locator(".facet h2").first).to_have_text("Type")
+    page.close()

@@ -1,0 +1,147 @@
+"""The ``kb`` command line, run as a real process: the scripted contract of the service."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.appserver import free_port
+from web.demo.server import DemoSite
+
+KB = str(Path(sys.executable).with_name("kb"))
+
+
+def kb(data: Path, *args: str, stdin: str | None = None, check: bool = True) -> str:
+    env = {**os.environ, "KB_DATA_DIR": str(data), "KB_CRAWL_DELAY": "0"}
+    done = subprocess.run(
+        [KB, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+    )
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
+
+
+def _jsonl(path: Path, *records: dict[str, object]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    return path
+
+
+def test_source_add_and_list(tmp_path: Path) -> None:
+    kb(tmp_path, "source", "add", "essen", "https://essen.test/feed.xml", "--kind", "news",
+       "--city", "Essen", "--lang", "de")  # fmt: skip
+    kb(tmp_path, "source", "add", "pool", "https://pufii.test/intern/", "--kind", "post",
+       "--collection", "Mitarbeitersicherheit", "--members-only")  # fmt: skip
+    listing = kb(tmp_path, "source", "list")
+    assert "essen\tnews\thttps://essen.test/feed.xml\tcity=Essen" in listing
+    assert "collection=Mitarbeitersicherheit members-only" in listing
+    refused = kb(tmp_path, "source", "add", "x", "https://x.test/", "--kind", "blog", check=False)
+    assert "unknown kind" in refused
+
+
+def test_import_search_and_reindex(tmp_path: Path) -> None:
+    file = _jsonl(
+        tmp_path / "docs.jsonl",
+        {"url": "https://a.test/1", "title": "Nachtleben in Köln", "text": "Die Stadt Köln "
+         "stärkt die Sicherheit im Nachtleben.", "date": "2024-05-02", "kind": "news",
+         "city": "Köln"},
+        {"url": "https://a.test/2", "title": "Night-time safety", "text": "The city of Essen "
+         "improves nightlife safety.", "kind": "publication", "city": "Essen"},
+        {"url": "https://a.test/3", "title": "Intern", "text": "Internes Nachtleben-Protokoll.",
+         "collection": "Nächtliches Feiern & Sicherheit in der Nacht", "members_only": True},
+        {"title": "ohne url"},
+    )  # fmt: skip
+    out = kb(tmp_path, "import", str(file))
+    assert "new: 3" in out and "line 4" in out and "indexed: 3" in out
+    answer = json.loads(kb(tmp_path, "search", "Nachtleben", "--json"))
+    assert answer["total"] == 1 and answer["hits"][0]["city"] == "Köln"
+    assert answer["hits"][0]["date"] == "2024-05-02" and answer["hits"][0]["lang"] == "de"
+    assert answer["facets"]["org"] == {"Stadt Köln": 1}
+    either = json.loads(kb(tmp_path, "search", "", "--city", "Köln", "--city", "Essen", "--json"))
+    assert either["total"] == 2
+    english = json.loads(kb(tmp_path, "search", "", "--lang", "en", "--json"))
+    assert [h["url"] for h in english["hits"]] == ["https://a.test/2"]
+    member = json.loads(kb(tmp_path, "search", "Protokoll", "--role", "member", "--json"))
+    assert (
+        member["total"] == 1
+        and json.loads(kb(tmp_path, "search", "Protokoll", "--json"))["total"] == 0
+    )
+    assert "indexed: 3" in kb(tmp_path, "reindex")
+    assert json.loads(kb(tmp_path, "search", "Nachtleben", "--json"))["total"] == 1
+    paged = json.loads(kb(tmp_path, "search", "", "--per-page", "1", "--page", "2", "--json"))
+    assert (paged["page"], paged["per_page"], len(paged["hits"])) == (2, 1, 1)
+
+
+def test_entities_json_from_stdin_with_offsets(tmp_path: Path) -> None:
+    text = "Oberbürgermeister Frank Mentrup besucht das Polizeipräsidium Düsseldorf in Düsseldorf."
+    found = json.loads(kb(tmp_path, "entities", "--json", stdin=text))
+    assert {(e["text"], e["label"]) for e in found} == {
+        ("Frank Mentrup", "PER"),
+        ("Polizeipräsidium Düsseldorf", "ORG"),
+        ("Düsseldorf", "LOC"),
+    }
+    assert all(text[e["start"] : e["end"]] == e["text"] for e in found)
+    assert set(found[0]) == {"text", "label", "start", "end"}
+
+
+def test_crawl_prints_the_report(tmp_path: Path, demo_site: DemoSite) -> None:
+    url = f"{demo_site.base_url}/staedte/heidelberg/feed.xml"
+    kb(tmp_path, "source", "add", "heidelberg", url, "--kind", "news", "--city", "Heidelberg")
+    out = kb(tmp_path, "crawl", "--source", "heidelberg")
+    assert "fetched:" in out and "new: " in out and "failed: 0" in out
+    assert "unchanged: 0" in out
+    again = kb(tmp_path, "crawl")
+    assert "new: 0" in again and "changed: 0" in again
+    assert "no enabled source" in kb(tmp_path, "crawl", "--source", "nix", check=False)
+
+
+def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 90) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer")
+
+
+def _start(data: Path, *args: str, site_port: int = 0) -> subprocess.Popen[str]:
+    env = {**os.environ, "KB_DATA_DIR": str(data), "KB_DEMO_SITE_PORT": str(site_port)}
+    return subprocess.Popen(
+        [KB, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def test_serve_answers_health(tmp_path: Path) -> None:
+    port = free_port()
+    process = _start(tmp_path, "serve", "--port", str(port))
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/healthz", process).json() == {"status": "ok"}
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_demo_crawls_serves_and_reuses_what_is_stored(tmp_path: Path) -> None:
+    reports = []
+    site_port = free_port()  # the demo site keeps its port, as it does by default
+    for _ in range(2):
+        port = free_port()
+        process = _start(tmp_path, "demo", "--port", str(port), site_port=site_port)
+        try:
+            page = _wait_for(f"http://127.0.0.1:{port}/?q=Sicherheit", process)
+            assert page.status_code == 200 and "Treffer" in page.text
+        finally:
+            process.terminate()
+            output, _ = process.communicate(timeout=10)
+        reports.append(output)
+    assert "new: 0" not in reports[0] and "Web UI: http://127.0.0.1:" in reports[0]
+    assert "new: 0" in reports[1] and "changed: 0" in reports[1]

@@ -1,0 +1,100 @@
+"""The HTML pages, served by a real server over the demo corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from index.search import SearchRequest
+from tests.appserver import AppServer
+from tests.conftest import DemoCorpus
+from web.app import create_app
+from web.i18n import format_date, german_key
+from web.services import Services
+
+
+@pytest.fixture(scope="module")
+def web(demo: DemoCorpus) -> Iterator[httpx.Client]:
+    services = Services.open(demo.settings)
+    with AppServer(create_app(services)) as server, httpx.Client(base_url=server.url) as http:
+        yield http
+    services.close()
+
+
+def _soup(response: httpx.Response) -> BeautifulSoup:
+    assert response.status_code == 200, response.text
+    return BeautifulSoup(response.text, "lxml")
+
+
+def test_the_search_page_shows_hits_snippets_and_facets_in_german(web: httpx.Client) -> None:
+    page = _soup(web.get("/", params={"q": "Sicherheit"}))
+    assert page.html is not None and page.html["lang"] == "de"
+    assert "Treffer" in page.select_one(".total").get_text()
+    assert page.select(".hit h3 a") and page.select(".snippet mark")
+    headings = [h.get_text() for h in page.select(".facet h2")]
+    assert headings[:4] == ["Art", "Stadt", "Sprache", "Jahr"]
+    assert {"Person", "Organisation", "Ort"} <= set(headings)
+
+
+def test_facet_links_add_a_filter_and_chips_remove_it(web: httpx.Client, demo: DemoCorpus) -> None:
+    start = _soup(web.get("/", params={"q": "Sicherheit"}))
+    essen = start.select_one('[data-facet="city"] a[data-value="Essen"]')
+    assert essen is not None
+    count = int(essen.find_next("span", class_="count").get_text())
+    filtered = _soup(web.get("/" + str(essen["href"])))
+    assert len(filtered.select(".hit")) == min(count, 10)
+    assert [m.get_text() for m in filtered.select(".hit .meta")] and all(
+        "Essen" in m.get_text() for m in filtered.select(".hit .meta")
+    )
+    chip = filtered.select_one(".chip")
+    assert chip is not None and "Stadt: Essen" in chip.get_text()
+    params = dict(parse_qsl(urlsplit(str(chip["href"])).query))
+    assert params == {"q": "Sicherheit"}
+    assert (
+        count == demo.search.search(SearchRequest("Sicherheit", filters={"city": ["Essen"]})).total
+    )
+
+
+def test_pagination_walks_through_all_hits(web: httpx.Client, demo: DemoCorpus) -> None:
+    total = demo.search.search(SearchRequest("")).total
+    seen: list[str] = []
+    link: str | None = "/?per_page=10"
+    while link:
+        page = _soup(web.get(link))
+        seen += [str(a["href"]) for a in page.select(".hit h3 a")]
+        nxt = page.select_one('a[rel="next"]')
+        link = "/" + str(nxt["href"]) if nxt else None
+    assert len(seen) == len(set(seen)) == total
+
+
+def test_the_english_switch_is_remembered(web: httpx.Client) -> None:
+    page = _soup(web.get("/", params={"q": "safety", "ui": "en"}))
+    assert "results" in page.select_one(".total").get_text()
+    assert web.cookies.get("ui") == "en"
+    again = _soup(web.get("/", params={"q": "safety"}))
+    assert again.select(".facet h2")[0].get_text() == "Type"
+    web.get("/", params={"ui": "de"})
+
+
+def test_document_pages_show_entities_and_hide_members_only(
+    web: httpx.Client, demo: DemoCorpus
+) -> None:
+    hit = demo.search.search(SearchRequest("Deutscher Präventionstag")).hits[0]
+    page = _soup(web.get(f"/documents/{hit.id}"))
+    assert page.select_one("h1").get_text() == hit.title
+    assert page.select(".entities li a")
+    hidden = demo.search.search(SearchRequest("Quartiersstreife", members=True)).hits[0]
+    response = web.get(f"/documents/{hidden.id}", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and "Quartiersstreife" not in response.text
+
+
+def test_german_dates_and_collation() -> None:
+    assert format_date(date(2024, 3, 5), "de") == "5. März 2024"
+    assert sorted(["Zürich", "Ärzteverband", "Berlin", "Straße", "Strasbourg"], key=german_key) == [
+        "Ärzteverband", "Berlin", "Strasbourg", "Straße", "Zürich"
+    ]  # fmt: skip
