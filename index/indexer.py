@@ -13,6 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
 from index.schema import build_schema, to_fields
+from kb.entity_catalogue import EntityCatalogue
 from kb.store import Store
 
 INDEX_NAME = "documents"
@@ -40,10 +41,11 @@ class Index:
         """Index what changed in the store since the last sync; returns the number written."""
         ix = self.open()
         written, last = 0, self.synced_seq
+        members = EntityCatalogue(store).member_cities()
         writer = ix.writer(limitmb=128)
         try:
             for seq, doc in store.documents_since(last):
-                writer.update_document(**to_fields(doc))
+                writer.update_document(**to_fields(doc, members))
                 written, last = written + 1, seq
         except BaseException:
             writer.cancel()

@@ -27,10 +27,25 @@ def build_schema() -> Schema:
     )
 
 
-def facet_values(doc: Document) -> dict[str, list[str]]:
+def mentioned_cities(doc: Document, member_cities: frozenset[str]) -> list[str]:
+    """Member cities a document is about: named as a place, or in an organisation's name
+    ("Stadt Essen", "Polizeipräsidium Essen")."""
+    found: dict[str, None] = {}
+    for m in doc.mentions:
+        if m.label == "LOC" and m.canonical in member_cities:
+            found.setdefault(m.canonical, None)
+        elif m.label == "ORG":
+            for city in member_cities:
+                if m.canonical.endswith(" " + city):
+                    found.setdefault(city, None)
+    return list(found)
+
+
+def facet_values(doc: Document, member_cities: frozenset[str]) -> dict[str, list[str]]:
+    """Facets of a document; the city is the source's, else the member cities it mentions."""
     values: dict[str, list[str]] = {
         "kind": [doc.kind],
-        "city": [doc.city] if doc.city else [],
+        "city": [doc.city] if doc.city else mentioned_cities(doc, member_cities),
         "lang": [doc.lang],
         "year": [str(doc.date.year)] if doc.date else [],
         "collection": [doc.collection] if doc.collection else [],
@@ -40,7 +55,7 @@ def facet_values(doc: Document) -> dict[str, list[str]]:
     return values
 
 
-def to_fields(doc: Document) -> dict[str, Any]:
+def to_fields(doc: Document, member_cities: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Whoosh fields of a stored document."""
     entity_text = " ".join(m.canonical for m in doc.mentions)
     return {
@@ -53,6 +68,6 @@ def to_fields(doc: Document) -> dict[str, Any]:
             "url": doc.url,
             "members_only": doc.members_only,
             "date": doc.date.isoformat() if doc.date else None,
-            "facets": facet_values(doc),
+            "facets": facet_values(doc, member_cities),
         },
     }

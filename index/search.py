@@ -56,6 +56,7 @@ class Hit:
     date: str | None
     collection: str | None
     score: float
+    cities: list[str] = field(default_factory=list)  # the city facet: source city or mentioned
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
         date=meta["date"],
         collection=next(iter(facets["collection"]), None),
         score=round(score, 4),
+        cities=list(facets["city"]),
     )
 
 

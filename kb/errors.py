@@ -3,7 +3,8 @@
 KBError
  ├── StoreError            the SQLite store cannot be opened, migrated or written
  │    └── MigrationError   the database was written by a newer schema than this code knows
- └── ImportLineError       one line of a JSONL import is unusable (carries the line number)
+ ├── ImportLineError       one line of a JSONL import is unusable (carries the line number)
+ └── EntityError           a curation names no entity, or more than one
 """
 
 from __future__ import annotations
@@ -28,3 +29,7 @@ class ImportLineError(KBError):
         super().__init__(f"line {line_no}: {reason}")
         self.line_no = line_no
         self.reason = reason
+
+
+class EntityError(KBError):
+    """A curation command cannot tell which entity it means."""

@@ -61,4 +61,25 @@ MIGRATIONS: list[str] = [
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO meta VALUES ('seq', '0');
     """,
+    # 2: the entity catalogue: canonical names, aliases, curation (blocked), and where an
+    # entity comes from (the seed, staff, or found in texts by the rules).
+    """
+    CREATE TABLE entities (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT '',
+        city TEXT,
+        origin TEXT NOT NULL DEFAULT 'found',
+        blocked INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (name, label)
+    );
+    CREATE TABLE entity_aliases (
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        PRIMARY KEY (entity_id, alias)
+    );
+    CREATE INDEX entity_aliases_alias ON entity_aliases(alias);
+    INSERT OR IGNORE INTO entities (name, label) SELECT DISTINCT canonical, label FROM mentions;
+    """,
 ]

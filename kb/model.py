@@ -21,6 +21,17 @@ KINDS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class CatalogueEntry:
+    """A known entity: canonical name, label, the other ways texts write it."""
+
+    name: str
+    label: str
+    kind: str = ""
+    aliases: tuple[str, ...] = ()
+    city: str | None = None
+
+
+@dataclass(frozen=True)
 class Mention:
     """An entity found in a text: character offsets into that text and the canonical name."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -115,7 +115,7 @@ class Store:
 
     def add_source(self, source: Source) -> None:
         """Add a source, or replace the settings of the source with the same name."""
-        with self._transaction():
+        with self.transaction():
             self._conn.execute(
                 """INSERT INTO sources (name, url, kind, city, collection, lang, members_only,
                        login_url, enabled, created_at)
@@ -170,7 +170,7 @@ class Store:
     ) -> UpsertResult:
         """Insert or update the document with ``doc.url``; report new, changed or unchanged."""
         digest = doc.content_hash
-        with self._transaction():
+        with self.transaction():
             row = self._conn.execute(
                 "SELECT id, content_hash FROM documents WHERE url = ?", (doc.url,)
             ).fetchone()
@@ -217,13 +217,31 @@ class Store:
                 )
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
                 status = "changed"
-            self._conn.executemany(
-                "INSERT INTO mentions (doc_id, label, canonical, text, start, end)"
-                " VALUES (?,?,?,?,?,?)",
-                [(doc_id, m.label, m.canonical, m.text, m.start, m.end) for m in doc.mentions],
-            )
+            self._write_mentions(doc_id, doc.mentions)
         doc.id = doc_id
         return UpsertResult(doc_id, status)
+
+    def replace_mentions(self, doc_id: int, mentions: list[Mention]) -> None:
+        """New entities for a stored document (after curation); the index picks them up."""
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE documents SET seq=?, updated_at=? WHERE id=?",
+                (self._next_seq(), _now(), doc_id),
+            )
+            self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
+            self._write_mentions(doc_id, mentions)
+
+    def _write_mentions(self, doc_id: int, mentions: list[Mention]) -> None:
+        self._conn.executemany(
+            "INSERT INTO mentions (doc_id, label, canonical, text, start, end)"
+            " VALUES (?,?,?,?,?,?)",
+            [(doc_id, m.label, m.canonical, m.text, m.start, m.end) for m in mentions],
+        )
+        # Entities found by the rules join the catalogue, so that each has a page and an id.
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO entities (name, label) VALUES (?, ?)",
+            {(m.canonical, m.label) for m in mentions},
+        )
 
     def fetch_state(self, url: str) -> FetchState | None:
         row = self._conn.execute(
@@ -248,6 +266,18 @@ class Store:
         marks = ",".join("?" * len(ids))
         rows = self._conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", ids)
         return {int(r["id"]): r["text"] for r in rows}
+
+    def documents_with(self, forms: Iterable[str]) -> list[int]:
+        """Ids of documents whose text contains, or whose entities are named, any of ``forms``."""
+        ids: set[int] = set()
+        for form in forms:
+            rows = self._conn.execute(
+                "SELECT id FROM documents WHERE instr(text, ?) > 0"
+                " UNION SELECT doc_id FROM mentions WHERE canonical = ?",
+                (form, form),
+            )
+            ids.update(int(r[0]) for r in rows)
+        return sorted(ids)
 
     def count_documents(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM documents").fetchone()[0])
@@ -292,12 +322,12 @@ class Store:
     # -- crawl runs ------------------------------------------------------------------------
 
     def start_run(self) -> int:
-        with self._transaction():
+        with self.transaction():
             cur = self._conn.execute("INSERT INTO crawl_runs (started_at) VALUES (?)", (_now(),))
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, report: dict[str, Any]) -> None:
-        with self._transaction():
+        with self.transaction():
             self._conn.execute(
                 "UPDATE crawl_runs SET finished_at=?, report=? WHERE id=?",
                 (_now(), json.dumps(report, ensure_ascii=False), run_id),
@@ -305,7 +335,12 @@ class Store:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _transaction(self) -> _Transaction:
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """For the store's companions (the entity catalogue); others use the methods."""
+        return self._conn
+
+    def transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
 

@@ -10,6 +10,8 @@ from crawler.report import CrawlReport
 from index.indexer import Index
 from index.search import SearchService
 from kb.entities import EntityConfig, EntityExtractor
+from kb.entities.catalogue import seed_catalogue
+from kb.entity_catalogue import EntityCatalogue
 from kb.settings import Settings
 from kb.store import Store
 from tests.factories import make_settings
@@ -58,6 +60,7 @@ def demo(
 ) -> Iterator[DemoCorpus]:
     settings = make_settings(tmp_path_factory.mktemp("demo"))
     store = Store.open(settings.db_path)
+    EntityCatalogue(store).seed(seed_catalogue())  # as the services do on first use
     sources = demo_sources(demo_site.base_url)
     for source in sources:
         store.add_source(source)

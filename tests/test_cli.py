@@ -90,6 +90,31 @@ def test_entities_json_from_stdin_with_offsets(tmp_path: Path) -> None:
     assert set(found[0]) == {"text", "label", "start", "end"}
 
 
+def test_entity_curation_commands_reapply_to_stored_documents(tmp_path: Path) -> None:
+    text = "Die Fachstelle Nachtökonomie arbeitet mit dem Präventionstag. Kontakt: Büro Runde."
+    kb(
+        tmp_path,
+        "import",
+        str(_jsonl(tmp_path / "d.jsonl", {"url": "https://a.test/n", "text": text})),
+    )
+
+    def orgs() -> dict[str, int]:
+        facets: dict[str, int] = json.loads(kb(tmp_path, "search", "", "--json"))["facets"]["org"]
+        return facets
+
+    assert "Büro Runde" in orgs() and "Deutscher Präventionstag" not in orgs()
+    out = kb(tmp_path, "entity", "alias", "Deutscher Präventionstag", "Präventionstag")
+    assert "re-applied to 1 documents" in out
+    assert "Deutscher Präventionstag" in orgs()
+    out = kb(tmp_path, "entity", "add", "Nachtbüro", "--label", "ORG", "--kind", "agency")
+    assert out.startswith("ORG Nachtbüro")
+    kb(tmp_path, "entity", "merge", "Fachstelle Nachtökonomie", "Nachtbüro", "--label", "ORG")
+    kb(tmp_path, "entity", "block", "Büro Runde", "--label", "ORG")
+    assert set(orgs()) == {"Deutscher Präventionstag", "Nachtbüro"}
+    refused = kb(tmp_path, "entity", "alias", "Gibtsnicht", "x", check=False)
+    assert "no entity named" in refused
+
+
 def test_crawl_prints_the_report(tmp_path: Path, demo_site: DemoSite) -> None:
     url = f"{demo_site.base_url}/staedte/heidelberg/feed.xml"
     kb(tmp_path, "source", "add", "heidelberg", url, "--kind", "news", "--city", "Heidelberg")

@@ -102,7 +102,7 @@ def test_api_search_json_follows_the_contract(client: httpx.Client) -> None:
         "kind", "city", "lang", "year", "collection", "person", "org", "place"
     }  # fmt: skip
     assert {h["kind"] for h in answer["hits"]} <= {"news", "publication"}
-    assert set(answer["hits"][0]) == {
+    assert set(answer["hits"][0]) >= {
         "id", "url", "title", "snippet", "kind", "city", "lang", "date", "collection", "score"
     }  # fmt: skip
 
@@ -121,3 +121,42 @@ def test_bad_parameters_get_clear_client_errors(client: httpx.Client) -> None:
     answer = client.get("/api/search", params={"page": 0})
     assert answer.status_code == 422
     assert "page" in answer.text
+
+
+def test_entity_pages_list_visible_documents_and_related_entities(
+    demo: DemoCorpus, client: httpx.Client
+) -> None:
+    from kb.entity_catalogue import EntityCatalogue
+
+    catalogue = EntityCatalogue(demo.store)
+    dpt = catalogue.find("Deutscher Präventionstag", "ORG")
+    page = client.get(f"/api/entities/{dpt.id}").json()
+    assert page["name"] == "Deutscher Präventionstag" and page["label"] == "ORG"
+    expected = demo.search.search(SearchRequest("", filters={"org": [dpt.name]})).total
+    assert len(page["documents"]) == expected > 0
+    assert page["related"] and all(r["documents"] >= 1 for r in page["related"])
+    html = client.get(f"/entity/{dpt.id}").text
+    assert "Deutscher Präventionstag" in html and "Erwähnt in" in html
+
+
+def test_entities_only_members_see_do_not_exist_for_anonymous_visitors(
+    demo: DemoCorpus, client: httpx.Client
+) -> None:
+    from kb.entity_catalogue import EntityCatalogue
+
+    catalogue = EntityCatalogue(demo.store)
+    hidden_docs = demo.search.search(SearchRequest("", members=True, per_page=100)).hits
+    private = {h.id for h in hidden_docs if h.collection}
+    mentions = [m for i in private for m in demo.store.document(i).mentions]  # type: ignore[union-attr]
+    only_private = [
+        m
+        for m in mentions
+        if m.label == "PER"
+        and not catalogue.documents(catalogue.find(m.canonical, "PER"), members=False)
+    ]
+    assert only_private, "the demo's board posts name people found nowhere else"
+    entity = catalogue.find(only_private[0].canonical, "PER")
+    assert client.get(f"/api/entities/{entity.id}").status_code == 404
+    public = catalogue.find("Deutscher Präventionstag", "ORG")
+    related = client.get(f"/api/entities/{public.id}").json()["related"]
+    assert entity.name not in {r["name"] for r in related}

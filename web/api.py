@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 
 from index.search import SearchResult
+from kb.entity_catalogue import EntityCatalogue
 from web.access import sees_members_only
 from web.params import SearchParams
 from web.services import Services
 
 
-class EntityOut(BaseModel):
+class MentionOut(BaseModel):
     text: str
     label: str
     start: int
@@ -34,7 +35,33 @@ class DocumentOut(BaseModel):
     collection: str | None
     date: date | None
     members_only: bool
-    entities: list[EntityOut]
+    entities: list[MentionOut]
+
+
+class DocumentRef(BaseModel):
+    id: int
+    url: str
+    title: str
+    kind: str
+    date: date | None
+
+
+class RelatedOut(BaseModel):
+    id: int
+    name: str
+    label: str
+    documents: int
+
+
+class EntityPage(BaseModel):
+    id: int
+    name: str
+    label: str
+    kind: str
+    city: str | None
+    aliases: list[str]
+    documents: list[DocumentRef]
+    related: list[RelatedOut]
 
 
 class Health(BaseModel):
@@ -85,8 +112,51 @@ async def api_document(
         collection=doc.collection,
         date=doc.date,
         members_only=doc.members_only,
-        entities=[EntityOut(**asdict(m)) for m in doc.mentions],
+        entities=[MentionOut(**asdict(m)) for m in doc.mentions],
     )
+
+
+def entity_page(services: Services, entity_id: int, members: bool) -> EntityPage | None:
+    """An entity with the documents the asker may see and its co-occurring entities.
+
+    An entity that only members-only documents mention does not exist for anyone else.
+    """
+    catalogue = EntityCatalogue(services.store)
+    entity = catalogue.get(entity_id)
+    if entity is None or entity.blocked:
+        return None
+    ids = catalogue.documents(entity, members)
+    if not ids and entity.origin == "found":
+        return None
+    docs = [d for d in (services.store.document(i) for i in ids) if d is not None]
+    return EntityPage(
+        id=entity.id,
+        name=entity.name,
+        label=entity.label,
+        kind=entity.kind,
+        city=entity.city,
+        aliases=list(entity.aliases),
+        documents=[
+            DocumentRef(id=d.id or 0, url=d.url, title=d.title, kind=d.kind, date=d.date)
+            for d in docs
+        ],
+        related=[RelatedOut(**asdict(r)) for r in catalogue.related(entity, members)],
+    )
+
+
+@router.get(
+    "/api/entities/{entity_id}",
+    response_model=EntityPage,
+    responses={404: {"description": "No such entity, or not visible to the asker"}},
+    tags=["entities"],
+)
+async def api_entity(
+    entity_id: Annotated[int, Path(ge=1, le=2**62)], services: ServicesDep, request: Request
+) -> EntityPage:
+    page = entity_page(services, entity_id, sees_members_only(request))
+    if page is None:
+        raise HTTPException(status_code=404, detail="entity not found")
+    return page
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])

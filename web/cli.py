@@ -18,7 +18,11 @@ from crawler.jsonl import import_lines
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from index.search import SearchRequest, SearchResult, filters_from
-from kb.model import KINDS
+from kb.curation import reapply
+from kb.entities.catalogue import seed_catalogue
+from kb.entity_catalogue import Entity, EntityCatalogue
+from kb.errors import EntityError
+from kb.model import KINDS, CatalogueEntry
 from kb.settings import Settings
 from kb.store import Source
 from web.api import result_json
@@ -27,8 +31,11 @@ from web.services import Services
 app = typer.Typer(help="DEFUS knowledge base: crawl, import, index, search, serve.")
 source_app = typer.Typer(help="Manage the sources the crawler visits.")
 app.add_typer(source_app, name="source")
+entity_app = typer.Typer(help="Curate the entity catalogue; changes re-apply to stored documents.")
+app.add_typer(entity_app, name="entity")
 
 Lang = Literal["de", "en"]
+Label = Literal["PER", "ORG", "LOC"]
 Role = Literal["anonymous", "member"]
 
 
@@ -77,6 +84,78 @@ def source_list() -> None:
         ]
         flags = " ".join(x for x in [*extras, "members-only" if s.members_only else ""] if x)
         typer.echo(f"{s.name}\t{s.kind}\t{s.url}\t{flags}".rstrip())
+
+
+def _curated(services: Services, entity: Entity, forms: list[str]) -> None:
+    """Re-apply the catalogue to the documents concerned and index them."""
+    changed = reapply(services.store, services.fresh_extractor(), forms)
+    services.index.sync(services.store)
+    aliases = f" (aliases: {', '.join(entity.aliases)})" if entity.aliases else ""
+    state = " [blocked]" if entity.blocked else ""
+    typer.echo(f"{entity.label} {entity.name}{aliases}{state}")
+    typer.echo(f"re-applied to {changed} documents")
+
+
+def _catalogue(services: Services) -> EntityCatalogue:
+    catalogue = EntityCatalogue(services.store)
+    catalogue.seed(seed_catalogue())
+    return catalogue
+
+
+@entity_app.command("add")
+def entity_add(
+    name: str,
+    label: Annotated[Label, typer.Option()],
+    alias: Annotated[list[str] | None, typer.Option(help="Another way texts write it.")] = None,
+    kind: Annotated[str, typer.Option(help="e.g. city, police, project, person.")] = "",
+    city: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Add an entity (or update its kind, city and aliases)."""
+    services = _services()
+    try:
+        entity = _catalogue(services).add(
+            CatalogueEntry(name, label, kind, tuple(alias or ()), city)
+        )
+    except EntityError as exc:
+        raise _fail(str(exc)) from exc
+    _curated(services, entity, [entity.name, *entity.aliases])
+
+
+@entity_app.command("alias")
+def entity_alias(
+    name: str, alias: str, label: Annotated[Label | None, typer.Option()] = None
+) -> None:
+    """Teach another name of an entity (an acronym, an inflected or English form)."""
+    services = _services()
+    try:
+        entity = _catalogue(services).add_alias(name, alias, label)
+    except EntityError as exc:
+        raise _fail(str(exc)) from exc
+    _curated(services, entity, [alias])
+
+
+@entity_app.command("merge")
+def entity_merge(
+    source: str, target: str, label: Annotated[Label | None, typer.Option()] = None
+) -> None:
+    """Merge SOURCE into TARGET: SOURCE and its aliases become aliases of TARGET."""
+    services = _services()
+    try:
+        entity = _catalogue(services).merge(source, target, label)
+    except EntityError as exc:
+        raise _fail(str(exc)) from exc
+    _curated(services, entity, [source, *entity.aliases])
+
+
+@entity_app.command("block")
+def entity_block(name: str, label: Annotated[Label | None, typer.Option()] = None) -> None:
+    """Never report NAME as an entity again."""
+    services = _services()
+    try:
+        entity = _catalogue(services).block(name, label)
+    except EntityError as exc:
+        raise _fail(str(exc)) from exc
+    _curated(services, entity, [entity.name, *entity.aliases])
 
 
 def run_crawl(

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from index.schema import FACETS
+from kb.entity_catalogue import EntityCatalogue
 from web.access import sees_members_only
-from web.api import ServicesDep
+from web.api import ServicesDep, entity_page
 from web.i18n import TEXTS, UI_LANGUAGES, format_date, german_key, value_label
 from web.params import FILTER_PARAMS, SearchParams
 
@@ -136,8 +137,16 @@ async def document_page(
     if doc is None or (doc.members_only and not sees_members_only(request)):
         return render(request, "error.html", {"message_key": "not_found"}, status=404)
     ui = ui_language(request)
+    ids = EntityCatalogue(services.store).ids({(m.canonical, m.label) for m in doc.mentions})
     groups = {
-        label: sorted({m.canonical for m in doc.mentions if m.label == label}, key=german_key)
+        label: sorted(
+            {
+                (m.canonical, ids.get((m.canonical, m.label)))
+                for m in doc.mentions
+                if m.label == label
+            },
+            key=lambda pair: german_key(pair[0]),
+        )
         for label in ("PER", "ORG", "LOC")
     }
     return render(
@@ -149,5 +158,25 @@ async def document_page(
             "groups": groups,
             "kind_label": value_label("kind", doc.kind, ui),
             "switch_link": f"?ui={'en' if ui == 'de' else 'de'}",
+        },
+    )
+
+
+@router.get("/entity/{entity_id}", response_class=HTMLResponse)
+async def entity_html(
+    request: Request, services: ServicesDep, entity_id: Annotated[int, Path(ge=1, le=2**62)]
+) -> Any:
+    page = entity_page(services, entity_id, sees_members_only(request))
+    if page is None:
+        return render(request, "error.html", {"message_key": "entity_not_found"}, status=404)
+    facet = {"PER": "person", "ORG": "org", "LOC": "place"}[page.label]
+    return render(
+        request,
+        "entity.html",
+        {
+            "entity": page,
+            "facet": facet,
+            "search_link": "/?" + urlencode({facet: page.name}),
+            "switch_link": f"?ui={'en' if ui_language(request) == 'de' else 'de'}",
         },
     )

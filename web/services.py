@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from index.indexer import Index
 from index.search import SearchService
 from kb.entities import EntityConfig, EntityExtractor
+from kb.entities.catalogue import seed_catalogue
+from kb.entity_catalogue import EntityCatalogue
 from kb.settings import Settings
 from kb.store import Store
 
@@ -29,8 +31,15 @@ class Services:
     def extractor(self) -> EntityExtractor:
         """Built on first use: the web front never pays for loading pipelines it does not run."""
         if self._extractor is None:
-            config = EntityConfig(self.settings.spacy_model_de, self.settings.spacy_model_en)
-            self._extractor = EntityExtractor(config)
+            self._extractor = self.fresh_extractor()
+        return self._extractor
+
+    def fresh_extractor(self) -> EntityExtractor:
+        """An extractor of the catalogue as it is now (seeded on first use), e.g. after curation."""
+        catalogue = EntityCatalogue(self.store)
+        catalogue.seed(seed_catalogue())
+        config = EntityConfig(self.settings.spacy_model_de, self.settings.spacy_model_en)
+        self._extractor = EntityExtractor(config, catalogue.entries(), catalogue.blocked())
         return self._extractor
 
     def close(self) -> None:

@@ -7,16 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """A known entity: canonical name, label, the other ways texts write it."""
-
-    name: str
-    label: str
-    kind: str = ""
-    aliases: tuple[str, ...] = ()
-    city: str | None = None
+from kb.model import CatalogueEntry
 
 
 @dataclass(frozen=True)

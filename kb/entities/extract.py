@@ -16,9 +16,9 @@ from spacy.language import Language
 from spacy.pipeline import EntityRuler
 
 from kb.entities import rules
-from kb.entities.catalogue import CatalogueEntry, seed_catalogue
+from kb.entities.catalogue import seed_catalogue
 from kb.language import passages
-from kb.model import Mention
+from kb.model import CatalogueEntry, Mention
 
 # Labels of official models mapped onto ours; others (MISC, DATE …) are not kept.
 MODEL_LABELS = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
@@ -54,10 +54,18 @@ class EntityExtractor:
     """Finds people, organisations and places; builds its pipelines on first use."""
 
     def __init__(
-        self, config: EntityConfig, catalogue: Iterable[CatalogueEntry] | None = None
+        self,
+        config: EntityConfig,
+        catalogue: Iterable[CatalogueEntry] | None = None,
+        blocked: frozenset[str] = frozenset(),
     ) -> None:
         self._config = config
         self._catalogue = tuple(seed_catalogue() if catalogue is None else catalogue)
+        self._blocked = blocked
+        # A rule may match a catalogue name too; the catalogue's canonical name wins.
+        self._known = {
+            (form, e.label): e.name for e in self._catalogue for form in (e.name, *e.aliases)
+        }
         self._pipelines: dict[str, Language] = {}
 
     def pipeline(self, lang: str) -> Language:
@@ -74,11 +82,15 @@ class EntityExtractor:
             doc = self.pipeline(passage.lang)(text[passage.start : passage.end])
             for ent in doc.ents:
                 label = MODEL_LABELS.get(ent.label_)
-                if label is None:
+                if label is None or ent.text in self._blocked:
                     continue
-                canonical = ent.ent_id_ or (
-                    rules.canonical_org(ent.text) if label == "ORG" else ent.text
+                canonical = (
+                    ent.ent_id_
+                    or self._known.get((ent.text, label))
+                    or (rules.canonical_org(ent.text) if label == "ORG" else ent.text)
                 )
+                if canonical in self._blocked:
+                    continue
                 mentions.append(
                     Mention(
                         text=ent.text,
