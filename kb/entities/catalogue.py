@@ -28,6 +28,21 @@ def _lines(name: str) -> list[str]:
     return [line.strip() for line in _data(name).splitlines() if line.strip()]
 
 
+ARTICLES = ("des ", "der ", "dem ", "den ", "die ", "das ", "the ")
+
+
+def _without_articles(name: str, aliases: list[str]) -> tuple[str, ...]:
+    """Aliases without a leading article: the article is not part of the name in a text."""
+    stripped: dict[str, None] = {}
+    for alias in aliases:
+        for article in ARTICLES:
+            if alias.lower().startswith(article):
+                alias = alias[len(article) :]
+        if alias != name:
+            stripped.setdefault(alias, None)
+    return tuple(stripped)
+
+
 @cache
 def seed_catalogue() -> tuple[CatalogueEntry, ...]:
     """The catalogue shipped with the package: cities, states, bodies, projects, people."""
@@ -37,7 +52,7 @@ def seed_catalogue() -> tuple[CatalogueEntry, ...]:
             name=e["name"],
             label=e["label"],
             kind=e.get("kind", ""),
-            aliases=tuple(e.get("aliases", ())),
+            aliases=_without_articles(e["name"], e.get("aliases", ())),
             city=e.get("city"),
         )
         for e in raw["entities"]

@@ -17,7 +17,7 @@ from spacy.pipeline import EntityRuler
 
 from kb.entities import rules
 from kb.entities.catalogue import seed_catalogue
-from kb.language import passages
+from kb.language import Passage, passages
 from kb.model import CatalogueEntry, Mention
 
 # Labels of official models mapped onto ours; others (MISC, DATE …) are not kept.
@@ -77,8 +77,29 @@ class EntityExtractor:
 
     def extract(self, text: str, lang: str) -> list[Mention]:
         """Mentions in ``text`` with character offsets into it, passage by passage."""
+        mentions = self._passage_mentions(text, lang)
+        people = self._people(mentions)
+        taken = [(m.start, m.end) for m in mentions]
+        for start, end, full in rules.surname_mentions(text, people, taken):
+            mentions.append(Mention(text[start:end], "PER", start, end, full))
+        return sorted(mentions, key=lambda m: m.start)
+
+    def _people(self, mentions: list[Mention]) -> list[tuple[str, str]]:
+        """(full name, surname) of the people found with more than one name."""
+        pairs = {}
+        for m in mentions:
+            words = m.text.split()
+            if m.label != "PER" or len(words) < 2:
+                continue
+            while len(words) > 1 and rules.is_first_name(words[0]):
+                words = words[1:]
+            if len(words) < len(m.text.split()):
+                pairs[m.canonical] = " ".join(words)
+        return list(pairs.items())
+
+    def _passage_mentions(self, text: str, lang: str) -> list[Mention]:
         mentions: list[Mention] = []
-        for passage in passages(text, lang):
+        for passage in _segments(passages(text, lang)):
             doc = self.pipeline(passage.lang)(text[passage.start : passage.end])
             for ent in doc.ents:
                 label = MODEL_LABELS.get(ent.label_)
@@ -101,3 +122,14 @@ class EntityExtractor:
                     )
                 )
         return mentions
+
+
+def _segments(parts: list[Passage]) -> list[Passage]:
+    """Neighbouring passages of one language joined: one pipeline call per language run."""
+    joined: list[Passage] = []
+    for part in parts:
+        if joined and joined[-1].lang == part.lang:
+            joined[-1] = Passage(joined[-1].start, part.end, part.lang)
+        else:
+            joined.append(part)
+    return joined

@@ -1,0 +1,69 @@
+"""Entity extraction: quality on the gold set and throughput on ~400-word documents.
+
+    python -m bench entities [--docs N]
+
+Prints precision, recall and F1 per label and micro-averaged (exact spans), then documents and
+words per second of `EntityExtractor.extract` (pipelines built before timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+
+from bench.entity_gold import load, score
+from kb.entities import EntityConfig, EntityExtractor
+
+WORDS_PER_DOC = 400
+
+
+def quality(extractor: EntityExtractor) -> None:
+    docs = load()
+    found = [
+        frozenset((m.start, m.end, m.label) for m in extractor.extract(d.text, d.lang))
+        for d in docs
+    ]
+    print(f"gold set: {len(docs)} documents, {sum(len(d.spans) for d in docs)} entities")
+    print(f"{'label':<6} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}")
+    for label, s in score([d.spans for d in docs], found).items():
+        print(f"{label:<6} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8}")
+
+
+def corpus(count: int) -> list[tuple[str, str]]:
+    """``count`` documents of about 400 words, stitched from the gold texts (German and English)."""
+    gold = itertools.cycle(load())
+    docs = []
+    for _ in range(count):
+        parts, words, lang = [], 0, ""
+        while words < WORDS_PER_DOC:
+            doc = next(gold)
+            lang = lang or doc.lang
+            parts.append(doc.text)
+            words += len(doc.text.split())
+        docs.append(("\n\n".join(parts), lang))
+    return docs
+
+
+def throughput(extractor: EntityExtractor, count: int) -> None:
+    docs = corpus(count)
+    words = sum(len(text.split()) for text, _ in docs)
+    start = time.perf_counter()
+    for text, lang in docs:
+        extractor.extract(text, lang)
+    seconds = time.perf_counter() - start
+    print(
+        f"throughput: {count} documents ({words / count:.0f} words each) in {seconds:.2f} s: "
+        f"{count / seconds:.0f} documents/s, {words / seconds:,.0f} words/s (one process)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench entities")
+    parser.add_argument("--docs", type=int, default=1000)
+    args = parser.parse_args(argv)
+    extractor = EntityExtractor(EntityConfig())
+    extractor.pipeline("de")
+    extractor.pipeline("en")
+    quality(extractor)
+    throughput(extractor, args.docs)

@@ -1,0 +1,79 @@
+"""The hand-annotated entity development set (``tests/data/entities_gold.txt``) and its scoring.
+
+Documents start with ``=== <id> <lang>``; entities are marked inline as ``[text](LABEL)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.model import ENTITY_LABELS
+
+GOLD_FILE = Path(__file__).parent.parent / "tests" / "data" / "entities_gold.txt"
+_MARK = re.compile(r"\[([^\]]+)\]\((PER|ORG|LOC)\)")
+
+Span = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class GoldDocument:
+    id: str
+    lang: str
+    text: str
+    spans: frozenset[Span]
+
+
+def load(path: Path = GOLD_FILE) -> list[GoldDocument]:
+    docs = []
+    for block in re.split(r"^=== ", path.read_text("utf-8"), flags=re.M)[1:]:
+        header, _, body = block.partition("\n")
+        doc_id, lang = header.split()
+        text, spans, last = [], set(), 0
+        length = 0
+        for match in _MARK.finditer(body.strip()):
+            before = body.strip()[last : match.start()]
+            text.append(before)
+            length += len(before)
+            spans.add((length, length + len(match[1]), match[2]))
+            text.append(match[1])
+            length += len(match[1])
+            last = match.end()
+        text.append(body.strip()[last:])
+        docs.append(GoldDocument(doc_id, lang, "".join(text), frozenset(spans)))
+    return docs
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+def score(gold: list[frozenset[Span]], found: list[frozenset[Span]]) -> dict[str, Scores]:
+    """Exact-span precision, recall and F1 per label and micro-averaged (key ``"micro"``)."""
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for expected, predicted in zip(gold, found, strict=True):
+        for span in predicted & expected:
+            tp[span[2]] += 1
+        for span in predicted - expected:
+            fp[span[2]] += 1
+        for span in expected - predicted:
+            fn[span[2]] += 1
+    result = {}
+    for label in (*ENTITY_LABELS, "micro"):
+        keys = ENTITY_LABELS if label == "micro" else (label,)
+        t = sum(tp[k] for k in keys)
+        p_all = t + sum(fp[k] for k in keys)
+        g_all = t + sum(fn[k] for k in keys)
+        precision = t / p_all if p_all else 0.0
+        recall = t / g_all if g_all else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        result[label] = Scores(precision, recall, f1, g_all)
+    return result
