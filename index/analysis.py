@@ -1,19 +1,28 @@
-"""Text analysis for German and English: tokens, lower case, umlaut and ß folding, stop words.
+"""Text analysis for German and English.
 
-Folding makes "Straße" find "Strasse" and "Prävention" find "Praevention"; the same analyzer runs
-at index and query time.
+German: lower case, stop words, compound splitting when indexing (the compound and its parts are
+indexed at the same position, so "Messer Gewalt" finds "Messergewalt"), umlaut and ß folding
+(Straße = Strasse, Prävention = Praevention) and Snowball stemming. English: lower case, stop
+words, folding, Snowball stemming. Each word's analysis is cached: vocabularies are small, texts
+long.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from functools import cache, lru_cache
 
+import Stemmer
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
 
+from index.compounds import split
 from kb.language import ENGLISH_WORDS, GERMAN_WORDS
 
+LANGUAGES = ("de", "en")
 _GERMAN_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_SNOWBALL = {"de": "german", "en": "english"}
+STOP_WORDS = GERMAN_WORDS | ENGLISH_WORDS
 
 
 def fold(word: str) -> str:
@@ -25,6 +34,37 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@cache
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_SNOWBALL[lang])
+
+
+@lru_cache(maxsize=500_000)
+def terms(lang: str, word: str, decompound: bool) -> tuple[str, ...]:
+    """Index terms of one lower-case word: its stem, then the stems of its compound parts."""
+    stem = _stemmer(lang).stemWord
+    result = [stem(fold(word))]
+    if decompound and lang == "de":
+        for part in split(word):
+            term = stem(fold(part))
+            if term not in result:
+                result.append(term)
+    return tuple(result)
+
+
+class LanguageFilter(Filter):  # type: ignore[misc]
+    """Folding, stemming and (German, at index time) compound splitting in one pass."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            for term in terms(self.lang, token.text, token.mode == "index"):
+                token.text = term
+                yield token
+
+
 class FoldFilter(Filter):  # type: ignore[misc]
     """Applies :func:`fold` to every token."""
 
@@ -34,10 +74,21 @@ class FoldFilter(Filter):  # type: ignore[misc]
             yield token
 
 
-def text_analyzer() -> Analyzer:
+def text_analyzer(lang: str) -> Analyzer:
+    """The analyzer of the title and body fields of one language."""
     return (
         RegexTokenizer(r"\w+")
         | LowercaseFilter()
-        | FoldFilter()
-        | StopFilter(stoplist=GERMAN_WORDS | ENGLISH_WORDS, minsize=1)
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | LanguageFilter(lang)
     )
+
+
+def name_analyzer() -> Analyzer:
+    """Entity names: folded words, not stemmed (names do not inflect like words)."""
+    return RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()
+
+
+def spelling_analyzer() -> Analyzer:
+    """Words as people type them: letters only, lower case, no stemming or folding."""
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +60,13 @@ class FacetCache:
             docs=np.array(docs, dtype=np.int64),
             value_ids=np.array([ids[v] for v in values], dtype=np.int64),
         )
+
+    def date_range(self, start: date | None, end: date | None) -> Mask:
+        """Dated documents from ``start`` to ``end`` (both included; either may be open)."""
+        low = int(start.strftime("%Y%m%d")) if start else 1
+        high = int(end.strftime("%Y%m%d")) if end else 99_991_231
+        result: Mask = (self.dates >= low) & (self.dates <= high)
+        return result
 
     def mask(self, facet: str, values: Iterable[str]) -> Mask:
         """Documents that have any of ``values`` in ``facet``."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
-from index.schema import build_schema, to_fields
+from index.schema import IndexContext, build_schema, to_fields
 from kb.entity_catalogue import EntityCatalogue
 from kb.store import Store
 
@@ -41,11 +41,11 @@ class Index:
         """Index what changed in the store since the last sync; returns the number written."""
         ix = self.open()
         written, last = 0, self.synced_seq
-        members = EntityCatalogue(store).member_cities()
+        context = _context(store)
         writer = ix.writer(limitmb=128)
         try:
             for seq, doc in store.documents_since(last):
-                writer.update_document(**to_fields(doc, members))
+                writer.update_document(**to_fields(doc, context))
                 written, last = written + 1, seq
         except BaseException:
             writer.cancel()
@@ -66,3 +66,8 @@ class Index:
         fresh.directory.rename(self.directory)
         shutil.rmtree(old, ignore_errors=True)
         return written
+
+
+def _context(store: Store) -> IndexContext:
+    catalogue = EntityCatalogue(store)
+    return IndexContext(member_cities=catalogue.member_cities(), projects=catalogue.projects())

@@ -1,30 +1,46 @@
-"""The Whoosh schema and the facets every document carries."""
+"""The Whoosh schema, the facets every document carries, and a document's fields.
+
+Text goes into one field per language (``body_de``, ``body_en``), passage by passage, so that
+each passage is analysed as the language it is written in; queries search both.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 
-from index.analysis import text_analyzer
+from index.analysis import LANGUAGES, name_analyzer, spelling_analyzer, text_analyzer
+from kb.language import passages
 from kb.model import Document
 
-FACETS = ("kind", "city", "lang", "year", "collection", "person", "org", "place")
+FACETS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "project")
 ENTITY_FACETS = {"person": "PER", "org": "ORG", "place": "LOC"}
 
 
+@dataclass(frozen=True)
+class IndexContext:
+    """What the catalogue adds to a document's facets."""
+
+    member_cities: frozenset[str] = field(default_factory=frozenset)
+    projects: frozenset[str] = field(default_factory=frozenset)
+
+
 def build_schema() -> Schema:
-    analyzer = text_analyzer()
-    return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=analyzer, stored=True),
-        entities=TEXT(analyzer=analyzer),
-        body=TEXT(analyzer=analyzer, phrase=True),
-        date=DATETIME(stored=True, sortable=True),
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True),
+        "entities": TEXT(analyzer=name_analyzer()),
+        # The words as written (lower case): the vocabulary of did-you-mean and autocomplete.
+        "spelling": TEXT(analyzer=spelling_analyzer(), phrase=False),
         # Everything a hit shows or a facet counts, read once per searcher into memory.
-        meta=STORED,
-    )
+        "meta": STORED,
+    }
+    for lang in LANGUAGES:
+        analyzer = text_analyzer(lang)
+        fields[f"title_{lang}"] = TEXT(analyzer=analyzer)
+        fields[f"body_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
+    return Schema(**fields)
 
 
 def mentioned_cities(doc: Document, member_cities: frozenset[str]) -> list[str]:
@@ -41,33 +57,41 @@ def mentioned_cities(doc: Document, member_cities: frozenset[str]) -> list[str]:
     return list(found)
 
 
-def facet_values(doc: Document, member_cities: frozenset[str]) -> dict[str, list[str]]:
+def facet_values(doc: Document, context: IndexContext) -> dict[str, list[str]]:
     """Facets of a document; the city is the source's, else the member cities it mentions."""
     values: dict[str, list[str]] = {
         "kind": [doc.kind],
-        "city": [doc.city] if doc.city else mentioned_cities(doc, member_cities),
+        "city": [doc.city] if doc.city else mentioned_cities(doc, context.member_cities),
         "lang": [doc.lang],
         "year": [str(doc.date.year)] if doc.date else [],
         "collection": [doc.collection] if doc.collection else [],
     }
     for facet, label in ENTITY_FACETS.items():
         values[facet] = doc.entity_names(label)
+    values["project"] = [name for name in values["org"] if name in context.projects]
     return values
 
 
-def to_fields(doc: Document, member_cities: frozenset[str] = frozenset()) -> dict[str, Any]:
+def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, Any]:
     """Whoosh fields of a stored document."""
-    entity_text = " ".join(m.canonical for m in doc.mentions)
-    return {
+    context = context or IndexContext()
+    texts: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+    for passage in passages(doc.text, doc.lang):
+        texts[passage.lang].append(doc.text[passage.start : passage.end])
+    fields: dict[str, Any] = {
         "id": str(doc.id),
-        "title": doc.title,
-        "entities": entity_text,
-        "body": doc.text,
-        "date": datetime(doc.date.year, doc.date.month, doc.date.day) if doc.date else None,
+        "entities": " ".join(m.canonical for m in doc.mentions),
+        "spelling": f"{doc.title}\n{doc.text}",
+        f"title_{doc.lang if doc.lang in LANGUAGES else 'de'}": doc.title,
         "meta": {
+            "title": doc.title,
             "url": doc.url,
             "members_only": doc.members_only,
             "date": doc.date.isoformat() if doc.date else None,
-            "facets": facet_values(doc, member_cities),
+            "facets": facet_values(doc, context),
         },
     }
+    for lang, parts in texts.items():
+        if parts:
+            fields[f"body_{lang}"] = "\n\n".join(parts)
+    return fields

@@ -12,20 +12,24 @@ from __future__ import annotations
 import html
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import numpy as np
 from whoosh import highlight
-from whoosh.qparser import MultifieldParser, PlusMinusPlugin
 from whoosh.query import Every, Query
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from index.analysis import LANGUAGES, fold, terms
 from index.facets import FacetCache, Mask
 from index.indexer import Index
+from index.query import Vocabulary, build_query
+from index.ranking import RecencyBM25F, recency
 from index.schema import ENTITY_FACETS, FACETS
+from index.synonyms import SynonymTable
 from kb.store import Store
 
-FIELD_BOOSTS = {"title": 3.0, "entities": 2.0, "body": 1.0}
 SNIPPET_CHARS = 240
 
 
@@ -42,6 +46,8 @@ class SearchRequest:
     per_page: int = 10
     members: bool = False  # may the asker see members-only documents?
     sort: Literal["relevance", "date"] = "relevance"
+    date_from: date | None = None
+    date_to: date | None = None
 
 
 @dataclass(frozen=True)
@@ -77,19 +83,21 @@ class SearchService:
         self._index = index
         self._store = store
         self._lock = threading.Lock()
+        self._search_lock = threading.Lock()  # a Whoosh searcher is not shared across threads
         self._searcher: Searcher | None = None
         self._cache: FacetCache | None = None
 
     def _current(self) -> tuple[Searcher, FacetCache]:
         with self._lock:
+            if self._searcher is not None and not self._searcher.up_to_date():
+                # Not Searcher.refresh(): its reused segment readers miss new deletions.
+                self._searcher.close()
+                self._searcher = None
             if self._searcher is None:
                 self._searcher = self._index.open().searcher()
                 self._cache = FacetCache(self._searcher.reader())
-            elif not self._searcher.up_to_date():
-                # Not Searcher.refresh(): its reused segment readers miss new deletions.
-                self._searcher.close()
-                self._searcher = self._index.open().searcher()
-                self._cache = FacetCache(self._searcher.reader())
+                boosts = recency(self._cache.dates, date.today())
+                self._searcher.weighting = RecencyBM25F(boosts)
             assert self._cache is not None
             return self._searcher, self._cache
 
@@ -99,23 +107,27 @@ class SearchService:
                 self._searcher.close()
                 self._searcher = None
 
-    def parse(self, text: str, searcher: Searcher) -> Query:
-        if not text.strip():
-            return Every()
-        parser = MultifieldParser(list(FIELD_BOOSTS), searcher.schema, fieldboosts=FIELD_BOOSTS)
-        parser.add_plugin(PlusMinusPlugin())
-        return parser.parse(text)
-
     def search(self, request: SearchRequest) -> SearchResult:
+        with self._search_lock:
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         searcher, cache = self._current()
-        query = self.parse(request.query, searcher)
+        # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
+        allowed = cache.live if request.members else cache.live & cache.public
+        vocabulary = Vocabulary(
+            known=lambda word: self._known(searcher, allowed, word),
+            correct=lambda word: self._correct(searcher, allowed, word),
+        )
+        synonyms = SynonymTable(self._store).synonyms()
+        parsed = build_query(request.query, searcher, synonyms, vocabulary)
+        query = parsed.query
         matched = np.zeros(cache.size, dtype=np.bool_)
         matched[list(query.docs(searcher))] = True
-        # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
-        visible = matched & cache.live
-        if not request.members:
-            visible &= cache.public
+        visible = matched & allowed
         masks = self._filter_masks(request.filters, cache)
+        if request.date_from or request.date_to:
+            masks["date"] = cache.date_range(request.date_from, request.date_to)
         final = visible.copy()
         for mask in masks.values():
             final &= mask
@@ -137,7 +149,30 @@ class SearchService:
             per_page=request.per_page,
             hits=hits,
             facets=facets,
+            suggestion=parsed.suggestion,
         )
+
+    def _known(self, searcher: Searcher, allowed: Mask, word: str) -> bool:
+        """Whether a document the asker may see contains ``word`` (in any language's form).
+
+        Only visible documents count: otherwise typo handling would reveal hidden words.
+        """
+        reader = searcher.reader()
+        lowered = word.lower()
+        for lang in LANGUAGES:
+            for term in terms(lang, lowered, False):
+                for field_name in (f"title_{lang}", f"body_{lang}"):
+                    if _visible(reader, field_name, term, allowed):
+                        return True
+        return _visible(reader, "entities", fold(lowered), allowed)
+
+    def _correct(self, searcher: Searcher, allowed: Mask, word: str) -> str | None:
+        """The closest frequent word of the visible documents, for did-you-mean."""
+        corrector = searcher.corrector("spelling")
+        for candidate in corrector.suggest(word.lower(), limit=8, maxdist=2, prefix=1):
+            if _visible(searcher.reader(), "spelling", candidate, allowed):
+                return str(candidate)
+        return None
 
     def _filter_masks(self, filters: dict[str, list[str]], cache: FacetCache) -> dict[str, Mask]:
         masks: dict[str, Mask] = {}
@@ -175,12 +210,14 @@ class SearchService:
             ranked = []
         stored = [(searcher.stored_fields(docnum), score) for docnum, score in ranked]
         texts = self._store.texts([int(fields["id"]) for fields, _ in stored])
-        terms = {text for field_name, text in query.iter_all_terms() if field_name != "id"}
-        analyzer = searcher.schema["body"].analyzer
-        return [
-            _hit(fields, score, _snippet(texts.get(int(fields["id"]), ""), terms, analyzer))
-            for fields, score in stored
-        ]
+        matched_terms = _text_terms(query, searcher.reader())
+        hits = []
+        for fields, score in stored:
+            lang = fields["meta"]["facets"]["lang"][0]
+            analyzer = searcher.schema[f"body_{lang if lang in LANGUAGES else 'de'}"].analyzer
+            text = texts.get(int(fields["id"]), "")
+            hits.append(_hit(fields, score, _snippet(text, matched_terms, analyzer)))
+        return hits
 
 
 def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
@@ -190,7 +227,7 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
     return Hit(
         id=int(str(fields["id"])),
         url=meta["url"],
-        title=str(fields["title"]),
+        title=meta["title"],
         snippet=snippet,
         kind=facets["kind"][0],
         city=next(iter(facets["city"]), None),
@@ -206,10 +243,32 @@ _FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 
 
-def _snippet(text: str, terms: set[str], analyzer: object) -> str:
+def _text_terms(query: Query, reader: IndexReader) -> set[str]:
+    """The body and title terms a query matches, with fuzzy and prefix terms expanded."""
+    found = set()
+    for leaf in query.leaves():
+        for field_name, text in leaf.expanded_terms(reader, phrases=True):
+            if str(field_name).startswith(("body_", "title_")):
+                found.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+    return found
+
+
+def _visible(reader: IndexReader, field_name: str, term: str, allowed: Mask) -> bool:
+    """Whether any document the asker may see has ``term`` in ``field_name``."""
+    if (field_name, term) not in reader:
+        return False
+    postings = reader.postings(field_name, term)
+    while postings.is_active():
+        if allowed[postings.id()]:
+            return True
+        postings.next()
+    return False
+
+
+def _snippet(text: str, marks: set[str], analyzer: object) -> str:
     """The best passages with matches marked (HTML-escaped), or the opening of the text."""
-    if terms and text:
-        marked = highlight.highlight(text, terms, analyzer, _FRAGMENTER, _FORMATTER, top=2)
+    if marks and text:
+        marked = highlight.highlight(text, marks, analyzer, _FRAGMENTER, _FORMATTER, top=2)
         if marked:
             return str(marked)
     opening = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text

@@ -82,6 +82,10 @@ class EntityCatalogue:
         rows = self._conn.execute("SELECT name FROM entities WHERE kind=?", (MEMBER_CITY,))
         return frozenset(r[0] for r in rows)
 
+    def projects(self) -> frozenset[str]:
+        rows = self._conn.execute("SELECT name FROM entities WHERE kind='project'")
+        return frozenset(r[0] for r in rows)
+
     def get(self, entity_id: int) -> Entity | None:
         row = self._conn.execute("SELECT * FROM entities WHERE id=?", (entity_id,)).fetchone()
         return self._entity(row) if row else None

@@ -82,4 +82,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX entity_aliases_alias ON entity_aliases(alias);
     INSERT OR IGNORE INTO entities (name, label) SELECT DISTINCT canonical, label FROM mentions;
     """,
+    # 3: the synonym and acronym table of the search, curated by staff; a group is a set of
+    # variants that find each other.
+    """
+    CREATE TABLE synonyms (
+        term TEXT PRIMARY KEY,
+        grp INTEGER NOT NULL
+    );
+    CREATE INDEX synonyms_grp ON synonyms(grp);
+    CREATE TABLE synonyms_seeded (seeded INTEGER NOT NULL);
+    """,
 ]

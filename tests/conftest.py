@@ -9,6 +9,7 @@ from crawler.crawl import Crawler
 from crawler.report import CrawlReport
 from index.indexer import Index
 from index.search import SearchService
+from index.synonyms import SynonymTable
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import EntityCatalogue
@@ -61,6 +62,7 @@ def demo(
     settings = make_settings(tmp_path_factory.mktemp("demo"))
     store = Store.open(settings.db_path)
     EntityCatalogue(store).seed(seed_catalogue())  # as the services do on first use
+    SynonymTable(store).seed()
     sources = demo_sources(demo_site.base_url)
     for source in sources:
         store.add_source(source)

@@ -19,6 +19,7 @@ from web.i18n import TEXTS, UI_LANGUAGES, format_date, german_key, value_label
 from web.params import FILTER_PARAMS, SearchParams
 
 UI_COOKIE = "ui"
+DATE_PARAMS = ("date_from", "date_to")
 FACET_LIMIT = 12
 
 
@@ -68,12 +69,14 @@ async def search_page(request: Request, services: ServicesDep, params: SearchPar
     ]
     chips = [
         {
-            "facet": TEXTS[ui][f"facet.{name}"],
-            "label": value_label(name, value, ui),
+            "facet": TEXTS[ui]["facet.date" if name in DATE_PARAMS else f"facet.{name}"],
+            "label": f"{TEXTS[ui][name]} {format_date(value, ui)}"
+            if name in DATE_PARAMS
+            else value_label(name, value, ui),
             "remove": _link([(k, v) for k, v in current if (k, v) != (name, value)]),
         }
         for name, value in current
-        if name in FILTER_PARAMS
+        if name in FILTER_PARAMS or name in DATE_PARAMS
     ]
     facets = []
     for name in FACETS:
@@ -111,7 +114,11 @@ async def search_page(request: Request, services: ServicesDep, params: SearchPar
             "result": result,
             "chips": chips,
             "facets": facets,
-            "clear_all": _link([(k, v) for k, v in current if k not in FILTER_PARAMS]),
+            "clear_all": _link(
+                [(k, v) for k, v in current if k not in FILTER_PARAMS and k not in DATE_PARAMS]
+            ),
+            "suggestion_link": _link(current, q=result.suggestion) if result.suggestion else None,
+            "date_params": DATE_PARAMS,
             "pages": pages,
             "page_links": {
                 n: _link(current, page=n)

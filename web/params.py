@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
+from fastapi.exceptions import RequestValidationError
 
 from index.search import SearchRequest, filters_from
 
-FILTER_PARAMS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "entity")
+FILTER_PARAMS = (
+    "kind", "city", "lang", "year", "collection", "person", "org", "place", "project", "entity",
+)  # fmt: skip
 MAX_PER_PAGE = 100
 
 
@@ -22,12 +26,15 @@ def search_params(
     person: Annotated[list[str] | None, Query()] = None,
     org: Annotated[list[str] | None, Query()] = None,
     place: Annotated[list[str] | None, Query()] = None,
+    project: Annotated[list[str] | None, Query()] = None,
     entity: Annotated[
         list[str] | None, Query(description="Person, organisation or place (any).")
     ] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
     sort: Literal["relevance", "date"] = "relevance",
+    date_from: Annotated[str, Query(description="Earliest date (YYYY-MM-DD), included.")] = "",
+    date_to: Annotated[str, Query(description="Latest date (YYYY-MM-DD), included.")] = "",
 ) -> SearchRequest:
     """Repeating a filter parameter ORs its values; different filters AND."""
     filters = filters_from(
@@ -39,11 +46,31 @@ def search_params(
         person=person,
         org=org,
         place=place,
+        project=project,
         entity=entity,
     )
     return SearchRequest(
-        query=q, filters=filters, page=page, per_page=per_page, sort=sort, members=False
+        query=q,
+        filters=filters,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        members=False,
+        date_from=_date(date_from, "date_from"),
+        date_to=_date(date_to, "date_to"),
     )
+
+
+def _date(value: str, name: str) -> date | None:
+    """An optional ISO date; empty means open (date inputs of a form send empty values)."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise RequestValidationError(
+            [{"loc": ("query", name), "msg": "must be a date YYYY-MM-DD", "type": "date"}]
+        ) from exc
 
 
 SearchParams = Annotated[SearchRequest, Depends(search_params)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from index.indexer import Index
 from index.search import SearchService
+from index.synonyms import SynonymTable
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import EntityCatalogue
@@ -24,6 +25,7 @@ class Services:
     @classmethod
     def open(cls, settings: Settings) -> Services:
         store = Store.open(settings.db_path)
+        SynonymTable(store).seed()
         index = Index(settings.index_dir)
         return cls(settings, store, index, SearchService(index, store))
 
