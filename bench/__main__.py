@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import entities
+from bench import calls, entities, relevance
 
-BENCHMARKS = {"entities": entities.main}
+BENCHMARKS = {"calls": calls.main, "entities": entities.main, "relevance": relevance.main}
 
 
 def main() -> None:

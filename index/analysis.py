@@ -1,8 +1,8 @@
 """Text analysis for German and English.
 
 German: lower case, stop words, compound splitting when indexing (the compound and its parts are
-indexed at the same position, so "Messer Gewalt" finds "Messergewalt"), umlaut and ß folding
-(Straße = Strasse, Prävention = Praevention) and Snowball stemming. English: lower case, stop
+indexed at the same position, so "Messer Gewalt" finds "Messergewalt"), Snowball stemming and
+umlaut and ß folding (Straße = Strasse, Prävention = Praevention). English: lower case, stop
 words, folding, Snowball stemming. Each word's analysis is cached: vocabularies are small, texts
 long.
 """
@@ -39,14 +39,27 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(_SNOWBALL[lang])
 
 
+_COLLAPSE = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def german_term(word: str) -> str:
+    """Stem first (Snowball knows "Räume" → "raum"), then collapse what a transliterating
+    typist writes ("Raeume" → "raeum" → "raum"); both sides of a match go the same way."""
+    term = _stemmer("de").stemWord(word)
+    for pair in _COLLAPSE:
+        term = term.replace(*pair)
+    return fold(term)
+
+
 @lru_cache(maxsize=500_000)
 def terms(lang: str, word: str, decompound: bool) -> tuple[str, ...]:
     """Index terms of one lower-case word: its stem, then the stems of its compound parts."""
-    stem = _stemmer(lang).stemWord
-    result = [stem(fold(word))]
-    if decompound and lang == "de":
+    if lang != "de":
+        return (_stemmer(lang).stemWord(fold(word)),)
+    result = [german_term(word)]
+    if decompound:
         for part in split(word):
-            term = stem(fold(part))
+            term = german_term(part)
             if term not in result:
                 result.append(term)
     return tuple(result)

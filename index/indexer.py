@@ -70,4 +70,8 @@ class Index:
 
 def _context(store: Store) -> IndexContext:
     catalogue = EntityCatalogue(store)
-    return IndexContext(member_cities=catalogue.member_cities(), projects=catalogue.projects())
+    return IndexContext(
+        member_cities=catalogue.member_cities(),
+        projects=catalogue.projects(),
+        aliases=catalogue.aliases(),
+    )

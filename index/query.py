@@ -15,7 +15,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, PlusMinusPlugin
+from whoosh.qparser import (
+    AndGroup,
+    FuzzyTermPlugin,
+    MultifieldParser,
+    OrGroup,
+    PlusMinusPlugin,
+)
 from whoosh.query import AndMaybe, Every, Query
 from whoosh.searching import Searcher
 
@@ -40,6 +46,7 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 class ParsedQuery:
     query: Query
     suggestion: str | None  # the typed text with unknown words corrected, if any were
+    words: int = 0  # plain words typed: with two or more, an empty AND may be relaxed
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,15 @@ class Vocabulary:
 
 
 def build_query(
-    text: str, searcher: Searcher, synonyms: Synonyms, vocabulary: Vocabulary
+    text: str,
+    searcher: Searcher,
+    synonyms: Synonyms,
+    vocabulary: Vocabulary,
+    *,
+    relaxed: bool = False,
 ) -> ParsedQuery:
+    """The query for ``text``; ``relaxed`` ORs the words (documents with more of them rank
+    higher), for when requiring all of them finds nothing."""
     if not text.strip():
         return ParsedQuery(Every(), None)
     tokens = _TOKENS.findall(text)
@@ -82,12 +96,16 @@ def build_query(
             fix = vocabulary.correct(token)
             corrected.append(fix or token)
             changed |= fix is not None
-            out.append(f"{token}~{2 if len(token) > 6 else 1}/1")
+            distance = _typo_distance(token)
+            out.append(f"{token}~{distance}/1" if distance else token)
             continue
         corrected.append(token)
         parts = split(token.lower())
         out.append(f"({token} OR ({' '.join(parts)}))" if parts else token)
-    parser = MultifieldParser(list(FIELD_BOOSTS), searcher.schema, fieldboosts=FIELD_BOOSTS)
+    group = OrGroup.factory(0.9) if relaxed else AndGroup
+    parser = MultifieldParser(
+        list(FIELD_BOOSTS), searcher.schema, fieldboosts=FIELD_BOOSTS, group=group
+    )
     parser.add_plugin(PlusMinusPlugin())
     parser.add_plugin(FuzzyTermPlugin())
     query = parser.parse(" ".join(out))
@@ -95,7 +113,15 @@ def build_query(
     if simple:
         phrase = parser.parse(f'"{" ".join(plain_words)}"~{PROXIMITY}')
         query = AndMaybe(query, phrase.with_boost(PHRASE_BOOST))
-    return ParsedQuery(query, " ".join(corrected) if changed else None)
+    return ParsedQuery(query, " ".join(corrected) if changed else None, len(plain_words))
+
+
+def _typo_distance(word: str) -> int:
+    """Edits allowed for a word no visible document has: none for short words, whose
+    neighbours are other words rather than typos ("ban" is not "bahn")."""
+    if len(word) <= 4:
+        return 0
+    return 1 if len(word) <= 7 else 2
 
 
 def _synonym_at(

@@ -6,6 +6,7 @@ each passage is analysed as the language it is written in; queries search both.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,8 @@ class IndexContext:
 
     member_cities: frozenset[str] = field(default_factory=frozenset)
     projects: frozenset[str] = field(default_factory=frozenset)
+    # Other names of entities: a search for "BMBF" finds documents naming the ministry in full.
+    aliases: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 def build_schema() -> Schema:
@@ -78,9 +81,16 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
     texts: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
     for passage in passages(doc.text, doc.lang):
         texts[passage.lang].append(doc.text[passage.start : passage.end])
+    facets = facet_values(doc, context)
+    names = {m.canonical: None for m in doc.mentions}
+    for m in doc.mentions:
+        # One-word aliases only (acronyms, exonyms): long ones blur entities into each other.
+        aliases = context.aliases.get((m.canonical, m.label), ())
+        names.update(dict.fromkeys(a for a in aliases if " " not in a))
+    names.update(dict.fromkeys(facets["city"]))  # the city a source gives, named or not
     fields: dict[str, Any] = {
         "id": str(doc.id),
-        "entities": " ".join(m.canonical for m in doc.mentions),
+        "entities": " | ".join(names),
         "spelling": f"{doc.title}\n{doc.text}",
         f"title_{doc.lang if doc.lang in LANGUAGES else 'de'}": doc.title,
         "meta": {
@@ -88,7 +98,7 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
             "url": doc.url,
             "members_only": doc.members_only,
             "date": doc.date.isoformat() if doc.date else None,
-            "facets": facet_values(doc, context),
+            "facets": facets,
         },
     }
     for lang, parts in texts.items():

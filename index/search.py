@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -24,9 +25,10 @@ from whoosh.searching import Searcher
 from index.analysis import LANGUAGES, fold, terms
 from index.facets import FacetCache, Mask
 from index.indexer import Index
-from index.query import Vocabulary, build_query
+from index.query import ParsedQuery, Vocabulary, build_query
 from index.ranking import RecencyBM25F, recency
 from index.schema import ENTITY_FACETS, FACETS
+from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_suggestions
 from index.synonyms import SynonymTable
 from kb.store import Store
 
@@ -121,10 +123,13 @@ class SearchService:
         )
         synonyms = SynonymTable(self._store).synonyms()
         parsed = build_query(request.query, searcher, synonyms, vocabulary)
+        visible = self._matches(searcher, parsed.query, allowed)
+        if not visible.any() and parsed.words > 1:
+            # Nothing has all the words: show what has most of them rather than nothing.
+            relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
+            parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words)
+            visible = self._matches(searcher, parsed.query, allowed)
         query = parsed.query
-        matched = np.zeros(cache.size, dtype=np.bool_)
-        matched[list(query.docs(searcher))] = True
-        visible = matched & allowed
         masks = self._filter_masks(request.filters, cache)
         if request.date_from or request.date_to:
             masks["date"] = cache.date_range(request.date_from, request.date_to)
@@ -151,6 +156,37 @@ class SearchService:
             facets=facets,
             suggestion=parsed.suggestion,
         )
+
+    def suggest(
+        self,
+        prefix: str,
+        members: bool,
+        entities: Callable[[str, int], list[str]],
+        limit: int = 8,
+    ) -> list[Suggestion]:
+        """Autocomplete for ``prefix``: titles, then entity names, then frequent words.
+
+        ``entities(prefix, limit)`` names the visible entities that start with the prefix.
+        """
+        prefix = prefix.strip()
+        if len(prefix) < MIN_PREFIX:
+            return []
+        with self._search_lock:
+            searcher, cache = self._current()
+            allowed = cache.live if members else cache.live & cache.public
+            found = title_suggestions(searcher, cache, allowed, prefix, limit // 2 or 1)
+            found += [Suggestion(name, "entity") for name in entities(prefix, limit)]
+            found += term_suggestions(searcher.reader(), allowed, prefix, limit)
+        unique: dict[str, Suggestion] = {}
+        for suggestion in found:
+            unique.setdefault(suggestion.text.casefold(), suggestion)
+        return list(unique.values())[:limit]
+
+    def _matches(self, searcher: Searcher, query: Query, allowed: Mask) -> Mask:
+        matched = np.zeros(len(allowed), dtype=np.bool_)
+        matched[list(query.docs(searcher))] = True
+        result: Mask = matched & allowed
+        return result
 
     def _known(self, searcher: Searcher, allowed: Mask, word: str) -> bool:
         """Whether a document the asker may see contains ``word`` (in any language's form).
@@ -204,7 +240,7 @@ class SearchService:
             order = np.lexsort((allowed, -cache.dates[allowed]))
             ranked = [(int(d), 0.0) for d in allowed[order][start:end]]
         elif end > 0 and len(allowed):
-            results = searcher.search(query, limit=end, filter=set(allowed.tolist()))
+            results = searcher.search(query, limit=end, **_restriction(final, cache))
             ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results[start:end]]
         else:
             ranked = []
@@ -241,6 +277,15 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
 
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 _FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+
+
+def _restriction(final: Mask, cache: FacetCache) -> dict[str, set[int]]:
+    """Whoosh's ``filter`` (documents allowed) or ``mask`` (documents excluded), whichever set
+    is smaller: building a set of every allowed document costs more than the search itself."""
+    allowed = int(final.sum())
+    if allowed <= cache.size - allowed:
+        return {"filter": set(np.flatnonzero(final).tolist())}
+    return {"mask": set(np.flatnonzero(~final).tolist())}
 
 
 def _text_terms(query: Query, reader: IndexReader) -> set[str]:

@@ -82,6 +82,17 @@ class EntityCatalogue:
         rows = self._conn.execute("SELECT name FROM entities WHERE kind=?", (MEMBER_CITY,))
         return frozenset(r[0] for r in rows)
 
+    def aliases(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """Other names by (canonical name, label), for entities that have any."""
+        result: dict[tuple[str, str], tuple[str, ...]] = {}
+        rows = self._conn.execute(
+            "SELECT e.name, e.label, a.alias FROM entity_aliases a"
+            " JOIN entities e ON e.id = a.entity_id WHERE NOT e.blocked ORDER BY a.alias"
+        )
+        for name, label, alias in rows:
+            result[(name, label)] = (*result.get((name, label), ()), alias)
+        return result
+
     def projects(self) -> frozenset[str]:
         rows = self._conn.execute("SELECT name FROM entities WHERE kind='project'")
         return frozenset(r[0] for r in rows)
@@ -128,6 +139,21 @@ class EntityCatalogue:
             (entity.name, entity.label, members),
         )
         return [int(r[0]) for r in rows]
+
+    def starting_with(self, prefix: str, members: bool, limit: int) -> list[str]:
+        """Names of entities with visible documents whose name or alias starts with ``prefix``,
+        most documents first."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._conn.execute(
+            """SELECT e.name, count(DISTINCT d.id) AS n FROM entities e
+               LEFT JOIN entity_aliases a ON a.entity_id = e.id
+               JOIN mentions m ON m.canonical = e.name AND m.label = e.label
+               JOIN documents d ON d.id = m.doc_id AND (? OR NOT d.members_only)
+               WHERE NOT e.blocked AND (e.name LIKE ? ESCAPE '\\' OR a.alias LIKE ? ESCAPE '\\')
+               GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?""",
+            (members, pattern, pattern, limit),
+        )
+        return [r[0] for r in rows]
 
     def related(self, entity: Entity, members: bool, limit: int = 20) -> list[Related]:
         """Entities mentioned in the same visible documents, most shared documents first."""

@@ -92,4 +92,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX synonyms_grp ON synonyms(grp);
     CREATE TABLE synonyms_seeded (seeded INTEGER NOT NULL);
     """,
+    # 4: each source's crawl schedule (cron) and a note for staff.
+    """
+    ALTER TABLE sources ADD COLUMN schedule TEXT NOT NULL DEFAULT '0 5 * * *';
+    ALTER TABLE sources ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    """,
 ]

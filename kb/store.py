@@ -37,6 +37,8 @@ class Source:
     members_only: bool = False
     login_url: str | None = None
     enabled: bool = True
+    schedule: str = "0 5 * * *"  # cron: daily at five
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,12 +120,13 @@ class Store:
         with self.transaction():
             self._conn.execute(
                 """INSERT INTO sources (name, url, kind, city, collection, lang, members_only,
-                       login_url, enabled, created_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?)
+                       login_url, enabled, schedule, note, created_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT(name) DO UPDATE SET url=excluded.url, kind=excluded.kind,
                        city=excluded.city, collection=excluded.collection, lang=excluded.lang,
                        members_only=excluded.members_only, login_url=excluded.login_url,
-                       enabled=excluded.enabled""",
+                       enabled=excluded.enabled, schedule=excluded.schedule,
+                       note=excluded.note""",
                 (
                     source.name,
                     source.url,
@@ -134,6 +137,8 @@ class Store:
                     int(source.members_only),
                     source.login_url,
                     int(source.enabled),
+                    source.schedule,
+                    source.note,
                     _now(),
                 ),
             )
@@ -151,12 +156,20 @@ class Store:
                 members_only=bool(r["members_only"]),
                 login_url=r["login_url"],
                 enabled=bool(r["enabled"]),
+                schedule=r["schedule"],
+                note=r["note"],
             )
             for r in rows
         ]
 
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources() if s.name == name), None)
+
+    def remove_source(self, name: str) -> bool:
+        """Forget a source; its documents stay in the store and the index."""
+        with self.transaction():
+            cur = self._conn.execute("DELETE FROM sources WHERE name=?", (name,))
+        return cur.rowcount > 0
 
     # -- documents -------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ def test_a_visitor_searches_filters_by_facet_and_removes_the_chip(
 ) -> None:
     page = browser.new_page()
     page.goto(site)
-    page.get_by_role("searchbox").fill("Sicherheit")
+    page.locator('input[name="q"]').fill("Sicherheit")
     page.get_by_role("button", name="Suchen").click()
     expect(page.locator(".hit").first).to_be_visible()
     total_before = page.locator(".total-count").inner_text()

@@ -60,7 +60,8 @@ def test_import_search_and_reindex(tmp_path: Path) -> None:
     out = kb(tmp_path, "import", str(file))
     assert "new: 3" in out and "line 4" in out and "indexed: 3" in out
     answer = json.loads(kb(tmp_path, "search", "Nachtleben", "--json"))
-    assert answer["total"] == 1 and answer["hits"][0]["city"] == "Köln"
+    # The German page first; the English one through the synonym "nightlife".
+    assert [h["city"] for h in answer["hits"]] == ["Köln", "Essen"]
     assert answer["hits"][0]["date"] == "2024-05-02" and answer["hits"][0]["lang"] == "de"
     assert answer["facets"]["org"] == {"Stadt Köln": 1}
     either = json.loads(kb(tmp_path, "search", "", "--city", "Köln", "--city", "Essen", "--json"))
@@ -73,9 +74,30 @@ def test_import_search_and_reindex(tmp_path: Path) -> None:
         and json.loads(kb(tmp_path, "search", "Protokoll", "--json"))["total"] == 0
     )
     assert "indexed: 3" in kb(tmp_path, "reindex")
-    assert json.loads(kb(tmp_path, "search", "Nachtleben", "--json"))["total"] == 1
+    assert json.loads(kb(tmp_path, "search", "Nachtleben", "--json"))["total"] == 2
     paged = json.loads(kb(tmp_path, "search", "", "--per-page", "1", "--page", "2", "--json"))
     assert (paged["page"], paged["per_page"], len(paged["hits"])) == (2, 1, 1)
+
+
+def test_synonym_commands_change_what_queries_find(tmp_path: Path) -> None:
+    record = {
+        "url": "https://a.test/w",
+        "text": "Ein Waffenverbot gilt am Bahnhof.",
+        "date": "2024-02-03",
+    }
+    kb(tmp_path, "import", str(_jsonl(tmp_path / "w.jsonl", record)))
+    assert json.loads(kb(tmp_path, "search", "weapons ban", "--json"))["total"] == 0
+    assert kb(tmp_path, "synonym", "add", "Waffenverbot", "weapons ban").strip() == (
+        "Waffenverbot = weapons ban"
+    )
+    assert json.loads(kb(tmp_path, "search", "weapons ban", "--json"))["total"] == 1
+    assert "DPT = Deutscher Präventionstag" in kb(tmp_path, "synonym", "list")  # the seed
+    kb(tmp_path, "synonym", "remove", "weapons ban")
+    assert json.loads(kb(tmp_path, "search", "weapons ban", "--json"))["total"] == 0
+    assert "in no synonym group" in kb(tmp_path, "synonym", "remove", "nix", check=False)
+    ranged = ["search", "", "--from", "2024-01-01", "--to", "2024-12-31", "--json"]
+    assert json.loads(kb(tmp_path, *ranged))["total"] == 1
+    assert json.loads(kb(tmp_path, "search", "", "--from", "2025-01-01", "--json"))["total"] == 0
 
 
 def test_entities_json_from_stdin_with_offsets(tmp_path: Path) -> None:
@@ -170,3 +192,39 @@ def test_demo_crawls_serves_and_reuses_what_is_stored(tmp_path: Path) -> None:
         reports.append(output)
     assert "new: 0" not in reports[0] and "Web UI: http://127.0.0.1:" in reports[0]
     assert "new: 0" in reports[1] and "changed: 0" in reports[1]
+
+
+def test_source_catalogue_edit_disable_enable_remove(tmp_path: Path) -> None:
+    assert "enabled)" in kb(tmp_path, "source", "import")
+    listing = kb(tmp_path, "source", "list")
+    assert "efus-news" in listing and "disabled" in listing
+    kb(tmp_path, "source", "edit", "efus-news", "--schedule", "0 6 * * 1", "--city", "Lyon")
+    assert "city=Lyon" in kb(tmp_path, "source", "list")
+    assert "schedule" in kb(tmp_path, "source", "edit", "efus-news", "--schedule", "x", check=False)
+    kb(tmp_path, "source", "disable", "efus-news")
+    assert "efus-news\tnews\thttps://efus.eu/\tcity=Lyon disabled" in kb(tmp_path, "source", "list")
+    kb(tmp_path, "source", "enable", "efus-news")
+    kb(tmp_path, "source", "remove", "efus-news")
+    assert "efus-news" not in kb(tmp_path, "source", "list")
+    assert "no source named" in kb(tmp_path, "source", "remove", "efus-news", check=False)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[source]]\nname = "x"\nurl = "ftp://x"\nkind = "news"\n')
+    assert "source #1 (x)" in kb(tmp_path, "source", "import", str(bad), check=False)
+
+
+def test_import_board_stores_members_only_posts(tmp_path: Path) -> None:
+    export = tmp_path / "board.json"
+    export.write_text(
+        json.dumps(
+            [
+                {"title": "Lichtkonzept Vorplatz", "text": "Wir testen neue Leuchten.",
+                 "author": "Stadt Essen", "date": "2024-03-01"},
+                {"title": "", "text": "", "date": "gestern"},
+            ]
+        )
+    )  # fmt: skip
+    out = kb(tmp_path, "import-board", str(export), "--collection", "Schutz öffentlicher Räume")
+    assert "new: 1" in out and "post 2" in out
+    member = json.loads(kb(tmp_path, "search", "Lichtkonzept", "--role", "member", "--json"))
+    assert member["hits"][0]["collection"] == "Schutz öffentlicher Räume"
+    assert json.loads(kb(tmp_path, "search", "Lichtkonzept", "--json"))["total"] == 0

@@ -167,3 +167,12 @@ def test_entities_only_members_see_do_not_exist_for_anonymous_visitors(
     public = catalogue.find("Deutscher Präventionstag", "ORG")
     related = client.get(f"/api/entities/{public.id}").json()["related"]
     assert entity.name not in {r["name"] for r in related}
+
+
+def test_autocomplete_never_offers_what_only_members_see(client: httpx.Client) -> None:
+    for word in GOLD["hidden_words"]:
+        answer = client.get("/api/suggest", params={"q": word[:6]}).json()
+        assert all(word.lower() not in s["text"].lower() for s in answer["suggestions"]), word
+    offered = client.get("/api/suggest", params={"q": "Präventions"}).json()["suggestions"]
+    assert {s["kind"] for s in offered} >= {"title", "term"}
+    assert client.get("/api/suggest", params={"q": "x" * 101}).status_code == 422

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 
 from index.search import SearchRequest, SearchService
+from index.synonyms import SynonymTable
 from kb.settings import Settings
 from kb.store import Store
 from tests.factories import indexed, make_document, mention
@@ -123,3 +125,63 @@ def test_the_index_follows_changes_in_the_store(
     Index(settings.index_dir).sync(store)
     assert search.search(SearchRequest("Waffenverbot")).total == 0
     assert search.search(SearchRequest("Alkoholverbote")).total == 1
+
+
+def test_typos_are_tolerated_and_corrected(search: SearchService) -> None:
+    result = search.search(SearchRequest("Waffenverbto"))
+    assert [h.title for h in result.hits] == ["Messergewalt im öffentlichen Raum"]
+    assert result.suggestion == "waffenverbot"
+    assert search.search(SearchRequest("Waffenverbot")).suggestion is None
+
+
+def test_hidden_words_are_neither_suggested_nor_corrected(search: SearchService) -> None:
+    assert search.search(SearchRequest("Quartiersstriefe")).suggestion is None
+    member = search.search(SearchRequest("Quartiersstriefe", members=True))
+    assert member.suggestion == "quartiersstreife"
+    no_entities: Callable[[str, int], list[str]] = lambda prefix, limit: []  # noqa: E731
+    anonymous = {s.text for s in search.suggest("Quart", False, no_entities)}
+    members = {s.text for s in search.suggest("Quart", True, no_entities)}
+    assert "quartiersstreife" not in anonymous
+    assert "quartiersstreife" in members
+    assert "Quartiersstreife am Bahnhof" in members and not any("Quart" in s for s in anonymous)
+
+
+def test_autocomplete_offers_titles_and_frequent_words(search: SearchService) -> None:
+    found = search.suggest("Sicherheits", False, lambda prefix, limit: ["Sicherheitsrat X"])
+    kinds = {(s.kind, s.text) for s in found}
+    assert ("title", "Sicherheitsaudit in Mannheim") in kinds
+    assert ("entity", "Sicherheitsrat X") in kinds
+    assert ("term", "sicherheitsaudit") in kinds
+    assert search.suggest("S", False, lambda prefix, limit: []) == []
+
+
+def test_synonyms_and_acronyms_find_each_other(search: SearchService, store: Store) -> None:
+    assert search.search(SearchRequest("weapons ban")).total == 0
+    SynonymTable(store).add(["Waffenverbot", "weapons ban"])
+    assert [h.title for h in search.search(SearchRequest("weapons ban")).hits] == [
+        "Messergewalt im öffentlichen Raum"
+    ]
+    assert SynonymTable(store).remove("weapons ban")
+    assert search.search(SearchRequest("weapons ban")).total == 0
+
+
+def test_compounds_and_their_parts_find_each_other(search: SearchService) -> None:
+    assert search.search(SearchRequest("Waffen Verbot")).total == 1  # indexed parts
+    assert search.search(SearchRequest("Audit", filters={"lang": ["de"]})).total == 1
+    assert search.search(SearchRequest("Messergewalt")).total == 1
+
+
+def test_the_date_range_narrows_results_and_facets(search: SearchService) -> None:
+    result = search.search(
+        SearchRequest("", date_from=date(2023, 1, 1), date_to=date(2023, 12, 31))
+    )
+    assert [h.title for h in result.hits] == ["Messergewalt im öffentlichen Raum"]
+    assert result.facets["year"] == {"2023": 1}
+
+
+def test_nothing_with_all_words_falls_back_to_most_words(search: SearchService) -> None:
+    result = search.search(SearchRequest("Waffenverbot Zebrastreifen Mannheim"))
+    assert {h.title for h in result.hits} == {
+        "Messergewalt im öffentlichen Raum",
+        "Sicherheitsaudit in Mannheim",
+    }

@@ -6,7 +6,7 @@ from dataclasses import asdict, replace
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
 from index.search import SearchResult
@@ -62,6 +62,17 @@ class EntityPage(BaseModel):
     aliases: list[str]
     documents: list[DocumentRef]
     related: list[RelatedOut]
+
+
+class SuggestionOut(BaseModel):
+    text: str
+    kind: str
+    url: str | None
+
+
+class SuggestOut(BaseModel):
+    query: str
+    suggestions: list[SuggestionOut]
 
 
 class Health(BaseModel):
@@ -157,6 +168,22 @@ async def api_entity(
     if page is None:
         raise HTTPException(status_code=404, detail="entity not found")
     return page
+
+
+@router.get("/api/suggest", response_model=SuggestOut, tags=["search"])
+async def api_suggest(
+    services: ServicesDep,
+    request: Request,
+    q: Annotated[str, Query(max_length=100, description="What has been typed so far.")] = "",
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> SuggestOut:
+    """Autocomplete over titles, entities and frequent words of visible documents."""
+    members = sees_members_only(request)
+    catalogue = EntityCatalogue(services.store)
+    found = services.search.suggest(
+        q, members, lambda prefix, n: catalogue.starting_with(prefix, members, n), limit
+    )
+    return SuggestOut(query=q, suggestions=[SuggestionOut(**asdict(s)) for s in found])
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])

@@ -8,16 +8,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
+from crawler.boards import BoardError, fetcher_for, import_board
+from crawler.catalogue import CatalogueError, cron_problem, load_catalogue
 from crawler.crawl import Crawler
 from crawler.jsonl import import_lines
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from index.search import SearchRequest, SearchResult, filters_from
+from index.synonyms import SynonymTable
 from kb.curation import reapply
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import Entity, EntityCatalogue
@@ -33,6 +38,8 @@ source_app = typer.Typer(help="Manage the sources the crawler visits.")
 app.add_typer(source_app, name="source")
 entity_app = typer.Typer(help="Curate the entity catalogue; changes re-apply to stored documents.")
 app.add_typer(entity_app, name="entity")
+synonym_app = typer.Typer(help="Curate the synonyms and acronyms the search applies to queries.")
+app.add_typer(synonym_app, name="synonym")
 
 Lang = Literal["de", "en"]
 Label = Literal["PER", "ORG", "LOC"]
@@ -78,12 +85,98 @@ def source_add(
 def source_list() -> None:
     """List the sources."""
     for s in _services().store.sources():
-        extras = [
+        flags = [
             f"city={s.city}" if s.city else "",
             f"collection={s.collection}" if s.collection else "",
+            "members-only" if s.members_only else "",
+            "" if s.enabled else "disabled",
         ]
-        flags = " ".join(x for x in [*extras, "members-only" if s.members_only else ""] if x)
-        typer.echo(f"{s.name}\t{s.kind}\t{s.url}\t{flags}".rstrip())
+        typer.echo(f"{s.name}\t{s.kind}\t{s.url}\t{' '.join(f for f in flags if f)}".rstrip())
+
+
+@source_app.command("import")
+def source_import(
+    file: Annotated[
+        Path | None, typer.Argument(exists=True, dir_okay=False, help="Default: the shipped one.")
+    ] = None,
+) -> None:
+    """Add or update the sources of a catalogue file (sources.toml)."""
+    try:
+        sources = load_catalogue(file)
+    except CatalogueError as exc:
+        raise _fail(str(exc)) from exc
+    store = _services().store
+    for source in sources:
+        store.add_source(source)
+    enabled = sum(s.enabled for s in sources)
+    typer.echo(f"imported {len(sources)} sources ({enabled} enabled)")
+
+
+@source_app.command("edit")
+def source_edit(
+    name: str,
+    url: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[str | None, typer.Option()] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+    collection: Annotated[str | None, typer.Option()] = None,
+    lang: Annotated[Lang | None, typer.Option()] = None,
+    members_only: Annotated[bool | None, typer.Option("--members-only/--public")] = None,
+    login_url: Annotated[str | None, typer.Option()] = None,
+    schedule: Annotated[str | None, typer.Option(help="cron, e.g. '0 5 * * *'")] = None,
+) -> None:
+    """Change some settings of a source; the others stay."""
+    store = _services().store
+    source = store.source(name)
+    if source is None:
+        raise _fail(f"no source named {name!r}")
+    if kind is not None and kind not in KINDS:
+        raise _fail(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if schedule is not None and (problem := cron_problem(schedule)):
+        raise _fail(f"schedule: {problem}")
+    given: dict[str, Any] = {
+        "url": url,
+        "kind": kind,
+        "city": city,
+        "collection": collection,
+        "lang": lang,
+        "members_only": members_only,
+        "login_url": login_url,
+        "schedule": schedule,
+    }
+    changed = replace(source, **{k: v for k, v in given.items() if v is not None})
+    if changed.collection and not changed.members_only:
+        changed = replace(changed, members_only=True)
+    store.add_source(changed)
+    typer.echo(f"source {name} saved")
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    store = _services().store
+    source = store.source(name)
+    if source is None:
+        raise _fail(f"no source named {name!r}")
+    store.add_source(replace(source, enabled=enabled))
+    typer.echo(f"source {name} {'enabled' if enabled else 'disabled'}")
+
+
+@source_app.command("enable")
+def source_enable(name: str) -> None:
+    """Crawl the source again."""
+    _set_enabled(name, True)
+
+
+@source_app.command("disable")
+def source_disable(name: str) -> None:
+    """Keep the source configured but stop crawling it."""
+    _set_enabled(name, False)
+
+
+@source_app.command("remove")
+def source_remove(name: str) -> None:
+    """Forget a source; what was crawled from it stays searchable."""
+    if not _services().store.remove_source(name):
+        raise _fail(f"no source named {name!r}")
+    typer.echo(f"source {name} removed")
 
 
 def _curated(services: Services, entity: Entity, forms: list[str]) -> None:
@@ -158,6 +251,32 @@ def entity_block(name: str, label: Annotated[Label | None, typer.Option()] = Non
     _curated(services, entity, [entity.name, *entity.aliases])
 
 
+@synonym_app.command("add")
+def synonym_add(
+    variants: Annotated[list[str], typer.Argument(help="Two or more variants.")],
+) -> None:
+    """Make the variants find each other ("DPT" "Deutscher Präventionstag" …)."""
+    if len(variants) < 2:
+        raise _fail("give at least two variants")
+    group = SynonymTable(_services().store).add(variants)
+    typer.echo(" = ".join(group))
+
+
+@synonym_app.command("remove")
+def synonym_remove(term: str) -> None:
+    """Take a variant out of its group."""
+    if not SynonymTable(_services().store).remove(term):
+        raise _fail(f"{term!r} is in no synonym group")
+    typer.echo(f"removed {term}")
+
+
+@synonym_app.command("list")
+def synonym_list() -> None:
+    """One group per line."""
+    for group in SynonymTable(_services().store).synonyms().groups:
+        typer.echo(" = ".join(group))
+
+
 def run_crawl(
     services: Services, sources: list[Source], credentials: dict[str, Credentials]
 ) -> CrawlReport:
@@ -194,6 +313,28 @@ def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) 
     typer.echo(f"indexed: {indexed}")
 
 
+@app.command("import-board")
+def import_board_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSON export.")],
+    collection: Annotated[str, typer.Option(help="The members-only collection it belongs to.")],
+    site: Annotated[
+        str | None, typer.Option(help="The board's own address: links elsewhere are attachments.")
+    ] = None,
+) -> None:
+    """Import an exported board of a members-only collection, following the links in posts."""
+    services = _services()
+    try:
+        with fetcher_for(services.settings) as fetch:
+            report = import_board(
+                file, collection, services.store, services.extractor, fetch, site=site
+            )
+    except BoardError as exc:
+        raise _fail(str(exc)) from exc
+    indexed = services.index.sync(services.store)
+    typer.echo(report.render())
+    typer.echo(f"indexed: {indexed}")
+
+
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from the store."""
@@ -210,6 +351,9 @@ def search(
     year: Annotated[list[str] | None, typer.Option()] = None,
     collection: Annotated[list[str] | None, typer.Option()] = None,
     entity: Annotated[list[str] | None, typer.Option()] = None,
+    project: Annotated[list[str] | None, typer.Option()] = None,
+    date_from: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"])] = None,
+    date_to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"])] = None,
     page: Annotated[int, typer.Option(min=1)] = 1,
     per_page: Annotated[int, typer.Option(min=1, max=100)] = 10,
     sort: Annotated[Literal["relevance", "date"], typer.Option()] = "relevance",
@@ -220,7 +364,13 @@ def search(
 ) -> None:
     """Search like the web page; repeating a filter ORs its values."""
     filters = filters_from(
-        kind=kind, city=city, lang=lang, year=year, collection=collection, entity=entity
+        kind=kind,
+        city=city,
+        lang=lang,
+        year=year,
+        collection=collection,
+        entity=entity,
+        project=project,
     )
     request = SearchRequest(
         query=query,
@@ -229,6 +379,8 @@ def search(
         per_page=per_page,
         members=role == "member",
         sort=sort,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
     )
     services = _services()
     services.index.sync(services.store)

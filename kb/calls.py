@@ -1,0 +1,651 @@
+"""Funding-call facts and event dates from German and English announcements.
+
+Rules, no model: dates are found in every common written form, ranges are joined, and each date
+is weighed by the words around it (a deadline keyword, an event keyword, a registration deadline,
+a programme period ...). Year-less dates ("bis zum 15.01.") are resolved against the publication
+date: the next occurrence on or after it.
+
+>>> extract_funding("Antragsfrist: 31. März 2025", "Förderaufruf", None, "de").deadline
+datetime.date(2025, 3, 31)
+>>> extract_event("Die Tagung findet vom 3. bis 5. November 2025 in Kiel statt.", "", None, "de")
+EventInfo(start=datetime.date(2025, 11, 3), end=datetime.date(2025, 11, 5), place='Kiel', \
+online=False, organiser=None)
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date
+
+__all__ = ["EventInfo", "FundingCall", "extract_event", "extract_funding", "parse_date"]
+
+
+@dataclass(frozen=True)
+class FundingCall:
+    programme: str | None
+    """Name of the funding programme or call."""
+    funder: str | None
+    """Who funds ("Bundesministerium für Bildung und Forschung", "European Commission" ...)."""
+    eligible: str | None
+    """Who may apply, a short phrase as written."""
+    amount: str | None
+    """The amount as written ("bis zu 50.000 Euro", "€2.5 million")."""
+    deadline: date | None
+    """The application deadline; of several stages the earliest upcoming one."""
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    start: date | None
+    end: date | None
+    """Same as ``start`` for one-day events."""
+    place: str | None
+    """City or venue as written, or ``"online"``."""
+    online: bool
+    organiser: str | None
+
+
+# --- date mentions ---------------------------------------------------------------------------
+
+MONTHS: dict[str, int] = {
+    # German
+    "januar": 1, "jänner": 1, "jan": 1, "februar": 2, "febr": 2, "feb": 2, "märz": 3,
+    "maerz": 3, "marz": 3, "mär": 3, "mrz": 3, "april": 4, "apr": 4, "mai": 5, "juni": 6,
+    "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "oktober": 10, "okt": 10, "november": 11, "nov": 11, "dezember": 12, "dez": 12,
+    # English (abbreviations shared with German are above)
+    "january": 1, "february": 2, "march": 3, "mar": 3, "may": 5, "june": 6, "july": 7,
+    "october": 10, "oct": 10, "december": 12, "dec": 12,
+}  # fmt: skip
+_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH = rf"(?<![^\W\d_])(?P<mon>{_MON})(?![^\W\d_])\.?"
+_DAY = r"(?:3[01]|[12]\d|0?[1-9])"
+_NUM_MONTH = r"(?:1[0-2]|0?[1-9])"
+_YEAR = r"(?:19|20)\d\d(?!\d)"
+_ORD = r"(?:\.|st|nd|rd|th)?"
+_RANGE_SEP = r"(?:-|–|—|bis|to|until|till|through)"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(rf"(?<![\d.])(?P<y>{_YEAR})-(?P<m>{_NUM_MONTH})-(?P<d>{_DAY})(?!\d)")),
+    (
+        "dmy",
+        re.compile(
+            rf"(?<![\d.:/,])(?P<d>{_DAY})\.\s?(?P<m>{_NUM_MONTH})\.\s?(?P<y>{_YEAR}|\d\d(?!\d))"
+            r"(?!\.\d)"
+        ),
+    ),
+    ("slash", re.compile(rf"(?<![\d/])(?P<d>{_DAY})/(?P<m>{_DAY})/(?P<y>{_YEAR})")),
+    ("dm", re.compile(rf"(?<![\d.:/,])(?P<d>{_DAY})\.(?P<m>{_NUM_MONTH})\.(?!\d)")),
+    (
+        "dmonth",
+        re.compile(
+            rf"(?<![\d.,])(?P<d>{_DAY}){_ORD}\s*(?:of\s+)?{_MONTH}(?:\s*,?\s*(?P<y>{_YEAR}))?",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "monthd",
+        re.compile(
+            rf"{_MONTH}\s+(?P<d>{_DAY})(?:st|nd|rd|th)?(?![\d:])"
+            rf"(?:\s*{_RANGE_SEP}\s*(?P<d2>{_DAY})(?:st|nd|rd|th)?(?![\d:]))?"
+            rf"(?:\s*,?\s*(?P<y>{_YEAR}))?",
+            re.IGNORECASE,
+        ),
+    ),
+]
+# A bare day joined to the date that follows: "12.–13. März", "vom 3. bis 5. November".
+_BARE_DAY = re.compile(
+    rf"(?<![\d:.,/])(?P<d>{_DAY})(?:\.|st|nd|rd|th)?\s*"
+    r"(?:-|–|—|/|bis|to|until|till|through|und|and|&)\s*$",
+    re.IGNORECASE,
+)
+_GAP = re.compile(
+    r"\s*(?:-|–|—|bis(?:\s+(?:zum|einschließlich))?|to|until|till|through)\s*(?:(?:zum|dem)\s+)?",
+    re.IGNORECASE,
+)
+_GAP_BETWEEN = re.compile(r"\s*(?:und|and)(?:\s+(?:dem|the))?\s*", re.IGNORECASE)
+_BETWEEN = re.compile(r"(?:zwischen|between)(?:\s+(?:dem|the))?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    day: int
+    month: int
+    year: int | None
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    first: _Parts
+    last: _Parts | None = None  # the end of a range
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    value = int(text)
+    return value + 2000 if value < 100 else value
+
+
+def _valid(parts: _Parts) -> bool:
+    try:
+        date(parts.year or 2000, parts.month, parts.day)  # 2000 is a leap year
+    except ValueError:
+        return False
+    return True
+
+
+def _build(kind: str, match: re.Match[str]) -> _Mention | None:
+    groups = match.groupdict()
+    year = _year(groups.get("y"))
+    last: _Parts | None = None
+    if kind in {"dmonth", "monthd"}:
+        month = MONTHS[match["mon"].lower()]
+        first = _Parts(int(match["d"]), month, year)
+        if groups.get("d2"):
+            last = _Parts(int(groups["d2"]), month, year)
+            if last.day <= first.day:
+                return None
+    elif kind == "slash":
+        day, month = int(match["d"]), int(match["m"])
+        if month > 12 >= day:  # an American month-first date
+            day, month = month, day
+        first = _Parts(day, month, year)
+    else:
+        first = _Parts(int(match["d"]), int(match["m"]), year)
+    if not _valid(first) or (last is not None and not _valid(last)):
+        return None
+    return _Mention(match.start(), match.end(), first, last)
+
+
+def _fill_years(first: _Parts, last: _Parts) -> tuple[_Parts, _Parts]:
+    """Give the year-less end of a range the year of the other end."""
+    order = (first.month, first.day) > (last.month, last.day)
+    if first.year is None and last.year is not None:
+        first = _Parts(first.day, first.month, last.year - order)
+    elif last.year is None and first.year is not None:
+        last = _Parts(last.day, last.month, first.year + order)
+    return first, last
+
+
+def _combine(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """Join ranges: a bare day before a date, or two dates with "bis", "to", "–" between."""
+    joined: list[_Mention] = []
+    for mention in mentions:
+        previous = joined[-1] if joined else None
+        low = previous.end if previous else 0
+        if previous is not None and previous.last is None and mention.last is None:
+            gap = text[previous.end : mention.start]
+            between = _GAP_BETWEEN.fullmatch(gap) and _BETWEEN.search(
+                text, max(0, previous.start - 20), previous.start
+            )
+            if _GAP.fullmatch(gap) or between:
+                first, last = _fill_years(previous.first, mention.first)
+                if first.year is None or date(first.year, first.month, first.day) <= date(
+                    last.year or first.year, last.month, last.day
+                ):
+                    joined[-1] = _Mention(previous.start, mention.end, first, last)
+                    continue
+        if mention.last is None:
+            bare = _BARE_DAY.search(text, max(low, mention.start - 30), mention.start)
+            if bare and int(bare["d"]) < mention.first.day:
+                first = _Parts(int(bare["d"]), mention.first.month, mention.first.year)
+                joined.append(_Mention(bare.start(), mention.end, first, mention.first))
+                continue
+        joined.append(mention)
+    return joined
+
+
+def _mentions(text: str) -> list[_Mention]:
+    found = [
+        mention
+        for kind, pattern in _PATTERNS
+        for match in pattern.finditer(text)
+        if (mention := _build(kind, match)) is not None
+    ]
+    found.sort(key=lambda m: (m.start, m.start - m.end))
+    chosen: list[_Mention] = []
+    for mention in found:
+        if not chosen or mention.start >= chosen[-1].end:
+            chosen.append(mention)
+    return _combine(text, chosen)
+
+
+def _on_or_after(day: int, month: int, reference: date) -> date:
+    for year in range(reference.year, reference.year + 5):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # 29 February
+            continue
+        if candidate >= reference:
+            return candidate
+    raise AssertionError("unreachable: every valid day and month occurs within five years")
+
+
+def _resolve_parts(parts: _Parts, reference: date | None) -> date | None:
+    if parts.year is not None:
+        try:
+            return date(parts.year, parts.month, parts.day)
+        except ValueError:
+            return None
+    if reference is None:
+        return None
+    return _on_or_after(parts.day, parts.month, reference)
+
+
+def _resolve(mention: _Mention, reference: date | None) -> tuple[date, date] | None:
+    start = _resolve_parts(mention.first, reference)
+    if start is None:
+        return None
+    if mention.last is None:
+        return start, start
+    if mention.last.year is None:
+        end = _on_or_after(mention.last.day, mention.last.month, start)
+    else:
+        end = _resolve_parts(mention.last, reference) or start
+    return start, max(start, end)
+
+
+def _reference(published: date | None, mentions: list[_Mention]) -> date | None:
+    """The publication date, else 1 January of the first year the text writes out."""
+    if published is not None:
+        return published
+    years = [m.first.year for m in mentions if m.first.year is not None]
+    years += [m.last.year for m in mentions if m.last is not None and m.last.year is not None]
+    return date(years[0], 1, 1) if years else None
+
+
+def parse_date(text: str, reference: date | None, lang: str) -> date | None:
+    """The first date in a short phrase (the start of a range).
+
+    A date without a year is the next occurrence on or after ``reference``; without a reference
+    it stays unresolved (``None``). Both languages' month names are always recognised; ``lang``
+    is accepted for symmetry with the extractors. Slash dates are read day first (European).
+    """
+    for mention in _mentions(text):
+        resolved = _resolve(mention, reference)
+        if resolved is not None:
+            return resolved[0]
+    return None
+
+
+# --- context around each date ----------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"[.!?](?=\s+[A-ZÄÖÜ„\"§(])|\n|;|\|")
+
+
+@dataclass(frozen=True)
+class _Context:
+    mention: _Mention
+    start: date
+    end: date
+    before: str  # lower-cased text from the clause start (or the previous date) to the date
+    after: str  # lower-cased text from the date to the clause end (or the next date)
+    sentence: str  # the lower-cased sentence around the date, other dates masked
+    sentence_end: int
+
+
+def _contexts(text: str, reference: date | None) -> list[_Context]:
+    mentions = _mentions(text)
+    reference = _reference(reference, mentions)
+    chars = list(text)
+    for mention in mentions:
+        chars[mention.start : mention.end] = ["§"] * (mention.end - mention.start)
+    masked = "".join(chars).lower()
+    bounds = [m.end() for m in _BOUNDARY.finditer("".join(chars))]
+    contexts = []
+    for i, mention in enumerate(mentions):
+        resolved = _resolve(mention, reference)
+        if resolved is None:
+            continue
+        before_count = bisect_right(bounds, mention.start)
+        sentence_start = bounds[before_count - 1] if before_count else 0
+        after_index = bisect_right(bounds, mention.end)
+        sentence_end = bounds[after_index] if after_index < len(bounds) else len(text)
+        low = max(sentence_start, mention.start - 120, mentions[i - 1].end if i else 0)
+        high = min(
+            sentence_end,
+            mention.end + 80,
+            mentions[i + 1].start if i + 1 < len(mentions) else len(text),
+        )
+        contexts.append(
+            _Context(
+                mention,
+                resolved[0],
+                resolved[1],
+                masked[low : mention.start],
+                masked[mention.end : high],
+                masked[sentence_start:sentence_end],
+                sentence_end,
+            )
+        )
+    return contexts
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+_DEADLINE_STRONG = re.compile(
+    r"frist|schluss|stichtag|deadline|spätestens|spaetestens|closing date|\bclos(?:e|es|ing)\b"
+    r"|\bdue\b|no later than|not later than|endet|ends on"
+)
+_UNTIL = re.compile(
+    r"(?:\bbis|\bby|\buntil|\btill|\bbefore)(?:\s+(?:zum|spätestens|einschließlich|the|dem))?"
+    r"(?:\s+[a-zäöü]+,?)?\s*[:,]?\s*$"
+)
+_SUBMISSION = re.compile(
+    r"antr[aä]g|bewerb|skizze|einreich|eingereicht|einzureichen|einsend|eingegangen|vorschl[aä]g"
+    r"|teilnahme|submi|proposal|appl(?:y|ication|icant)|expressions? of interest|entries|nominat"
+)
+_DEADLINE_NOT = re.compile(
+    r"veröffentlich|publish|erschienen|\bdated?\s*$|laufzeit|förderzeitraum|zeitraum"
+    r"|period|läuft|\bruns?\b|beginn|\bstart|frühestens|\bab\s*(?:dem\s*)?$|\bseit\b"
+    r"|\bsince\b|anmeld|registr|preisverleihung|award|ceremony|jury|informed|benachrichtigt"
+    r"|entscheid|decision|\bgilt\s+bis|gültig|valid|abgeschlossen|umgesetzt|durchgeführt|complet|implement"
+    r"|verwendungsnachweis|\breport"
+)
+_OPENS = re.compile(r"\b(?:vom|from)\s*$")
+_INFO_EVENT = re.compile(
+    r"informationsveranstaltung|infoveranstaltung|info(?:rmation)? session|webinar|sprechstunde"
+    r"|infotermin|kick-?off|auftakt"
+)
+_AFTER_NOT = re.compile(
+    r"^\W*(?:\S+\s+){0,4}?(?:abgeschlossen|beendet|umgesetzt|durchgeführt|statt|gelten|gilt"
+    r"|beginnen|starten|laufen)"
+)
+
+
+def _deadline_score(context: _Context) -> int:
+    before, after = context.before, context.after
+    is_range = context.mention.last is not None
+    if not is_range and _OPENS.search(before):  # "Richtlinie vom …", "from 1 May"
+        return -1
+    if _DEADLINE_STRONG.search(before):
+        score = 3
+    elif (_UNTIL.search(before) or is_range) and (
+        _SUBMISSION.search(before) or _SUBMISSION.search(after)
+    ):
+        score = 2
+    elif _UNTIL.search(before) or _SUBMISSION.search(before):
+        score = 1
+    else:
+        score = 0
+    if (
+        _DEADLINE_NOT.search(before)
+        or _AFTER_NOT.search(after)
+        or (score < 3 and _INFO_EVENT.search(context.sentence))
+    ):
+        score -= 3
+    return score
+
+
+def _deadline(contexts: list[_Context], published: date | None) -> date | None:
+    candidates = [
+        c.end if c.mention.last is not None else c.start
+        for c in contexts
+        if _deadline_score(c) >= 2
+    ]
+    upcoming = [d for d in candidates if published is None or d >= published]
+    return min(upcoming, default=None)
+
+
+# --- funding facts ---------------------------------------------------------------------------
+
+_NUM = r"(?<![\d.,])\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
+_SCALE = r"(?:Mio\.?|Millionen|Mrd\.?|Milliarden|million|billion|Tsd\.?)"
+_CUR = r"(?:Euro|EUR|€)"
+_AMOUNT = re.compile(
+    r"(?:(?P<cap>bis zu|maximal|höchstens|jeweils bis zu|up to|a maximum of|maximum of|max\.)\s+)?"
+    rf"(?:{_CUR}\s?{_NUM}(?:\s?{_SCALE})?(?:\s?(?:bis|to|-|–)\s?{_CUR}\s?{_NUM}(?:\s?{_SCALE})?)?"
+    rf"|{_NUM}\s?(?:{_SCALE}\s?)?(?:(?:bis|to|-|–)\s?{_NUM}\s?(?:{_SCALE}\s?)?)?{_CUR})",
+    re.IGNORECASE,
+)
+_QUOTED_NAME = re.compile(
+    r"(?:programm|fonds|fund|wettbewerb|aufruf|richtlinie|förderlinie|programme|program|call"
+    r"|initiative|preis|prize|award)\w*\s+(?:for\s+proposals\s+)?[„\"“»‚'‘]"
+    r"(?P<name>[^“\"”«'‘’\n]{3,100})[“\"”«'‘’]",
+    re.IGNORECASE,
+)
+_NAMED_PROGRAMME = re.compile(
+    r"Internal Security Fund(?: \(ISF\))?|Fonds für die innere Sicherheit|Horizon Europe"
+    r"|Demokratie leben!|Erasmus\+|CERV|Urban Innovative Actions|European Urban Initiative"
+)
+_TITLE_PREFIX = re.compile(
+    r"^(?:förderaufruf|aufruf|ausschreibung|wettbewerb|bekanntmachung|call for proposals|call"
+    r"|funding call|neu|new)\s*:\s*",
+    re.IGNORECASE,
+)
+_CAPWORD = r"[A-ZÄÖÜ][\w-]*"
+_FUNDERS = re.compile(
+    rf"Bundesministeri(?:um|ums)\s+(?:für|des|der)\s+{_CAPWORD}"
+    rf"(?:(?:,\s*|\s+und\s+|\s+für\s+){_CAPWORD})*(?:\s*\(BM\w*\))?"
+    rf"|(?:Landes|Justiz|Innen|Sozial)?[Mm]inisteri(?:um|ums)\s+(?:für|des|der)\s+{_CAPWORD}"
+    rf"(?:(?:,\s*|\s+und\s+|\s+für\s+){_CAPWORD})*"
+    rf"|Landespräventionsrat(?:es|s)?(?:\s+(?!Sie\b|Die\b){_CAPWORD})?"
+    r"|Deutsche Stiftung für Engagement und Ehrenamt|\bDSEE\b"
+    rf"|(?:{_CAPWORD}[ -])+Stiftung(?:\s+(?:für|der|des)\s+{_CAPWORD}(?:\s+und\s+{_CAPWORD})?)?"
+    rf"|Stiftung\s+(?:für|der|des)\s+{_CAPWORD}(?:\s+und\s+{_CAPWORD})?"
+    r"|European Commission|Europäische(?:n)? Kommission|EU-Kommission|Council of Europe"
+    r"|Europarat|Deutsches Forum für Kriminalprävention|\bDFK\b"
+)
+_FUNDER_ACRONYM = re.compile(r"\b(?:BMBF|BMI|BMFSFJ|BMJ|BMWSB|BMWK|BMAS|BMDV|BMZ)\b")
+_GENITIVE = re.compile(r"\b(Bundesministeri|Ministeri)ums\b|\b(Landespräventionsrat)(?:es|s)\b")
+_ARTICLE = re.compile(r"^(?:Die|Der|Das|Den|Dem|The)\s+")
+_CLAUSE = r"(?P<e>(?:[^.\n;]|\.(?=\d))+)"
+_CLAUSE_SHORT = r"(?P<e>(?:[^.\n;]|\.(?=\d))+?)"
+_ELIGIBLE = [
+    re.compile(
+        r"(?:antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt)\w*"
+        rf"\s+(?:können|dürfen)\s+{_CLAUSE_SHORT}\s+sein\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?:antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt)\w*"
+        rf"(?:\s+sind|\s*:)\s*{_CLAUSE}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?:teilnehmen|bewerben|antrag stellen|anträge stellen|einreichen)\s+(?:können|dürfen)"
+        rf"\s+(?:sich\s+)?{_CLAUSE}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"(?:richtet sich an|wendet sich an|is open to|are open to|open to|eligible applicants"
+        rf"(?: are)?:?|eligible are|who can apply:?|applicants must be)\s+{_CLAUSE}",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?:^|(?<=[.!?;]\s)|(?<=\n))(?P<e>[^.\n;]{3,160}?)\s+(?:may|can) apply\b"),
+]
+
+
+def _amount(text: str) -> str | None:
+    found = list(_AMOUNT.finditer(text))
+    capped = [m for m in found if m["cap"]]
+    best = capped or found
+    return best[0][0].strip() if best else None
+
+
+def _programme(title: str, text: str) -> str | None:
+    for source in (title, text):
+        if quoted := _QUOTED_NAME.search(source):
+            return quoted["name"].strip()
+        if named := _NAMED_PROGRAMME.search(source):
+            return named[0]
+    cleaned = _TITLE_PREFIX.sub("", title.strip())
+    return cleaned or None
+
+
+def _funder(combined: str) -> str | None:
+    match = _FUNDERS.search(combined) or _FUNDER_ACRONYM.search(combined)
+    if match is None:
+        return None
+    name = _GENITIVE.sub(lambda m: (m[1] + "um") if m[1] else m[2], match[0])
+    return _ARTICLE.sub("", name).strip()
+
+
+def _eligible(masked: str, text: str) -> str | None:
+    for pattern in _ELIGIBLE:
+        if match := pattern.search(masked):
+            found = text[match.start("e") : match.end("e")].strip(" ,:")
+            if found:
+                return found[:200]
+    return None
+
+
+def _masked(text: str) -> str:
+    chars = list(text)
+    for mention in _mentions(text):
+        chars[mention.start : mention.end] = ["§"] * (mention.end - mention.start)
+    return "".join(chars)
+
+
+def extract_funding(text: str, title: str, published: date | None, lang: str) -> FundingCall:
+    """Programme, funder, eligibility, amount and deadline of a funding call."""
+    combined = f"{title}\n{text}" if title else text
+    deadline = _deadline(_contexts(combined, published), published)
+    return FundingCall(
+        programme=_programme(title, text),
+        funder=_funder(combined),
+        eligible=_eligible(_masked(combined), combined),
+        amount=_amount(combined),
+        deadline=deadline,
+    )
+
+
+# --- events ----------------------------------------------------------------------------------
+
+_EVENT_STRONG = re.compile(
+    r"termin|datum|\bdate\b|\bwhen\b|\bwann\b|findet|\bfand\b|take?s? place|will be held|is held"
+    r"|\bheld\b|\bmeet|\btagt\b|treffen sich|montag|dienstag|mittwoch|donnerstag|freitag|samstag"
+    r"|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\brun\b"
+)
+_EVENT_WEAK = re.compile(
+    r"\bam\b|\bvom\b|\bon\b|\bfrom\b|tagung|konferenz|conference|seminar|workshop|webinar"
+    r"|kongress|congress|fachtag|sprechstunde|session|versammlung|assembly|veranstaltung|\bevent"
+    r"|training|treffen|forum|gipfel|summit|exchange|austausch"
+)
+_EVENT_AFTER = re.compile(
+    r"^\W*(?:\S+\s+){0,6}?(?:statt|stattfinden|take?s? place|be held)\b"
+    r"|^[\s,]*(?:(?:von|from|ab|um|at)\s+)?\d{1,2}(?::\d\d|\.\d\d| ?uhr)"
+    r"|^[\s,]*(?:in|im|at)\s+[A-ZÄÖÜa-zäöü]",
+)
+_EVENT_NOT = re.compile(
+    r"anmeld|registr|regist(?:er|ration)|frist|deadline|schluss|\bbis\b|\bby\s*$|until|\bclos"
+    r"|einreich|submi|abstract|beiträge|bewerb|frühbuch|early|verschickt|versandt|publish"
+    r"|veröffentlich|\blast\b|letzte|vergangen|previous|nach dem|after the|recording|aufzeichnung"
+    r"|\bgilt\b|valid|ticket"
+)
+_ONLINE = re.compile(
+    r"\bonline\b(?![-\s]?(?:anmeld|formular|form\b|registr|portal|hass|gewalt|kriminal|betrug"
+    r"|harassment|hate|abuse|fraud|grooming|radicali|safety|crime|shop|dienst|service|umfrage"
+    r"|survey|petition|befragung))|\bwebinar|videokonferenz|video ?conference|\bvirtuell"
+    r"|\bvirtual(?:ly)?\b|\bzoom\b|\bwebex\b|microsoft teams|\bms teams\b|\blivestream|\bhybrid"
+    r"|\bdigital(?:e[nrs]?)?\s+(?:sprechstunde|veranstaltung|tagung|fachtag|format|sitzung"
+    r"|konferenz|mitgliederversammlung|workshop|seminar|austausch|treffen|vortrag|fortbildung)"
+    r"|\bfindet\s+(?:\w+\s+){0,3}?digital\s+statt",
+    re.IGNORECASE,
+)
+_PLACE_LABEL = re.compile(
+    r"(?:^|\n|(?<=[.;|]\s))\s*(?:veranstaltungsort|tagungsort|ort|venue|location|where|wo)\s*:\s*"
+    r"(?P<p>[^\n;|]+)",
+    re.IGNORECASE,
+)
+_CAPWORDS = (
+    r"[A-ZÄÖÜ][\w-]*(?:(?:[ -]|\s(?:der|des|am|an der|im|für|of|on|de|del)\s)[A-ZÄÖÜ0-9][\w-]*)*"
+)
+_CAPS = rf"{_CAPWORDS}(?:,\s*{_CAPWORDS})?"
+_PLACE_AFTER = re.compile(
+    rf"\b(?:in der|in die|in den|in das|ins|in the|im|in|at the|at|auf dem|auf der|nach)"
+    rf"\s+(?P<p>{_CAPS})",
+)
+_NOT_PLACES = frozenset(
+    """Zusammenarbeit Kooperation Präsenz Person Form Rahmen Höhe Kürze Anschluss Vorfeld
+    Mittelpunkt Anwesenheit Vorbereitung Anmeldung Abschluss Ende Absprache Vereinbarung Eingang
+    Registrierung
+    Zoom Webex Teams Cooperation Partnership Person Addition Order Case
+    Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Monday Tuesday Wednesday Thursday
+    Friday Saturday Sunday Januar Februar März Maerz April Mai Juni Juli August September Oktober
+    November Dezember January February March May June July October December""".split()
+)
+_ORGANISER = [
+    re.compile(
+        r"(?:veranstalter(?:in|innen)?|ausrichter(?:in)?|gastgeber(?:in)?|organi[sz]er|host)"
+        r"(?:\s*:|\s+(?:ist|sind|is|are))\s*(?P<o>[^\n.;]+)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?:organi[sz]ed|hosted|convened)\s+by\s+(?:the\s+)?(?P<o>[^\n.;,]+)", re.I),
+    re.compile(r"[Ee]ine Veranstaltung (?:von|des|der)\s+(?P<o>[^\n.;]+)"),
+    re.compile(
+        r"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<o>[A-ZÄÖÜ][^.\n;]{1,100}?)\s+(?:lädt|laden|invites)\b"
+    ),
+]
+
+
+def _event_score(context: _Context, published: date | None) -> int:
+    before, after = context.before, context.after
+    score = 2 * bool(_EVENT_STRONG.search(before)) + bool(_EVENT_WEAK.search(before))
+    score += 2 * bool(_EVENT_AFTER.search(after))
+    if _EVENT_NOT.search(before):
+        score -= 4
+    if published is not None and context.end < published:
+        score -= 2
+    return score
+
+
+def _clean_place(value: str) -> str | None:
+    value = re.sub(r"\s*\([^)]*\)\s*$", "", value).strip(" ,.:–-")
+    value = re.split(r"\.\s|\s+statt\b", value)[0]
+    return value[:80].strip() or None
+
+
+def _place_near(text: str, context: _Context) -> str | None:
+    after = text[context.mention.end : context.sentence_end]
+    for match in _PLACE_AFTER.finditer(after):
+        if match.start() > 80:
+            break
+        first = match["p"].split()[0].strip(",")
+        if first not in _NOT_PLACES:
+            return _clean_place(match["p"])
+    return None
+
+
+def _organiser(text: str) -> str | None:
+    for pattern in _ORGANISER:
+        if match := pattern.search(text):
+            found = _ARTICLE.sub("", match["o"].strip())
+            found = re.sub(r"\s+(?:herzlich|alle|seine|ihre|its|zur|zum)\b.*$", "", found)
+            if found:
+                return found[:100]
+    return None
+
+
+def extract_event(text: str, title: str, published: date | None, lang: str) -> EventInfo:
+    """Dates, place, online flag and organiser of an event announcement."""
+    combined = f"{title}\n{text}" if title else text
+    contexts = _contexts(combined, published)
+    scored = [(c, _event_score(c, published)) for c in contexts]
+    positive = [(c, s) for c, s in scored if s > 0]
+    best = max(positive, key=lambda pair: pair[1], default=(None, 0))[0]
+    if best is None:  # no event keyword: the first date not marked as something else
+        best = next((c for c, s in scored if s == 0), None)
+    online = _ONLINE.search(combined) is not None
+    place: str | None = None
+    if label := _PLACE_LABEL.search(combined):
+        value = label["p"].strip()
+        is_online = re.match(r"(?:online|digital|virtuell|virtual|webinar)\b", value, re.I)
+        place = "online" if is_online else _clean_place(value)
+        online = online or bool(is_online)
+    if place is None and online:
+        place = "online"
+    if place is None and best is not None:
+        place = _place_near(combined, best)
+    return EventInfo(
+        start=best.start if best else None,
+        end=best.end if best else None,
+        place=place,
+        online=online,
+        organiser=_organiser(combined),
+    )

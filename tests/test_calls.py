@@ -1,0 +1,211 @@
+"""Funding-call facts and event dates: date forms, year-less dates, keyword choice, gold set."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bench.calls import accuracy, evaluate, load
+from kb.calls import extract_event, extract_funding, parse_date
+
+REF = date(2025, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "lang", "expected"),
+    [
+        ("Antragsfrist: 31. März 2025", "de", date(2025, 3, 31)),
+        ("Antragsschluss ist der 15.01.2026", "de", date(2026, 1, 15)),
+        ("Bewerbungen bis 30.09.2025", "de", date(2025, 9, 30)),
+        ("Frist: 1.6.2025", "de", date(2025, 6, 1)),
+        ("Stichtag ist der 28. Februar 2025", "de", date(2025, 2, 28)),
+        ("spätestens am 14. Okt. 2025", "de", date(2025, 10, 14)),
+        ("deadline 1 June 2025", "en", date(2025, 6, 1)),
+        ("Deadline: June 1, 2025", "en", date(2025, 6, 1)),
+        ("applications close on 15 March 2025", "en", date(2025, 3, 15)),
+        ("by 2025-03-31", "en", date(2025, 3, 31)),
+        ("submission deadline: 31/03/2025", "en", date(2025, 3, 31)),
+        ("Montag, 10. März 2025, 10:00–16:00 Uhr", "de", date(2025, 3, 10)),
+        ("am 5.12.2024", "de", date(2024, 12, 5)),
+        ("Termin: 14.02.2025", "de", date(2025, 2, 14)),
+        ("1st of June 2025", "en", date(2025, 6, 1)),
+        ("Thursday, 3 April 2025", "en", date(2025, 4, 3)),
+        ("15.01.26", "de", date(2026, 1, 15)),
+    ],
+)
+def test_every_written_form_of_a_full_date(phrase: str, lang: str, expected: date) -> None:
+    assert parse_date(phrase, REF, lang) == expected
+    assert parse_date(phrase, None, lang) == expected  # a full date needs no reference
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("am 3. Jan. 2025", date(2025, 1, 3)),
+        ("bis 16. Febr. 2026", date(2026, 2, 16)),
+        ("ab 1. Sept. 2025", date(2025, 9, 1)),
+        ("bis 14. Okt. 2025", date(2025, 10, 14)),
+        ("am 2. Dez. 2025", date(2025, 12, 2)),
+        ("am 7. Mai 2025", date(2025, 5, 7)),
+        ("am 27. März 2025", date(2025, 3, 27)),
+        ("am 27. Maerz 2025", date(2025, 3, 27)),
+    ],
+)
+def test_german_month_names_and_abbreviations(phrase: str, expected: date) -> None:
+    assert parse_date(phrase, REF, "de") == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start"),
+    [
+        ("12.–13. März 2025", date(2025, 3, 12)),
+        ("12. bis 14. Juni 2024", date(2024, 6, 12)),
+        ("vom 3. bis 5. November 2025", date(2025, 11, 3)),
+        ("24-25 September 2025", date(2025, 9, 24)),
+        ("3 to 5 November 2025", date(2025, 11, 3)),
+        ("March 18-19, 2026", date(2026, 3, 18)),
+        ("vom 30. September bis 2. Oktober 2025", date(2025, 9, 30)),
+    ],
+)
+def test_a_range_starts_on_its_first_day(phrase: str, start: date) -> None:
+    assert parse_date(phrase, REF, "de") == start
+
+
+def test_a_date_without_a_year_is_the_next_occurrence_on_or_after_the_reference() -> None:
+    assert parse_date("bis zum 15.01.", date(2025, 1, 2), "de") == date(2025, 1, 15)
+    assert parse_date("Einsendeschluss 15. Januar", date(2025, 1, 15), "de") == date(2025, 1, 15)
+    assert parse_date("closing on 15 March", date(2025, 1, 2), "en") == date(2025, 3, 15)
+
+
+def test_a_year_less_date_wraps_into_the_next_year() -> None:
+    assert parse_date("bis zum 15.01.", date(2025, 11, 20), "de") == date(2026, 1, 15)
+    call = extract_funding("Anträge bis zum 15.01. einreichen.", "", date(2025, 11, 20), "de")
+    assert call.deadline == date(2026, 1, 15)
+
+
+def test_without_a_reference_a_year_less_date_stays_open_or_takes_the_texts_year() -> None:
+    assert parse_date("bis zum 15.01.", None, "de") is None
+    text = "Förderrunde 2025: Der Fonds läuft seit 1. März 2025. Anträge bis zum 31. Juli."
+    assert extract_funding(text, "", None, "de").deadline == date(2025, 7, 31)
+
+
+def test_a_phrase_without_a_date_gives_none() -> None:
+    assert parse_date("Gefördert werden bis zu 50.000 Euro im Jahr 2025.", REF, "de") is None
+    assert parse_date("von 10:00 bis 16:00 Uhr", REF, "de") is None
+
+
+def test_the_deadline_is_the_date_tied_to_a_deadline_keyword() -> None:
+    text = (
+        "Die Bekanntmachung vom 2. Dezember 2024 richtet sich an Kommunen. Eine "
+        "Informationsveranstaltung findet am 20. Januar 2025 statt. Die Vorhaben beginnen "
+        "frühestens am 1. Juli 2025. Antragsfrist: 31. März 2025."
+    )
+    assert extract_funding(text, "", date(2024, 12, 3), "de").deadline == date(2025, 3, 31)
+    english = (
+        "The call was published on 11 February 2025. Projects start between 1 January 2026 and "
+        "30 June 2026. Projects must be completed by 31 December 2027. The submission deadline "
+        "is 10 June 2025."
+    )
+    assert extract_funding(english, "", date(2025, 2, 11), "en").deadline == date(2025, 6, 10)
+
+
+def test_of_several_deadline_stages_the_earliest_upcoming_one() -> None:
+    text = "Projektskizzen bis 16. Febr. 2026, förmliche Anträge bis 15. Mai 2026."
+    assert extract_funding(text, "", date(2025, 12, 1), "de").deadline == date(2026, 2, 16)
+    passed = "Skizzen bis 15.10.2025, Vollanträge bis 15.01.2026."
+    assert extract_funding(passed, "", date(2025, 11, 1), "de").deadline == date(2026, 1, 15)
+
+
+def test_a_call_without_a_deadline_has_none() -> None:
+    text = "Anträge können laufend gestellt werden. Die Richtlinie gilt bis 31.12.2027."
+    assert extract_funding(text, "", date(2025, 5, 5), "de").deadline is None
+
+
+def test_funding_facts() -> None:
+    text = (
+        "Das Bundesministerium für Bildung und Forschung fördert Forschungsverbünde zur "
+        "Sicherheit im Nachtleben mit bis zu 50.000 Euro je Verbund. Antragsberechtigt sind "
+        "Hochschulen und Kommunen. Antragsschluss ist der 15.01.2026."
+    )
+    call = extract_funding(text, "Förderaufruf: Sichere Nächte", date(2025, 10, 1), "de")
+    assert call.funder == "Bundesministerium für Bildung und Forschung"
+    assert call.amount == "bis zu 50.000 Euro"
+    assert call.eligible == "Hochschulen und Kommunen"
+    assert call.programme == "Sichere Nächte"
+    english = (
+        "The European Commission funds the call under the Internal Security Fund with up to "
+        "€2.5 million per project. Local authorities may apply."
+    )
+    call = extract_funding(english, "", date(2025, 2, 1), "en")
+    assert (call.funder, call.amount) == ("European Commission", "up to €2.5 million")
+    assert call.programme == "Internal Security Fund"
+    assert call.eligible == "Local authorities"
+
+
+def test_event_range_and_not_the_registration_deadline() -> None:
+    text = (
+        "Anmeldung bis 28. Februar 2025. "
+        "Die Tagung findet vom 12. bis 14. März 2025 in Leipzig statt."
+    )
+    event = extract_event(text, "", date(2025, 1, 10), "de")
+    assert (event.start, event.end) == (date(2025, 3, 12), date(2025, 3, 14))
+    assert (event.place, event.online) == ("Leipzig", False)
+    english = (
+        "Registration closes on 5 September 2025. "
+        "The seminar takes place on 24-25 September 2025 in Rotterdam."
+    )
+    event = extract_event(english, "", date(2025, 6, 1), "en")
+    assert (event.start, event.end) == (date(2025, 9, 24), date(2025, 9, 25))
+    assert event.place == "Rotterdam"
+
+
+def test_a_one_day_event_ends_on_its_start() -> None:
+    text = "Montag, 10. März 2025, 10:00–16:00 Uhr\nOrt: Bürgerzentrum Ehrenfeld, Köln"
+    event = extract_event(text, "Fachtag", date(2025, 1, 30), "de")
+    assert event.start == event.end == date(2025, 3, 10)
+    assert event.place == "Bürgerzentrum Ehrenfeld, Köln"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das Webinar findet am 5.12.2024 von 14 bis 15:30 Uhr statt.",
+        "Die Sprechstunde am 5.12.2024 findet als Videokonferenz statt.",
+        "Der Fachtag am 5.12.2024 findet digital statt.",
+        "Termin: 5.12.2024\nOrt: online",
+        "The session on 5 December 2024 will be held online via Zoom.",
+    ],
+)
+def test_online_events(text: str) -> None:
+    event = extract_event(text, "", date(2024, 11, 1), "de")
+    assert (event.online, event.place, event.start) == (True, "online", date(2024, 12, 5))
+
+
+def test_topics_named_online_or_digital_do_not_make_an_event_online() -> None:
+    text = "Der Fachtag zu digitaler Gewalt und Online-Hass findet am 5.12.2024 in Kassel statt."
+    event = extract_event(text, "", date(2024, 11, 1), "de")
+    assert (event.online, event.place) == (False, "Kassel")
+
+
+def test_organisers() -> None:
+    assert extract_event("Veranstalter: DEFUS", "", None, "de").organiser == "DEFUS"
+    assert extract_event("Organised by Efus.", "", None, "en").organiser == "Efus"
+    text = "Der Landespräventionsrat lädt am 3. April 2025 zum Fachtag ein."
+    assert extract_event(text, "", None, "de").organiser == "Landespräventionsrat"
+    text = "Eine Veranstaltung von DEFUS und der Stadt Kiel."
+    assert extract_event(text, "", None, "de").organiser == "DEFUS und der Stadt Kiel"
+
+
+def test_gold_development_set() -> None:
+    docs = load()
+    assert len(docs) >= 24
+    assert sum(d.kind == "funding" for d in docs) >= 12
+    assert sum(d.kind == "event" for d in docs) >= 12
+    assert sum(d.lang == "en" for d in docs) >= 5
+    outcomes = [evaluate(d) for d in docs]
+    misses = [o.doc.id for o in outcomes if not o.dates_right]
+    # Measured: 1.000 for funding deadlines, event dates and overall (52 texts).
+    assert accuracy(outcomes, "funding") >= 0.96, misses
+    assert accuracy(outcomes, "event") >= 0.96, misses
+    assert accuracy(outcomes) >= 0.98, misses
