@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import calls, entities, relevance
+from bench import calls, entities, relevance, search_scale
 
-BENCHMARKS = {"calls": calls.main, "entities": entities.main, "relevance": relevance.main}
+BENCHMARKS = {
+    "calls": calls.main,
+    "entities": entities.main,
+    "relevance": relevance.main,
+    "search_scale": search_scale.main,
+}
 
 
 def main() -> None:

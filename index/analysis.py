@@ -102,6 +102,11 @@ def name_analyzer() -> Analyzer:
     return RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()
 
 
-def spelling_analyzer() -> Analyzer:
-    """Words as people type them: letters only, lower case, no stemming or folding."""
-    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter()
+def prefix_term(lang: str, prefix: str) -> str:
+    """What the index terms of words starting with ``prefix`` start with (no stemming: the
+    word is not complete)."""
+    folded = fold(prefix.lower())
+    if lang == "de":
+        for pair in _COLLAPSE:
+            folded = folded.replace(*pair)
+    return folded

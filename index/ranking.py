@@ -1,4 +1,4 @@
-"""Ranking: BM25F with recency as a gentle tie-breaker."""
+"""Recency as a gentle tie-breaker of the BM25F ranking (`index.engine`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from datetime import date
 
 import numpy as np
 import numpy.typing as npt
-from whoosh.scoring import BM25F
-from whoosh.searching import Searcher
 
 RECENCY_WEIGHT = 0.1  # at most +10 % for today's document: enough to order near-equal scores
 
@@ -24,16 +22,3 @@ def recency(dates: npt.NDArray[np.int64], today: date) -> npt.NDArray[np.float64
     )
     result[dated] = 1.0 / (1.0 + np.maximum(days, 0) / 365.0)
     return result
-
-
-class RecencyBM25F(BM25F):  # type: ignore[misc]
-    """BM25F whose final score is lifted a little for recent documents."""
-
-    use_final = True
-
-    def __init__(self, boosts: npt.NDArray[np.float64]) -> None:
-        super().__init__()
-        self._boosts = boosts
-
-    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
-        return float(score * (1.0 + RECENCY_WEIGHT * self._boosts[docnum]))

@@ -12,7 +12,7 @@ from typing import Any
 
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from index.analysis import LANGUAGES, name_analyzer, spelling_analyzer, text_analyzer
+from index.analysis import LANGUAGES, name_analyzer, text_analyzer
 from kb.language import passages
 from kb.model import Document
 
@@ -34,8 +34,6 @@ def build_schema() -> Schema:
     fields: dict[str, Any] = {
         "id": ID(stored=True, unique=True),
         "entities": TEXT(analyzer=name_analyzer()),
-        # The words as written (lower case): the vocabulary of did-you-mean and autocomplete.
-        "spelling": TEXT(analyzer=spelling_analyzer(), phrase=False),
         # Everything a hit shows or a facet counts, read once per searcher into memory.
         "meta": STORED,
     }
@@ -91,7 +89,6 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
     fields: dict[str, Any] = {
         "id": str(doc.id),
         "entities": " | ".join(names),
-        "spelling": f"{doc.title}\n{doc.text}",
         f"title_{doc.lang if doc.lang in LANGUAGES else 'de'}": doc.title,
         "meta": {
             "title": doc.title,

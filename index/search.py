@@ -9,7 +9,6 @@ hits, nor counted in totals or facets, for a request that may not see them.
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,22 +16,23 @@ from datetime import date
 from typing import Literal
 
 import numpy as np
-from whoosh import highlight
+import numpy.typing as npt
 from whoosh.query import Every, Query
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.analysis import LANGUAGES, fold, terms
+from index.engine import Evaluation, Evaluator, FieldStats
 from index.facets import FacetCache, Mask
 from index.indexer import Index
-from index.query import ParsedQuery, Vocabulary, build_query
-from index.ranking import RecencyBM25F, recency
+from index.query import FIELD_BOOSTS, ParsedQuery, Vocabulary, build_query
+from index.ranking import RECENCY_WEIGHT, recency
 from index.schema import ENTITY_FACETS, FACETS
+from index.snippets import snippet
 from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_suggestions
+from index.surface import first_visible, surface_word
 from index.synonyms import SynonymTable
 from kb.store import Store
-
-SNIPPET_CHARS = 240
 
 
 def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
@@ -50,6 +50,7 @@ class SearchRequest:
     sort: Literal["relevance", "date"] = "relevance"
     date_from: date | None = None
     date_to: date | None = None
+    facets: bool = True  # count the facets (a result list alone needs no counts)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class SearchService:
         self._search_lock = threading.Lock()  # a Whoosh searcher is not shared across threads
         self._searcher: Searcher | None = None
         self._cache: FacetCache | None = None
+        self._evaluator: Evaluator | None = None
+        self._recency: npt.NDArray[np.float64] = np.zeros(0)
 
     def _current(self) -> tuple[Searcher, FacetCache]:
         with self._lock:
@@ -98,8 +101,9 @@ class SearchService:
             if self._searcher is None:
                 self._searcher = self._index.open().searcher()
                 self._cache = FacetCache(self._searcher.reader())
-                boosts = recency(self._cache.dates, date.today())
-                self._searcher.weighting = RecencyBM25F(boosts)
+                stats = FieldStats(self._searcher, list(FIELD_BOOSTS))
+                self._evaluator = Evaluator(self._searcher, stats)
+                self._recency = 1.0 + RECENCY_WEIGHT * recency(self._cache.dates, date.today())
             assert self._cache is not None
             return self._searcher, self._cache
 
@@ -123,12 +127,14 @@ class SearchService:
         )
         synonyms = SynonymTable(self._store).synonyms()
         parsed = build_query(request.query, searcher, synonyms, vocabulary)
-        visible = self._matches(searcher, parsed.query, allowed)
+        evaluation = self._evaluate(parsed.query)
+        visible = evaluation.matched & allowed
         if not visible.any() and parsed.words > 1:
             # Nothing has all the words: show what has most of them rather than nothing.
             relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
             parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words)
-            visible = self._matches(searcher, parsed.query, allowed)
+            evaluation = self._evaluate(parsed.query)
+            visible = evaluation.matched & allowed
         query = parsed.query
         masks = self._filter_masks(request.filters, cache)
         if request.date_from or request.date_to:
@@ -136,8 +142,8 @@ class SearchService:
         final = visible.copy()
         for mask in masks.values():
             final &= mask
-        facets = {}
-        for facet in FACETS:
+        facets: dict[str, dict[str, int]] = {}
+        for facet in FACETS if request.facets else ():
             # Disjunctive counts: a facet's own selection does not narrow its counts.
             base = visible.copy()
             for name, mask in masks.items():
@@ -146,7 +152,7 @@ class SearchService:
             facets[facet] = cache.counts(facet, base)
         total = int(final.sum())
         page = max(request.page, 1)
-        hits = self._page(searcher, cache, query, final, request, page)
+        hits = self._page(searcher, cache, query, evaluation.scores, final, request, page)
         return SearchResult(
             query=request.query,
             total=total,
@@ -176,17 +182,15 @@ class SearchService:
             allowed = cache.live if members else cache.live & cache.public
             found = title_suggestions(searcher, cache, allowed, prefix, limit // 2 or 1)
             found += [Suggestion(name, "entity") for name in entities(prefix, limit)]
-            found += term_suggestions(searcher.reader(), allowed, prefix, limit)
+            found += term_suggestions(searcher.reader(), self._store, allowed, prefix, limit)
         unique: dict[str, Suggestion] = {}
         for suggestion in found:
             unique.setdefault(suggestion.text.casefold(), suggestion)
         return list(unique.values())[:limit]
 
-    def _matches(self, searcher: Searcher, query: Query, allowed: Mask) -> Mask:
-        matched = np.zeros(len(allowed), dtype=np.bool_)
-        matched[list(query.docs(searcher))] = True
-        result: Mask = matched & allowed
-        return result
+    def _evaluate(self, query: Query) -> Evaluation:
+        assert self._evaluator is not None
+        return self._evaluator.evaluate(query)
 
     def _known(self, searcher: Searcher, allowed: Mask, word: str) -> bool:
         """Whether a document the asker may see contains ``word`` (in any language's form).
@@ -198,16 +202,21 @@ class SearchService:
         for lang in LANGUAGES:
             for term in terms(lang, lowered, False):
                 for field_name in (f"title_{lang}", f"body_{lang}"):
-                    if _visible(reader, field_name, term, allowed):
+                    if first_visible(reader, field_name, term, allowed) is not None:
                         return True
-        return _visible(reader, "entities", fold(lowered), allowed)
+        return first_visible(reader, "entities", fold(lowered), allowed) is not None
 
     def _correct(self, searcher: Searcher, allowed: Mask, word: str) -> str | None:
-        """The closest frequent word of the visible documents, for did-you-mean."""
-        corrector = searcher.corrector("spelling")
-        for candidate in corrector.suggest(word.lower(), limit=8, maxdist=2, prefix=1):
-            if _visible(searcher.reader(), "spelling", candidate, allowed):
-                return str(candidate)
+        """The closest word of the visible documents, for did-you-mean."""
+        reader = searcher.reader()
+        for lang in LANGUAGES:
+            field_name = f"body_{lang}"
+            stem = terms(lang, word.lower(), False)[0]
+            corrector = searcher.corrector(field_name)
+            for candidate in corrector.suggest(stem, limit=8, maxdist=2, prefix=1):
+                surface = surface_word(reader, self._store, field_name, candidate, allowed)
+                if surface:
+                    return surface
         return None
 
     def _filter_masks(self, filters: dict[str, list[str]], cache: FacetCache) -> dict[str, Mask]:
@@ -229,6 +238,7 @@ class SearchService:
         searcher: Searcher,
         cache: FacetCache,
         query: Query,
+        scores: npt.NDArray[np.float32],
         final: Mask,
         request: SearchRequest,
         page: int,
@@ -238,21 +248,25 @@ class SearchService:
         if request.sort == "date" or isinstance(query, Every):
             # Newest first; document number breaks ties so that pages stay stable.
             order = np.lexsort((allowed, -cache.dates[allowed]))
-            ranked = [(int(d), 0.0) for d in allowed[order][start:end]]
-        elif end > 0 and len(allowed):
-            results = searcher.search(query, limit=end, **_restriction(final, cache))
-            ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results[start:end]]
         else:
-            ranked = []
+            ranking = scores[allowed] * self._recency[allowed]
+            top = allowed
+            if end < len(allowed):  # only the best ``end`` need sorting
+                keep = np.argpartition(-ranking, end - 1)[:end]
+                top, ranking = allowed[keep], ranking[keep]
+            # Best first; document number breaks ties so that pages stay stable.
+            order = np.lexsort((top, -ranking))
+            allowed, scores = top, scores
+        chosen = allowed[order][start:end]
+        ranked = [(int(d), float(scores[d] * self._recency[d])) for d in chosen]
         stored = [(searcher.stored_fields(docnum), score) for docnum, score in ranked]
         texts = self._store.texts([int(fields["id"]) for fields, _ in stored])
         matched_terms = _text_terms(query, searcher.reader())
         hits = []
         for fields, score in stored:
             lang = fields["meta"]["facets"]["lang"][0]
-            analyzer = searcher.schema[f"body_{lang if lang in LANGUAGES else 'de'}"].analyzer
             text = texts.get(int(fields["id"]), "")
-            hits.append(_hit(fields, score, _snippet(text, matched_terms, analyzer)))
+            hits.append(_hit(fields, score, snippet(text, matched_terms, lang)))
         return hits
 
 
@@ -275,19 +289,6 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
     )
 
 
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
-
-
-def _restriction(final: Mask, cache: FacetCache) -> dict[str, set[int]]:
-    """Whoosh's ``filter`` (documents allowed) or ``mask`` (documents excluded), whichever set
-    is smaller: building a set of every allowed document costs more than the search itself."""
-    allowed = int(final.sum())
-    if allowed <= cache.size - allowed:
-        return {"filter": set(np.flatnonzero(final).tolist())}
-    return {"mask": set(np.flatnonzero(~final).tolist())}
-
-
 def _text_terms(query: Query, reader: IndexReader) -> set[str]:
     """The body and title terms a query matches, with fuzzy and prefix terms expanded."""
     found = set()
@@ -296,25 +297,3 @@ def _text_terms(query: Query, reader: IndexReader) -> set[str]:
             if str(field_name).startswith(("body_", "title_")):
                 found.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
     return found
-
-
-def _visible(reader: IndexReader, field_name: str, term: str, allowed: Mask) -> bool:
-    """Whether any document the asker may see has ``term`` in ``field_name``."""
-    if (field_name, term) not in reader:
-        return False
-    postings = reader.postings(field_name, term)
-    while postings.is_active():
-        if allowed[postings.id()]:
-            return True
-        postings.next()
-    return False
-
-
-def _snippet(text: str, marks: set[str], analyzer: object) -> str:
-    """The best passages with matches marked (HTML-escaped), or the opening of the text."""
-    if marks and text:
-        marked = highlight.highlight(text, marks, analyzer, _FRAGMENTER, _FORMATTER, top=2)
-        if marked:
-            return str(marked)
-    opening = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
-    return html.escape(opening.replace("\n", " ")) + (" …" if len(text) > SNIPPET_CHARS else "")

@@ -15,11 +15,13 @@ from whoosh.query import Or, Prefix
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from index.analysis import LANGUAGES, fold
+from index.analysis import LANGUAGES, fold, prefix_term
 from index.facets import FacetCache, Mask
+from index.surface import surface_word
+from kb.store import Store
 
 MIN_PREFIX = 2
-MAX_TERMS_SCANNED = 5_000  # a two-letter prefix can open a large part of the vocabulary
+MAX_SCANNED = 5_000  # a two-letter prefix can open a large part of the vocabulary
 
 
 @dataclass(frozen=True)
@@ -43,23 +45,21 @@ def title_suggestions(
 
 
 def term_suggestions(
-    reader: IndexReader, allowed: Mask, prefix: str, limit: int
+    reader: IndexReader, store: Store, allowed: Mask, prefix: str, limit: int
 ) -> list[Suggestion]:
     """Frequent words of visible documents that start with ``prefix``."""
-    candidates = islice(reader.expand_prefix("spelling", prefix.lower()), MAX_TERMS_SCANNED)
-    ranked = sorted(
-        ((reader.doc_frequency("spelling", t), _text(t)) for t in candidates), reverse=True
-    )
+    ranked: list[tuple[int, str, str]] = []
+    for lang in LANGUAGES:
+        field = f"body_{lang}"
+        candidates = islice(reader.expand_prefix(field, prefix_term(lang, prefix)), MAX_SCANNED)
+        ranked += [(reader.doc_frequency(field, t), field, _text(t)) for t in candidates]
     found: list[Suggestion] = []
-    for _, term in ranked:
+    for _, field, term in sorted(ranked, reverse=True):
         if len(found) == limit:
             break
-        postings = reader.postings("spelling", term)
-        while postings.is_active():
-            if allowed[postings.id()]:
-                found.append(Suggestion(term, "term"))
-                break
-            postings.next()
+        word = surface_word(reader, store, field, term, allowed)
+        if word and word.startswith(prefix.lower()) and word not in {s.text for s in found}:
+            found.append(Suggestion(word, "term"))
     return found
 
 

@@ -1,0 +1,228 @@
+"""Query evaluation over the index with numpy: matched sets and BM25F scores for all matches.
+
+Whoosh stores the postings; evaluating a query posting by posting in Python costs most of a
+search. Here each term's postings are read a block at a time into arrays, the query tree is
+evaluated with boolean and float arrays over all documents, and the top hits are picked with
+``argpartition``. Phrases, which need positions, are matched by Whoosh and combined here.
+
+    >>> evaluation = Evaluator(searcher).evaluate(query)
+    >>> evaluation.matched.sum(), evaluation.scores.argmax()
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from whoosh import query as q
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import ListMatcher, Matcher
+from whoosh.searching import Searcher
+
+Mask = npt.NDArray[np.bool_]
+Scores = npt.NDArray[np.float32]
+K1 = 1.2
+B = 0.75
+CACHED_TERMS = 2_000  # per searcher: frequent words recur from query to query
+BONUS_CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    matched: Mask
+    scores: Scores
+
+
+def _block_arrays(matcher: Matcher) -> tuple[npt.NDArray[np.int64], Scores]:
+    """All document numbers and frequencies of one segment's postings of a term."""
+    if isinstance(matcher, ListMatcher):
+        ids = np.asarray(matcher._ids, dtype=np.int64)
+        weights = matcher._weights
+        tfs = np.ones(len(ids), np.float32) if weights is None else np.asarray(weights, np.float32)
+        return ids, tfs
+    if not isinstance(matcher, W3LeafMatcher):  # an unknown codec: the slow, general way
+        docs, freqs = [], []
+        while matcher.is_active():
+            docs.append(matcher.id())
+            freqs.append(matcher.weight())
+            matcher.next()
+        return np.asarray(docs, np.int64), np.asarray(freqs, np.float32)
+    id_blocks, tf_blocks = [], []
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        ids = np.asarray(matcher._ids, dtype=np.int64)
+        id_blocks.append(ids)
+        tf_blocks.append(np.asarray(matcher._weights, dtype=np.float32)[: len(ids)])
+        matcher._next_block()
+    if not id_blocks:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(id_blocks), np.concatenate(tf_blocks)
+
+
+class FieldStats:
+    """Per-document field lengths and averages, read once per searcher."""
+
+    def __init__(self, searcher: Searcher, fields: list[str]) -> None:
+        reader = searcher.reader()
+        self.size = reader.doc_count_all()
+        self.lengths: dict[str, Scores] = {}
+        self.averages: dict[str, float] = {}
+        live = list(reader.all_doc_ids())
+        for field in fields:
+            lengths = np.zeros(self.size, np.float32)
+            for docnum in live:
+                lengths[docnum] = reader.doc_field_length(docnum, field) or 0
+            self.lengths[field] = lengths
+            self.averages[field] = max(float(lengths.sum()) / max(len(live), 1), 1.0)
+
+
+class Evaluator:
+    """Evaluates queries of one searcher; keeps the postings of recent terms."""
+
+    def __init__(self, searcher: Searcher, stats: FieldStats) -> None:
+        self._searcher = searcher
+        self._stats = stats
+        self._size = stats.size
+        self._terms: OrderedDict[tuple[str, bytes], tuple[npt.NDArray[np.int64], Scores]] = (
+            OrderedDict()
+        )
+
+    def evaluate(self, query: q.Query) -> Evaluation:
+        matched, scores = self._eval(query)
+        return Evaluation(matched, scores)
+
+    def postings(self, field: str, text: str | bytes) -> tuple[npt.NDArray[np.int64], Scores]:
+        """Document numbers and term frequencies of a term over all segments."""
+        btext = text if isinstance(text, bytes) else text.encode("utf-8")
+        key = (field, btext)
+        cached = self._terms.get(key)
+        if cached is not None:
+            self._terms.move_to_end(key)
+            return cached
+        id_parts, tf_parts = [], []
+        for leaf, offset in self._searcher.reader().leaf_readers():
+            if (field, btext) not in leaf:
+                continue
+            # The leaf's raw matcher: deletions are masked by the caller's live mask.
+            matcher = leaf._terms.matcher(field, btext, leaf.schema[field].format)
+            ids, tfs = _block_arrays(matcher)
+            id_parts.append(ids + offset)
+            tf_parts.append(tfs)
+        result = (
+            (np.concatenate(id_parts), np.concatenate(tf_parts))
+            if id_parts
+            else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        )
+        self._terms[key] = result
+        if len(self._terms) > CACHED_TERMS:
+            self._terms.popitem(last=False)
+        return result
+
+    def _bonus_for_best(self, node: q.Query, matched: Mask, scores: Scores) -> Scores:
+        """The score of an optional positional query (a proximity phrase) for the best
+        ``BONUS_CANDIDATES`` matches only: positions are slow to read, and a bonus only
+        reorders what is near the top anyway."""
+        bonus = np.zeros(self._size, np.float32)
+        candidates = np.flatnonzero(matched)
+        if len(candidates) > BONUS_CANDIDATES:
+            best = np.argpartition(-scores[candidates], BONUS_CANDIDATES - 1)[:BONUS_CANDIDATES]
+            candidates = candidates[best]
+        matcher = node.matcher(self._searcher)
+        for docnum in np.sort(candidates).tolist():
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                bonus[docnum] = float(matcher.score())
+        return bonus
+
+    def _term(self, field: str, text: str | bytes, boost: float) -> tuple[Mask, Scores]:
+        matched = np.zeros(self._size, np.bool_)
+        scores = np.zeros(self._size, np.float32)
+        if field not in self._stats.lengths:  # not a text field: matched, not scored
+            ids, _ = self.postings(field, text)
+            matched[ids] = True
+            return matched, scores
+        ids, tfs = self.postings(field, text)
+        if not len(ids):
+            return matched, scores
+        matched[ids] = True
+        df = len(ids)
+        idf = math.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
+        norm = K1 * (1.0 - B + B * self._stats.lengths[field][ids] / self._stats.averages[field])
+        scores[ids] = boost * idf * tfs * (K1 + 1.0) / (tfs + norm)
+        return matched, scores
+
+    def _eval(self, node: q.Query) -> tuple[Mask, Scores]:
+        boost = float(getattr(node, "boost", 1.0))
+        if isinstance(node, q.Term):
+            return self._term(node.fieldname, node.text, boost)
+        if isinstance(node, q.Every):
+            return np.ones(self._size, np.bool_), np.zeros(self._size, np.float32)
+        if isinstance(node, type(q.NullQuery)):
+            return np.zeros(self._size, np.bool_), np.zeros(self._size, np.float32)
+        if isinstance(node, q.MultiTerm):  # prefix, wildcard, fuzzy: the union of expansions
+            matched = np.zeros(self._size, np.bool_)
+            scores = np.zeros(self._size, np.float32)
+            reader = self._searcher.reader()
+            for field, text in node.expanded_terms(reader):
+                m, s = self._term(field, text, boost)
+                matched |= m
+                np.maximum(scores, s, out=scores)
+            return matched, scores
+        if isinstance(node, q.AndNot):
+            m, s = self._eval(node.a)
+            exclude, _ = self._eval(node.b)
+            m &= ~exclude
+            return m, np.where(m, s * boost, 0).astype(np.float32)
+        if isinstance(node, q.AndMaybe):
+            m, s = self._eval(node.a)
+            if _positional(node.b):
+                return m, (s + self._bonus_for_best(node.b, m, s)) * boost
+            bonus_m, bonus = self._eval(node.b)
+            return m, np.where(m, (s + np.where(bonus_m, bonus, 0)) * boost, 0).astype(np.float32)
+        if isinstance(node, q.Require):
+            m, s = self._eval(node.a)
+            required, _ = self._eval(node.b)
+            m &= required
+            return m, np.where(m, s * boost, 0).astype(np.float32)
+        if isinstance(node, q.And):
+            parts = [self._eval(sub) for sub in node.subqueries]
+            matched = np.logical_and.reduce([m for m, _ in parts])
+            scores = _total([s for _, s in parts], self._size)
+            return matched, np.where(matched, scores * boost, 0).astype(np.float32)
+        if isinstance(node, q.Or):
+            parts = [self._eval(sub) for sub in node.subqueries]
+            if not parts:
+                return np.zeros(self._size, np.bool_), np.zeros(self._size, np.float32)
+            matched = np.logical_or.reduce([m for m, _ in parts])
+            scores = _total([s for _, s in parts], self._size)
+            return matched, (scores * boost).astype(np.float32)
+        if isinstance(node, q.Not):
+            m, _ = self._eval(node.query)
+            return ~m, np.zeros(self._size, np.float32)
+        # Phrases and other positional queries: Whoosh matches, the words' scores rank.
+        matched = np.zeros(self._size, np.bool_)
+        matched[list(node.docs(self._searcher))] = True
+        scores = np.zeros(self._size, np.float32)
+        for field, text in node.terms():
+            _, s = self._term(field, text, boost)
+            scores += s
+        return matched, np.where(matched, scores, 0).astype(np.float32)
+
+
+def _total(parts: list[Scores], size: int) -> Scores:
+    total = np.zeros(size, np.float32)
+    for part in parts:
+        total += part
+    return total
+
+
+def _positional(node: q.Query) -> bool:
+    """Whether matching ``node`` needs positions (phrases, proximity)."""
+    return any(isinstance(leaf, q.Phrase | q.SpanQuery) for leaf in [node, *node.leaves()])
