@@ -97,4 +97,24 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sources ADD COLUMN schedule TEXT NOT NULL DEFAULT '0 5 * * *';
     ALTER TABLE sources ADD COLUMN note TEXT NOT NULL DEFAULT '';
     """,
+    # 5: facts of funding calls and events extracted from their documents (kb.calls); seq is the
+    # document's change number they were extracted from, so that a refresh redoes only changes.
+    """
+    CREATE TABLE calls (
+        doc_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        programme TEXT,
+        funder TEXT,
+        eligible TEXT,
+        amount TEXT,
+        deadline TEXT,
+        start TEXT,
+        "end" TEXT,
+        place TEXT,
+        online INTEGER NOT NULL DEFAULT 0,
+        organiser TEXT,
+        seq INTEGER NOT NULL
+    );
+    CREATE INDEX calls_kind ON calls(kind);
+    """,
 ]

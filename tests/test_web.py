@@ -98,3 +98,15 @@ def test_german_dates_and_collation() -> None:
     assert sorted(["Zürich", "Ärzteverband", "Berlin", "Straße", "Strasbourg"], key=german_key) == [
         "Ärzteverband", "Berlin", "Strasbourg", "Straße", "Zürich"
     ]  # fmt: skip
+
+
+def test_the_year_chart_counts_equal_the_year_facet_and_link_to_it(
+    web: httpx.Client, demo: DemoCorpus
+) -> None:
+    page = _soup(web.get("/", params={"q": "Sicherheit"}))
+    facet = demo.search.search(SearchRequest("Sicherheit")).facets["year"]
+    bars = page.select("figure.years svg a")
+    assert len(bars) == len(facet)
+    for bar in bars:
+        params = dict(parse_qsl(urlsplit(str(bar.get("href") or bar.get("xlink:href"))).query))
+        assert str(facet[params["year"]]) in bar.get_text()

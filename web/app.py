@@ -11,7 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from web import api, pages
+from web import api, pages, views_events, views_funding, views_peers, views_projects
 from web.services import Services
 
 
@@ -24,6 +24,8 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.include_router(api.router)
     app.include_router(pages.router)
+    for views in (views_funding, views_events, views_projects, views_peers):
+        app.include_router(views.router)
     app.mount(
         "/static", StaticFiles(directory=str(resources.files("web").joinpath("static"))), "static"
     )

@@ -15,6 +15,7 @@ from index.schema import FACETS
 from kb.entity_catalogue import EntityCatalogue
 from web.access import sees_members_only
 from web.api import ServicesDep, entity_page
+from web.charts import year_chart
 from web.i18n import TEXTS, UI_LANGUAGES, format_date, german_key, value_label
 from web.params import FILTER_PARAMS, SearchParams
 
@@ -128,6 +129,7 @@ async def search_page(request: Request, services: ServicesDep, params: SearchPar
             "next_link": _link(current, page=result.page + 1) if result.page < pages else None,
             "sort_links": {s: _link(current, sort=s) for s in ("relevance", "date")},
             "sort": search_request.sort,
+            "year_chart": year_chart(result.facets["year"], lambda y: _link(current, year=y), ui),
             "switch_link": _link(
                 list(request.query_params.multi_items()), ui="en" if ui == "de" else "de"
             ),

@@ -1,0 +1,150 @@
+"""Facts of funding calls and events, extracted from their documents and kept in the store.
+
+Extraction (`kb.calls`) is rules over the whole text: cheap, but not free on every page view.
+The facts live in the ``calls`` table with the change number of the document they were read
+from, so :meth:`CallStore.refresh` redoes only documents written since.
+
+    >>> calls = CallStore(store)
+    >>> calls.refresh()
+    5
+    >>> [c.deadline for c in calls.funding(members=False)]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+
+from kb.calls import extract_event, extract_funding
+from kb.store import Store
+
+CALL_KINDS = ("funding", "event")
+
+
+@dataclass(frozen=True)
+class StoredCall:
+    """A funding call or an event: its document and the facts read from it."""
+
+    doc_id: int
+    kind: str
+    url: str
+    title: str
+    text: str
+    city: str | None
+    members_only: bool
+    programme: str | None = None
+    funder: str | None = None
+    eligible: str | None = None
+    amount: str | None = None
+    deadline: date | None = None
+    start: date | None = None
+    end: date | None = None
+    place: str | None = None
+    online: bool = False
+    organiser: str | None = None
+    # Last: a field named "date" shadows the type for the annotations after it.
+    date: date | None = None  # publication date of the announcement
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class CallStore:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._conn = store.connection
+
+    def refresh(self) -> int:
+        """(Re)extract the facts of funding and event documents changed since their last
+        extraction; drop facts of documents that are no longer funding calls or events.
+        Returns how many documents were (re)extracted."""
+        marks = ",".join("?" * len(CALL_KINDS))
+        stale = self._conn.execute(
+            f"""SELECT d.id, d.kind, d.title, d.text, d.lang, d.date, d.seq FROM documents d
+                LEFT JOIN calls c ON c.doc_id = d.id
+                WHERE d.kind IN ({marks}) AND (c.seq IS NULL OR c.seq < d.seq OR c.kind != d.kind)
+                ORDER BY d.id""",
+            CALL_KINDS,
+        ).fetchall()
+        gone = self._conn.execute(
+            f"""SELECT 1 FROM calls c JOIN documents d ON d.id = c.doc_id
+                WHERE d.kind NOT IN ({marks}) LIMIT 1""",
+            CALL_KINDS,
+        ).fetchone()
+        if not stale and gone is None:
+            return 0  # the common case on a page view: one cheap query, no write
+        rows = [self._extract(row) for row in stale]
+        with self._store.transaction():
+            self._conn.execute(
+                f"""DELETE FROM calls WHERE doc_id IN (SELECT c.doc_id FROM calls c
+                    JOIN documents d ON d.id = c.doc_id WHERE d.kind NOT IN ({marks}))""",
+                CALL_KINDS,
+            )
+            self._conn.executemany(
+                """INSERT OR REPLACE INTO calls (doc_id, kind, programme, funder, eligible, amount,
+                       deadline, start, "end", place, online, organiser, seq)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                rows,
+            )
+        return len(rows)
+
+    @staticmethod
+    def _extract(row: sqlite3.Row) -> tuple[object, ...]:
+        published = _day(row["date"])
+        if row["kind"] == "funding":
+            call = extract_funding(row["text"], row["title"], published, row["lang"])
+            return (
+                row["id"], "funding", call.programme, call.funder, call.eligible, call.amount,
+                _iso(call.deadline), None, None, None, 0, None, row["seq"],
+            )  # fmt: skip
+        event = extract_event(row["text"], row["title"], published, row["lang"])
+        return (
+            row["id"], "event", None, None, None, None, None, _iso(event.start), _iso(event.end),
+            event.place, int(event.online), event.organiser, row["seq"],
+        )  # fmt: skip
+
+    def funding(self, members: bool) -> list[StoredCall]:
+        """Funding calls the asker may see, by deadline (unknown deadlines last)."""
+        return self._select("funding", members, "c.deadline IS NULL, c.deadline, d.id")
+
+    def events(self, members: bool) -> list[StoredCall]:
+        """Events the asker may see, by start (undated events last)."""
+        return self._select("event", members, 'c.start IS NULL, c.start, c."end", d.id')
+
+    def _select(self, kind: str, members: bool, order: str) -> list[StoredCall]:
+        rows = self._conn.execute(
+            f"""SELECT c.*, d.url, d.title, d.text, d.date, d.city, d.members_only
+                FROM calls c JOIN documents d ON d.id = c.doc_id
+                WHERE c.kind = ? AND d.kind = c.kind AND (? OR NOT d.members_only)
+                ORDER BY {order}""",
+            (kind, members),
+        )
+        return [
+            StoredCall(
+                doc_id=int(r["doc_id"]),
+                kind=r["kind"],
+                url=r["url"],
+                title=r["title"],
+                text=r["text"],
+                date=_day(r["date"]),
+                city=r["city"],
+                members_only=bool(r["members_only"]),
+                programme=r["programme"],
+                funder=r["funder"],
+                eligible=r["eligible"],
+                amount=r["amount"],
+                deadline=_day(r["deadline"]),
+                start=_day(r["start"]),
+                end=_day(r["end"]),
+                place=r["place"],
+                online=bool(r["online"]),
+                organiser=r["organiser"],
+            )
+            for r in rows
+        ]

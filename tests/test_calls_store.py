@@ -1,0 +1,68 @@
+"""Funding and event facts in the store: extracted once, refreshed when documents change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from kb.call_store import CallStore
+from kb.store import Store
+from tests.factories import make_document
+
+CALL_TEXT = "Antragsfrist: 31. März 2025. Antragsberechtigt sind Kommunen. Bis zu 50.000 Euro."
+EVENT_TEXT = "Die Tagung findet vom 3. bis 5. November 2025 in Kiel statt."
+
+
+def test_refresh_extracts_once_and_again_only_what_changed(store: Store) -> None:
+    call = make_document(kind="funding", title="Förderaufruf: Sichere Quartiere", text=CALL_TEXT)
+    event = make_document(kind="event", title="Fachtagung", text=EVENT_TEXT)
+    store.upsert_document(call)
+    store.upsert_document(event)
+    store.upsert_document(make_document(kind="news"))
+    calls = CallStore(store)
+    assert calls.refresh() == 2
+    assert calls.refresh() == 0  # nothing changed: nothing extracted again
+
+    (funding,) = calls.funding(members=False)
+    assert funding.deadline == date(2025, 3, 31)
+    assert funding.programme == "Sichere Quartiere" and funding.amount == "Bis zu 50.000 Euro"
+    assert funding.eligible == "Kommunen"
+    (tagung,) = calls.events(members=False)
+    assert (tagung.start, tagung.end, tagung.place) == (
+        date(2025, 11, 3),
+        date(2025, 11, 5),
+        "Kiel",
+    )
+
+    store.upsert_document(replace(call, text=CALL_TEXT.replace("31. März", "30. April")))
+    assert calls.refresh() == 1
+    assert calls.funding(members=False)[0].deadline == date(2025, 4, 30)
+
+
+def test_a_document_that_is_no_longer_a_call_loses_its_facts(store: Store) -> None:
+    event = make_document(kind="event", title="Fachtagung", text=EVENT_TEXT)
+    store.upsert_document(event)
+    calls = CallStore(store)
+    calls.refresh()
+    store.upsert_document(replace(event, kind="news"))
+    calls.refresh()
+    assert calls.events(members=False) == []
+    assert store.connection.execute("SELECT count(*) FROM calls").fetchone()[0] == 0
+    store.upsert_document(replace(event, kind="funding", text=CALL_TEXT))
+    assert calls.refresh() == 1 and calls.funding(members=False)[0].kind == "funding"
+
+
+def test_members_only_calls_are_for_members(store: Store) -> None:
+    store.upsert_document(make_document(kind="funding", text=CALL_TEXT, title="Öffentlich"))
+    store.upsert_document(
+        make_document(kind="funding", text=CALL_TEXT, title="Intern", members_only=True)
+    )
+    store.upsert_document(
+        make_document(kind="event", text=EVENT_TEXT, title="Internes Treffen", members_only=True)
+    )
+    calls = CallStore(store)
+    calls.refresh()
+    assert [c.title for c in calls.funding(members=False)] == ["Öffentlich"]
+    assert {c.title for c in calls.funding(members=True)} == {"Öffentlich", "Intern"}
+    assert calls.events(members=False) == []
+    assert [e.title for e in calls.events(members=True)] == ["Internes Treffen"]
