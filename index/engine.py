@@ -22,12 +22,15 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import ListMatcher, Matcher
 from whoosh.searching import Searcher
 
+from index.analysis import LANGUAGES, terms
+
 Mask = npt.NDArray[np.bool_]
 Scores = npt.NDArray[np.float32]
 K1 = 1.2
 B = 0.75
 CACHED_TERMS = 2_000  # per searcher: frequent words recur from query to query
-BONUS_CANDIDATES = 100
+PROXIMITY = 3  # extra words allowed between the query's words
+PROXIMITY_FACTOR = 1.5
 
 
 @dataclass(frozen=True)
@@ -122,24 +125,29 @@ class Evaluator:
             self._terms.popitem(last=False)
         return result
 
-    def _bonus_for_best(self, node: q.Query, matched: Mask, scores: Scores) -> Scores:
-        """The score of an optional positional query (a proximity phrase) for the best
-        ``BONUS_CANDIDATES`` matches only: positions are slow to read, and a bonus only
-        reorders what is near the top anyway."""
-        bonus = np.zeros(self._size, np.float32)
-        candidates = np.flatnonzero(matched)
-        if len(candidates) > BONUS_CANDIDATES:
-            best = np.argpartition(-scores[candidates], BONUS_CANDIDATES - 1)[:BONUS_CANDIDATES]
-            candidates = candidates[best]
-        matcher = node.matcher(self._searcher)
-        for docnum in np.sort(candidates).tolist():
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                bonus[docnum] = float(matcher.score())
-        return bonus
+    def proximity(self, words: tuple[str, ...], docnums: list[int]) -> dict[int, float]:
+        """A factor above 1 for the documents where ``words`` stand within a few words of each
+        other (in either language's text), read from the positions of those documents only."""
+        factors: dict[int, float] = {}
+        leaves = self._searcher.reader().leaf_readers()
+        for lang in LANGUAGES:
+            field = f"body_{lang}"
+            stems = [terms(lang, w.lower(), False)[0] for w in words]
+            matchers: dict[tuple[int, str], Matcher | None] = {}  # ascending docs: one each
+            for docnum in sorted(docnums):
+                index = max(i for i, (_, offset) in enumerate(leaves) if offset <= docnum)
+                leaf, offset = leaves[index]
+                positions = []
+                for stem in stems:
+                    key = (index, stem)
+                    if key not in matchers:
+                        matchers[key] = (
+                            leaf.postings(field, stem) if (field, stem) in leaf else None
+                        )
+                    positions.append(_positions(matchers[key], docnum - offset))
+                if all(positions) and _window(positions) <= len(words) - 1 + PROXIMITY:
+                    factors[docnum] = PROXIMITY_FACTOR
+        return factors
 
     def _term(self, field: str, text: str | bytes, boost: float) -> tuple[Mask, Scores]:
         matched = np.zeros(self._size, np.bool_)
@@ -182,8 +190,6 @@ class Evaluator:
             return m, np.where(m, s * boost, 0).astype(np.float32)
         if isinstance(node, q.AndMaybe):
             m, s = self._eval(node.a)
-            if _positional(node.b):
-                return m, (s + self._bonus_for_best(node.b, m, s)) * boost
             bonus_m, bonus = self._eval(node.b)
             return m, np.where(m, (s + np.where(bonus_m, bonus, 0)) * boost, 0).astype(np.float32)
         if isinstance(node, q.Require):
@@ -223,6 +229,29 @@ def _total(parts: list[Scores], size: int) -> Scores:
     return total
 
 
-def _positional(node: q.Query) -> bool:
-    """Whether matching ``node`` needs positions (phrases, proximity)."""
-    return any(isinstance(leaf, q.Phrase | q.SpanQuery) for leaf in [node, *node.leaves()])
+def _positions(matcher: Matcher | None, docnum: int) -> list[int]:
+    """Positions of the matcher's term in a document (empty when it is not there)."""
+    if matcher is None or not matcher.is_active():
+        return []
+    if matcher.id() < docnum:
+        matcher.skip_to(docnum)
+    if not matcher.is_active() or matcher.id() != docnum:
+        return []
+    return list(matcher.value_as("positions"))
+
+
+def _window(positions: list[list[int]]) -> int:
+    """The shortest span of positions that holds one position of every word."""
+    events = sorted((p, i) for i, plist in enumerate(positions) for p in plist)
+    have: dict[int, int] = {}
+    need, best, left = len(positions), 1 << 30, 0
+    for pos, word in events:
+        have[word] = have.get(word, 0) + 1
+        while len(have) == need:
+            best = min(best, pos - events[left][0])
+            first = events[left][1]
+            have[first] -= 1
+            if not have[first]:
+                del have[first]
+            left += 1
+    return best

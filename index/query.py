@@ -22,7 +22,7 @@ from whoosh.qparser import (
     OrGroup,
     PlusMinusPlugin,
 )
-from whoosh.query import AndMaybe, Every, Query
+from whoosh.query import Every, Query
 from whoosh.searching import Searcher
 
 from index.compounds import split
@@ -35,8 +35,7 @@ FIELD_BOOSTS = {
     "body_de": 1.0,
     "body_en": 1.0,
 }
-PHRASE_BOOST = 2.0
-PROXIMITY = 3  # words this close count as a phrase match
+
 _TOKENS = re.compile(r'[-+]?"[^"]*"(?:~\d+)?|\(|\)|[^\s()]+')
 _PLAIN = re.compile(r"^[^\W_]+$")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
@@ -47,6 +46,7 @@ class ParsedQuery:
     query: Query
     suggestion: str | None  # the typed text with unknown words corrected, if any were
     words: int = 0  # plain words typed: with two or more, an empty AND may be relaxed
+    near: tuple[str, ...] = ()  # words whose standing close together lifts a document
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,12 @@ def build_query(
     parser.add_plugin(FuzzyTermPlugin())
     query = parser.parse(" ".join(out))
     simple = len(plain_words) == len(tokens) and len(plain_words) > 1
-    if simple:
-        phrase = parser.parse(f'"{" ".join(plain_words)}"~{PROXIMITY}')
-        query = AndMaybe(query, phrase.with_boost(PHRASE_BOOST))
-    return ParsedQuery(query, " ".join(corrected) if changed else None, len(plain_words))
+    return ParsedQuery(
+        query,
+        " ".join(corrected) if changed else None,
+        len(plain_words),
+        tuple(plain_words) if simple else (),
+    )
 
 
 def _typo_distance(word: str) -> int:

@@ -28,11 +28,13 @@ from index.indexer import Index
 from index.query import FIELD_BOOSTS, ParsedQuery, Vocabulary, build_query
 from index.ranking import RECENCY_WEIGHT, recency
 from index.schema import ENTITY_FACETS, FACETS
-from index.snippets import snippet
+from index.snippets import Highlighter
 from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_suggestions
 from index.surface import first_visible, surface_word
 from index.synonyms import SynonymTable
 from kb.store import Store
+
+PROXIMITY_POOL = 10  # words standing close may lift a document from the next page
 
 
 def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
@@ -152,7 +154,9 @@ class SearchService:
             facets[facet] = cache.counts(facet, base)
         total = int(final.sum())
         page = max(request.page, 1)
-        hits = self._page(searcher, cache, query, evaluation.scores, final, request, page)
+        hits = self._page(
+            searcher, cache, query, evaluation.scores, final, request, page, parsed.near
+        )
         return SearchResult(
             query=request.query,
             total=total,
@@ -189,8 +193,11 @@ class SearchService:
         return list(unique.values())[:limit]
 
     def _evaluate(self, query: Query) -> Evaluation:
+        return self._evaluator_now().evaluate(query)
+
+    def _evaluator_now(self) -> Evaluator:
         assert self._evaluator is not None
-        return self._evaluator.evaluate(query)
+        return self._evaluator
 
     def _known(self, searcher: Searcher, allowed: Mask, word: str) -> bool:
         """Whether a document the asker may see contains ``word`` (in any language's form).
@@ -242,32 +249,38 @@ class SearchService:
         final: Mask,
         request: SearchRequest,
         page: int,
+        near: tuple[str, ...],
     ) -> list[Hit]:
         start, end = (page - 1) * request.per_page, page * request.per_page
         allowed = np.flatnonzero(final)
+        final_scores: dict[int, float] = {}
         if request.sort == "date" or isinstance(query, Every):
             # Newest first; document number breaks ties so that pages stay stable.
             order = np.lexsort((allowed, -cache.dates[allowed]))
         else:
             ranking = scores[allowed] * self._recency[allowed]
             top = allowed
-            if end < len(allowed):  # only the best ``end`` need sorting
-                keep = np.argpartition(-ranking, end - 1)[:end]
+            pool = end + PROXIMITY_POOL  # words standing close may lift a document this far
+            if pool < len(allowed):  # only the best need sorting
+                keep = np.argpartition(-ranking, pool - 1)[:pool]
                 top, ranking = allowed[keep], ranking[keep]
+            if near:
+                factors = self._evaluator_now().proximity(near, top.tolist())
+                ranking = ranking * np.array([factors.get(int(d), 1.0) for d in top])
             # Best first; document number breaks ties so that pages stay stable.
             order = np.lexsort((top, -ranking))
-            allowed, scores = top, scores
+            allowed = top
+            final_scores = dict(zip(top.tolist(), ranking.tolist(), strict=True))
         chosen = allowed[order][start:end]
-        ranked = [(int(d), float(scores[d] * self._recency[d])) for d in chosen]
+        ranked = [(int(d), float(final_scores.get(int(d), 0.0))) for d in chosen]
         stored = [(searcher.stored_fields(docnum), score) for docnum, score in ranked]
         texts = self._store.texts([int(fields["id"]) for fields, _ in stored])
         matched_terms = _text_terms(query, searcher.reader())
-        hits = []
-        for fields, score in stored:
-            lang = fields["meta"]["facets"]["lang"][0]
-            text = texts.get(int(fields["id"]), "")
-            hits.append(_hit(fields, score, snippet(text, matched_terms, lang)))
-        return hits
+        highlighter = Highlighter(matched_terms)
+        return [
+            _hit(fields, score, highlighter.snippet(texts.get(int(fields["id"]), "")))
+            for fields, score in stored
+        ]
 
 
 def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:

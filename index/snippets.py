@@ -1,7 +1,8 @@
 """Snippets: the passage of a document with the most query words, the words marked.
 
-Runs on the shown hits only, over the stored text, with the cached analysis of `index.analysis`
-(a word matches when any of its index terms, compound parts included, is a matched term).
+Runs on the shown hits only, over the stored text. Index terms are stems that (after the same
+folding) begin or lie inside the words they come from, so one regular expression over a folded
+copy of the text finds every matching word, compound words with a matched part included.
 """
 
 from __future__ import annotations
@@ -9,44 +10,68 @@ from __future__ import annotations
 import html
 import re
 
-from index.analysis import LANGUAGES, terms
-
 SNIPPET_CHARS = 240
-_WORDS = re.compile(r"\w+")
+MIN_PART = 4  # shorter marks would light up inside unrelated words ("rat" in "Beratung")
+# Folding that keeps every character in place, so offsets in the copy are offsets in the text.
+_FOLD_IN_PLACE = str.maketrans("äöüßéèêáàâíìóòúùçñ", "aouseeeaaaiioouucn")
 
 
-def snippet(text: str, marks: set[str], lang: str) -> str:
-    """HTML: the best window of ``text`` with matched words in ``<mark>``; else the opening."""
-    lang = lang if lang in LANGUAGES else "de"
-    matched: dict[str, str | None] = {}  # word → its matched term, or None
-    hits = []
-    for m in _WORDS.finditer(text) if marks else ():
-        word = m.group()
-        if word not in matched:
-            forms = terms(lang, word.lower(), True)
-            matched[word] = forms[0] if any(t in marks for t in forms) else None
-        if matched[word] is not None:
-            hits.append((m.start(), m.end(), matched[word]))
-    if not hits:
-        opening = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
-        more = " …" if len(text) > SNIPPET_CHARS else ""
-        return html.escape(opening.replace("\n", " ")) + more
-    # The window that holds the most different matched words wins; the earliest on ties.
-    best_start, best_score = hits[0][0], -1
-    for i, (start, _, _) in enumerate(hits):
-        words = {term for s, _, term in hits[i:] if s < start + SNIPPET_CHARS - 40}
-        if len(words) > best_score:
-            best_start, best_score = start, len(words)
-    begin = max(0, text.rfind(" ", 0, max(0, best_start - 60)) + 1)
-    end = min(len(text), begin + SNIPPET_CHARS)
-    if end < len(text):
-        end = text.rfind(" ", begin, end) if " " in text[begin:end] else end
-    parts, cursor = [], begin
-    for start, stop, _ in hits:
-        if start < begin or stop > end:
-            continue
-        parts += [html.escape(text[cursor:start]), f"<mark>{html.escape(text[start:stop])}</mark>"]
-        cursor = stop
-    parts.append(html.escape(text[cursor:end]))
-    body = "".join(parts).replace("\n", " ")
-    return ("… " if begin > 0 else "") + body + (" …" if end < len(text) else "")
+class Highlighter:
+    """Marks the words of a query's matched terms in texts; built once per search."""
+
+    def __init__(self, marks: set[str]) -> None:
+        alternatives = []
+        for mark in sorted(marks, key=len, reverse=True):
+            if not mark.isalpha():
+                continue
+            # English stems end in "i" where words end in "y" ("safeti" ← "safety").
+            body = re.escape(mark[:-1]) + "[iy]" if mark.endswith("i") else re.escape(mark)
+            alternatives.append(body if len(mark) >= MIN_PART else rf"\b{body}")
+        # No leading \w*: it would backtrack through every word; the words are found around
+        # the (few) matches instead.
+        self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+
+    def snippet(self, text: str) -> str:
+        """HTML: the best window of ``text`` with matched words in ``<mark>``; else the opening."""
+        folded = text.lower().translate(_FOLD_IN_PLACE)
+        hits: list[tuple[int, int, str]] = []
+        if self._pattern is not None and len(folded) == len(text):
+            for match in self._pattern.finditer(folded):
+                start, end = _word_around(folded, match.start(), match.end())
+                if not hits or start >= hits[-1][1]:
+                    hits.append((start, end, folded[start:end]))
+        if not hits:
+            opening = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
+            more = " …" if len(text) > SNIPPET_CHARS else ""
+            return html.escape(opening.replace("\n", " ")) + more
+        # The window that holds the most different matched words wins; the earliest on ties.
+        best_start, best_score = hits[0][0], -1
+        for i, (start, _, _) in enumerate(hits):
+            words = {word for s, _, word in hits[i:] if s < start + SNIPPET_CHARS - 40}
+            if len(words) > best_score:
+                best_start, best_score = start, len(words)
+        begin = max(0, text.rfind(" ", 0, max(0, best_start - 60)) + 1)
+        end = min(len(text), begin + SNIPPET_CHARS)
+        if end < len(text) and " " in text[begin:end]:
+            end = text.rfind(" ", begin, end)
+        parts, cursor = [], begin
+        for start, stop, _ in hits:
+            if start < begin or stop > end:
+                continue
+            parts += [
+                html.escape(text[cursor:start]),
+                f"<mark>{html.escape(text[start:stop])}</mark>",
+            ]
+            cursor = stop
+        parts.append(html.escape(text[cursor:end]))
+        body = "".join(parts).replace("\n", " ")
+        return ("… " if begin > 0 else "") + body + (" …" if end < len(text) else "")
+
+
+def _word_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole word that contains ``text[start:end]``."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return start, end

@@ -185,3 +185,16 @@ def test_nothing_with_all_words_falls_back_to_most_words(search: SearchService) 
         "Messergewalt im öffentlichen Raum",
         "Sicherheitsaudit in Mannheim",
     }
+
+
+def test_words_standing_close_rank_first(store: Store, settings: Settings) -> None:
+    filler = " ".join(["Bericht"] * 30)
+    near = make_document(title="Eins", text=f"Sicherheit am Bahnhof wird geprüft. {filler}")
+    far = make_document(
+        title="Zwei", text=f"Sicherheit Sicherheit wird geprüft. {filler} Der Bahnhof Bahnhof."
+    )
+    service = indexed(store, settings, [far, near])
+    assert [h.title for h in service.search(SearchRequest("Sicherheit Bahnhof")).hits] == [
+        "Eins",
+        "Zwei",
+    ]
