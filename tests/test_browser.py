@@ -71,3 +71,15 @@ def test_a_visitor_pages_through_results_and_switches_to_english(
     page.get_by_role("link", name="English").click()
     expect(page.locator(".facet h2").first).to_have_text("Type")
     page.close()
+
+
+def test_a_visitor_clicks_a_year_bar_and_sees_that_year_only(browser: Browser, site: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{site}/?q=Sicherheit")
+    bar = page.locator("figure.years svg a").first
+    bar.click()
+    expect(page.locator(".chip")).to_contain_text("Jahr")
+    chosen = page.locator(".chip").first.inner_text()
+    for meta in page.locator(".hit .meta time").all():
+        assert (meta.get_attribute("datetime") or "").startswith(chosen.split(": ")[1][:4])
+    page.close()
