@@ -61,12 +61,15 @@ class Crawler:
     def run(self, sources: list[Source]) -> CrawlReport:
         report = CrawlReport()
         run_id = self._store.start_run()
-        for source in sources:
-            try:
-                self._crawl_source(source, report)
-            except CrawlError as exc:
-                report.failed.append(Failed(exc.url, exc.reason, source.name))
-        self._store.finish_run(run_id, report.as_dict())
+        try:
+            for source in sources:
+                try:
+                    self._crawl_source(source, report)
+                except CrawlError as exc:
+                    report.failed.append(Failed(exc.url, exc.reason, source.name))
+        finally:
+            # Even a run that breaks off is finished, with what it did, so it never looks running.
+            self._store.finish_run(run_id, report.as_dict())
         return report
 
     def _crawl_source(self, source: Source, report: CrawlReport) -> None:

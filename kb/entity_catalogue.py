@@ -130,6 +130,18 @@ class EntityCatalogue:
                 result[(name, label)] = int(row[0])
         return result
 
+    def search(self, text: str, limit: int = 50) -> list[Entity]:
+        """Entities whose name or alias contains ``text`` (any case), for staff curation."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._conn.execute(
+            """SELECT DISTINCT e.* FROM entities e
+               LEFT JOIN entity_aliases a ON a.entity_id = e.id
+               WHERE e.name LIKE ? ESCAPE '\\' OR a.alias LIKE ? ESCAPE '\\'
+               ORDER BY e.origin = 'found', e.name LIMIT ?""",
+            (pattern, pattern, limit),
+        ).fetchall()
+        return [self._entity(r) for r in rows]
+
     def documents(self, entity: Entity, members: bool) -> list[int]:
         """Ids of the documents that mention ``entity`` and the asker may see, newest first."""
         rows = self._conn.execute(

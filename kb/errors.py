@@ -4,7 +4,8 @@ KBError
  ├── StoreError            the SQLite store cannot be opened, migrated or written
  │    └── MigrationError   the database was written by a newer schema than this code knows
  ├── ImportLineError       one line of a JSONL import is unusable (carries the line number)
- └── EntityError           a curation names no entity, or more than one
+ ├── EntityError           a curation names no entity, or more than one
+ └── AccountError          an account cannot be added or changed as asked
 """
 
 from __future__ import annotations
@@ -33,3 +34,7 @@ class ImportLineError(KBError):
 
 class EntityError(KBError):
     """A curation command cannot tell which entity it means."""
+
+
+class AccountError(KBError):
+    """An account operation is refused: a bad address, role or password, or a duplicate."""

@@ -42,6 +42,26 @@ class Settings(BaseSettings):
     demo_site_port: int = Field(
         8799, description="Port of the bundled demo site; fixed so a second demo run reuses URLs."
     )
+    secret_key: str = Field(
+        "", description="Signs mail links and CSRF tokens; empty: generated into data/secret_key."
+    )
+    cookie_secure: bool = Field(
+        True, description="Session cookies only over HTTPS (browsers allow it on loopback)."
+    )
+    smtp_host: str = Field("", description="Mail server for invitations and password resets.")
+    smtp_port: int = Field(587, description="Port of the mail server.")
+    smtp_user: str = Field("", description="Login at the mail server; empty: none.")
+    smtp_password: str = Field("", description="Password at the mail server.")
+    smtp_tls: bool = Field(True, description="STARTTLS before logging in at the mail server.")
+    mail_from: str = Field(
+        "wissensdatenbank@defus.invalid", description="Sender address of the service's mails."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public address of the web UI, for links in mails."
+    )
+    max_upload_bytes: int = Field(
+        10_000_000, gt=0, description="Largest request body (board exports) the web UI accepts."
+    )
 
     @property
     def db_path(self) -> Path:

@@ -60,6 +60,21 @@ class UpsertResult:
     status: UpsertStatus
 
 
+@dataclass(frozen=True)
+class CrawlRun:
+    """One crawl; ``report`` is the crawl report as a dict, None while it runs."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    report: dict[str, Any] | None
+
+
+def _run(row: sqlite3.Row) -> CrawlRun:
+    report = json.loads(row["report"]) if row["report"] else None
+    return CrawlRun(int(row["id"]), row["started_at"], row["finished_at"], report)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -345,6 +360,15 @@ class Store:
                 "UPDATE crawl_runs SET finished_at=?, report=? WHERE id=?",
                 (_now(), json.dumps(report, ensure_ascii=False), run_id),
             )
+
+    def crawl_runs(self, limit: int = 50) -> list[CrawlRun]:
+        """The latest crawl runs, newest first."""
+        rows = self._conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [_run(r) for r in rows]
+
+    def crawl_run(self, run_id: int) -> CrawlRun | None:
+        row = self._conn.execute("SELECT * FROM crawl_runs WHERE id=?", (run_id,)).fetchone()
+        return _run(row) if row else None
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -191,6 +191,7 @@ def test_demo_crawls_serves_and_reuses_what_is_stored(tmp_path: Path) -> None:
             output, _ = process.communicate(timeout=10)
         reports.append(output)
     assert "new: 0" not in reports[0] and "Web UI: http://127.0.0.1:" in reports[0]
+    assert "log in as mitglied@demo.invalid with password " in reports[0]
     assert "new: 0" in reports[1] and "changed: 0" in reports[1]
 
 
@@ -228,3 +229,27 @@ def test_import_board_stores_members_only_posts(tmp_path: Path) -> None:
     member = json.loads(kb(tmp_path, "search", "Lichtkonzept", "--role", "member", "--json"))
     assert member["hits"][0]["collection"] == "Schutz öffentlicher Räume"
     assert json.loads(kb(tmp_path, "search", "Lichtkonzept", "--json"))["total"] == 0
+
+
+def test_user_and_token_commands(tmp_path: Path) -> None:
+    out = kb(tmp_path, "user", "add", "Redaktion@Defus.test", "--role", "editor")
+    assert "account redaktion@defus.test (editor) added" in out
+    password = out.split("password: ")[1].strip()  # no terminal: generated and shown once
+    assert len(password) >= 12
+    kb(tmp_path, "user", "add", "m@stadt.test", "--role", "member", "--password", "lang-genug-1")
+    assert "exists already" in kb(tmp_path, "user", "add", "m@stadt.test", "--role", "member",
+                                   check=False)  # fmt: skip
+    assert "chef" in kb(tmp_path, "user", "add", "x@y.test", "--role", "chef", check=False)
+    listing = kb(tmp_path, "user", "list")
+    assert "m@stadt.test\tmember\t" in listing and "redaktion@defus.test\teditor\t" in listing
+    created = kb(tmp_path, "token", "create", "m@stadt.test", "--name", "Auswertung")
+    token_id, token = created.split()[1], created.split(": ")[1].strip()
+    assert token.startswith("kb_") and token not in kb(tmp_path, "token", "list")
+    assert f"{token_id}\tm@stadt.test\tAuswertung" in kb(tmp_path, "token", "list")
+    kb(tmp_path, "token", "revoke", token_id)
+    assert kb(tmp_path, "token", "list").rstrip().endswith("revoked")
+    assert "no active token" in kb(tmp_path, "token", "revoke", token_id, check=False)
+    kb(tmp_path, "user", "disable", "m@stadt.test")
+    assert "m@stadt.test\tmember" in kb(tmp_path, "user", "list")
+    assert kb(tmp_path, "user", "list").count("disabled") == 1
+    assert "no account" in kb(tmp_path, "user", "disable", "nix@stadt.test", check=False)

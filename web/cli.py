@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from dataclasses import replace
 from datetime import datetime
@@ -23,10 +24,11 @@ from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from index.search import SearchRequest, SearchResult, filters_from
 from index.synonyms import SynonymTable
+from kb.accounts import ROLES, Accounts
 from kb.curation import reapply
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import Entity, EntityCatalogue
-from kb.errors import EntityError
+from kb.errors import AccountError, EntityError
 from kb.model import KINDS, CatalogueEntry
 from kb.settings import Settings
 from kb.store import Source
@@ -40,10 +42,16 @@ entity_app = typer.Typer(help="Curate the entity catalogue; changes re-apply to 
 app.add_typer(entity_app, name="entity")
 synonym_app = typer.Typer(help="Curate the synonyms and acronyms the search applies to queries.")
 app.add_typer(synonym_app, name="synonym")
+user_app = typer.Typer(help="Manage accounts: members see the collections, staff curate.")
+app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="Personal API tokens (Authorization: Bearer …), revocable.")
+app.add_typer(token_app, name="token")
 
 Lang = Literal["de", "en"]
 Label = Literal["PER", "ORG", "LOC"]
 Role = Literal["anonymous", "member"]
+AccountRole = Literal["member", "editor", "admin"]
+DEMO_MEMBER = "mitglied@demo.invalid"
 
 
 def _services() -> Services:
@@ -277,6 +285,79 @@ def synonym_list() -> None:
         typer.echo(" = ".join(group))
 
 
+@user_app.command("add")
+def user_add(
+    email: str,
+    role: Annotated[AccountRole, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
+    password: Annotated[
+        str | None, typer.Option(help="Default: asked for on a terminal, else generated.")
+    ] = None,
+) -> None:
+    """Add an account; a generated password is printed once."""
+    generated = password is None and not sys.stdin.isatty()
+    if password is None:
+        password = (
+            secrets.token_urlsafe(12)
+            if generated
+            else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        )
+    try:
+        user = Accounts(_services().store).add(email, role, password)
+    except AccountError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"account {user.email} ({user.role}) added")
+    if generated:
+        typer.echo(f"password: {password}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the accounts."""
+    for user in Accounts(_services().store).users():
+        state = "disabled" if user.disabled else "" if user.has_password else "invited"
+        typer.echo(f"{user.email}\t{user.role}\t{user.created_at}\t{state}".rstrip())
+
+
+@user_app.command("disable")
+def user_disable(email: str) -> None:
+    """Disable an account: it can no longer log in, its sessions and tokens stop working."""
+    accounts = Accounts(_services().store)
+    try:
+        user = accounts.set_disabled(accounts.by_email(email), True)
+    except AccountError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"account {user.email} disabled")
+
+
+@token_app.command("create")
+def token_create(
+    email: str, name: Annotated[str, typer.Option(help="What the token is for.")] = ""
+) -> None:
+    """Create a personal API token of an account; it is shown only now."""
+    accounts = Accounts(_services().store)
+    try:
+        token_id, token = accounts.create_token(accounts.by_email(email), name)
+    except AccountError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"token {token_id} for {email}: {token}")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List the tokens (never the secrets themselves)."""
+    for t in Accounts(_services().store).tokens():
+        state = "revoked" if t.revoked else ""
+        typer.echo(f"{t.id}\t{t.email}\t{t.name}\t{t.created_at}\t{state}".rstrip())
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    if not Accounts(_services().store).revoke_token(token_id):
+        raise _fail(f"no active token {token_id}")
+    typer.echo(f"token {token_id} revoked")
+
+
 def run_crawl(
     services: Services, sources: list[Source], credentials: dict[str, Credentials]
 ) -> CrawlReport:
@@ -462,7 +543,20 @@ def demo(
     typer.echo("Crawling the demo site …")
     report = run_crawl(services, sources, {SOURCE_COLLECTION: CREDENTIALS})
     typer.echo(report.render())
+    _demo_member(services)
     _serve(services, settings.host, port or settings.port)
+
+
+def _demo_member(services: Services) -> None:
+    """A member account so that a newcomer sees the collections; a fresh password each run."""
+    accounts = Accounts(services.store)
+    password = secrets.token_urlsafe(12)
+    user = accounts.find(DEMO_MEMBER)
+    if user is None:
+        accounts.add(DEMO_MEMBER, "member", password)
+    else:
+        accounts.set_password(user, password)
+    typer.echo(f"Members-only content: log in as {DEMO_MEMBER} with password {password}")
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from index.schema import FACETS
 from kb.entity_catalogue import EntityCatalogue
-from web.access import sees_members_only
+from web.access import csrf_token, keep_csrf_cookie, sees_members_only, viewer
 from web.api import ServicesDep, entity_page
 from web.charts import year_chart
 from web.i18n import TEXTS, UI_LANGUAGES, format_date, german_key, value_label
@@ -46,11 +46,17 @@ def ui_language(request: Request) -> str:
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     ui = ui_language(request)
-    response = templates.TemplateResponse(
-        request, name, {**context, "t": TEXTS[ui], "ui": ui}, status_code=status
-    )
+    shared = {
+        "t": TEXTS[ui],
+        "ui": ui,
+        "viewer": viewer(request),
+        # Called by forms only: anonymous pages without a form set no CSRF cookie.
+        "csrf_token": lambda: csrf_token(request),
+    }
+    response = templates.TemplateResponse(request, name, {**context, **shared}, status_code=status)
     if request.query_params.get("ui") in UI_LANGUAGES:
         response.set_cookie(UI_COOKIE, ui, max_age=365 * 86400, samesite="lax", httponly=True)
+    keep_csrf_cookie(request, response)
     return response
 
 

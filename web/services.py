@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from index.indexer import Index
 from index.search import SearchService
 from index.synonyms import SynonymTable
+from kb.accounts import secret_key
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import EntityCatalogue
@@ -21,6 +24,11 @@ class Services:
     index: Index
     search: SearchService
     _extractor: EntityExtractor | None = field(default=None, repr=False)
+    # One index writer at a time: a crawl started from the staff pages syncs from its thread
+    # while curation syncs from requests, and Whoosh refuses a second writer.
+    index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # One crawl started from the staff pages at a time.
+    crawl_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -28,6 +36,16 @@ class Services:
         SynonymTable(store).seed()
         index = Index(settings.index_dir)
         return cls(settings, store, index, SearchService(index, store))
+
+    @cached_property
+    def key(self) -> bytes:
+        """The secret that signs CSRF tokens and mailed links."""
+        return secret_key(self.settings)
+
+    def sync_index(self, store: Store | None = None) -> int:
+        """Index what changed in ``store`` (default: the web's own); safe from any thread."""
+        with self.index_lock:
+            return self.index.sync(store or self.store)
 
     @property
     def extractor(self) -> EntityExtractor:
