@@ -8,6 +8,7 @@ its own transaction, so an interrupted run loses nothing already stored.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from kb.store import Source, Store
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+GONE_ANSWERS = frozenset({"HTTP 404", "HTTP 410"})
 XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml")
 
 
@@ -61,6 +63,7 @@ class Crawler:
     def run(self, sources: list[Source]) -> CrawlReport:
         report = CrawlReport()
         run_id = self._store.start_run()
+        began = time.monotonic()
         try:
             for source in sources:
                 try:
@@ -69,6 +72,7 @@ class Crawler:
                     report.failed.append(Failed(exc.url, exc.reason, source.name))
         finally:
             # Even a run that breaks off is finished, with what it did, so it never looks running.
+            report.duration = round(time.monotonic() - began, 3)
             self._store.finish_run(run_id, report.as_dict())
         return report
 
@@ -83,13 +87,27 @@ class Crawler:
             queue = deque([_Task(start, expand=True)])
             seen = {start}
             done = 0
-            while queue and done < self._settings.crawl_max_pages:
+            revisited = False
+            while done < self._settings.crawl_max_pages:
+                if not queue and not revisited:
+                    # Pages stored earlier but no longer linked are asked once more: that is how
+                    # a page that disappeared is noticed (and, after three answers, let go).
+                    revisited = True
+                    queue.extend(
+                        _Task(url, expand=False)
+                        for url in self._store.source_urls(source.name)
+                        if url not in seen
+                    )
+                if not queue:
+                    break
                 task = queue.popleft()
                 done += 1
                 try:
                     found = self._visit(fetcher, source, task, start, report)
                 except CrawlError as exc:
                     report.failed.append(Failed(exc.url, exc.reason, source.name))
+                    if exc.reason in GONE_ANSWERS and self._store.mark_missing(task.url):
+                        report.gone.append(task.url)
                     continue
                 for new in found:
                     if new.url not in seen:
@@ -110,6 +128,7 @@ class Crawler:
             return []
         report.fetched += 1
         if isinstance(result, NotModified):
+            self._store.seen(task.url)
             report.unchanged += 1
             return self._follow(state.links if state and task.expand else [], start)
         content_type = result.content_type.split(";")[0].strip().lower()

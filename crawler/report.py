@@ -31,6 +31,8 @@ class CrawlReport:
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # left the index: 404/410 three times in a row
+    duration: float = 0.0  # seconds
 
     def count(self, status: str) -> None:
         """Count an upsert outcome: ``new``, ``changed`` or ``unchanged``."""
@@ -49,5 +51,8 @@ class CrawlReport:
             *(f"  - {s.url}: {s.reason}" for s in self.skipped),
             f"failed: {len(self.failed)}",
             *(f"  - {f.url}: {f.reason} (source {f.source})" for f in self.failed),
+            f"gone: {len(self.gone)}",
+            *(f"  - {url}" for url in self.gone),
+            f"duration: {self.duration:.1f} s",
         ]
         return "\n".join(lines)

@@ -53,7 +53,10 @@ class Index:
         add = writer.add_document if last == 0 else writer.update_document
         try:
             for seq, doc in store.documents_since(last):
-                add(**to_fields(doc, context))
+                if doc.gone:
+                    writer.delete_by_term("id", str(doc.id))
+                else:
+                    add(**to_fields(doc, context))
                 written, last = written + 1, seq
         except BaseException:
             writer.cancel()

@@ -158,4 +158,65 @@ MIGRATIONS: list[str] = [
         detail TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 7: crawl history and gone pages: earlier versions of changed documents are kept; a page
+    # that answers 404/410 on consecutive crawls is counted and, at the third, marked gone
+    # (it leaves the index, its history stays).
+    """
+    ALTER TABLE documents ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE documents ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE document_versions (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    );
+    CREATE INDEX document_versions_doc ON document_versions(doc_id);
+    """,
+    # 8: the newsletter: subscribers with their preferences (JSON lists; empty means all) and a
+    # random key that binds their mailed links, composed issues (items frozen at composition so
+    # that a resumed send mails what was previewed), the per-recipient send log, and the
+    # scheduler's persistent jobs (APScheduler job state, pickled by APScheduler itself).
+    """
+    CREATE TABLE subscribers (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        link_key TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        sections TEXT NOT NULL DEFAULT '[]',
+        cities TEXT NOT NULL DEFAULT '[]',
+        collections TEXT NOT NULL DEFAULT '[]',
+        languages TEXT NOT NULL DEFAULT '[]',
+        searches TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        confirmed_at TEXT,
+        confirm_sent_at TEXT,
+        failure TEXT
+    );
+    CREATE TABLE newsletter_issues (
+        id INTEGER PRIMARY KEY,
+        number INTEGER NOT NULL UNIQUE,
+        since TEXT NOT NULL,
+        composed_at TEXT NOT NULL,
+        items TEXT NOT NULL,
+        searches TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'draft',
+        sent_at TEXT
+    );
+    CREATE TABLE newsletter_sends (
+        issue_id INTEGER NOT NULL REFERENCES newsletter_issues(id) ON DELETE CASCADE,
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (issue_id, subscriber_id)
+    );
+    CREATE TABLE scheduler_jobs (
+        id TEXT PRIMARY KEY,
+        next_run_time REAL,
+        job_state BLOB NOT NULL
+    );
+    CREATE INDEX scheduler_jobs_next ON scheduler_jobs(next_run_time);
+    """,
 ]

@@ -58,6 +58,7 @@ class Document:
     source: str | None = None
     mentions: list[Mention] = field(default_factory=list)
     id: int | None = None
+    gone: bool = False  # answered 404/410 on consecutive crawls: kept, but not searchable
 
     @property
     def content_hash(self) -> str:

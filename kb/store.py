@@ -75,6 +75,9 @@ def _run(row: sqlite3.Row) -> CrawlRun:
     return CrawlRun(int(row["id"]), row["started_at"], row["finished_at"], report)
 
 
+GONE_AFTER = 3  # consecutive 404/410 answers: one broken deploy does not empty the index
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -200,13 +203,19 @@ class Store:
         digest = doc.content_hash
         with self.transaction():
             row = self._conn.execute(
-                "SELECT id, content_hash FROM documents WHERE url = ?", (doc.url,)
+                "SELECT id, content_hash, title, text, gone FROM documents WHERE url = ?",
+                (doc.url,),
             ).fetchone()
             if row is not None and row["content_hash"] == digest:
                 self._conn.execute(
-                    "UPDATE documents SET etag=?, last_modified=?, links=? WHERE id=?",
+                    "UPDATE documents SET etag=?, last_modified=?, links=?, missing=0 WHERE id=?",
                     (etag, last_modified, json.dumps(links or []), row["id"]),
                 )
+                if row["gone"]:  # back again: into the index once more
+                    self._conn.execute(
+                        "UPDATE documents SET gone=0, seq=? WHERE id=?",
+                        (self._next_seq(), row["id"]),
+                    )
                 return UpsertResult(row["id"], "unchanged")
             seq = self._next_seq()
             values = (
@@ -237,10 +246,17 @@ class Store:
                 status: UpsertStatus = "new"
             else:
                 doc_id = int(row["id"])
+                # The version being replaced joins the document's history.
+                self._conn.execute(
+                    "INSERT INTO document_versions (doc_id, title, text, content_hash, saved_at)"
+                    " VALUES (?,?,?,?,?)",
+                    (doc_id, row["title"], row["text"], row["content_hash"], now),
+                )
                 self._conn.execute(
                     """UPDATE documents SET source=?, title=?, text=?, lang=?, kind=?, city=?,
                            collection=?, members_only=?, date=?, content_hash=?, etag=?,
-                           last_modified=?, links=?, url=?, updated_at=?, seq=? WHERE id=?""",
+                           last_modified=?, links=?, url=?, updated_at=?, seq=?, missing=0,
+                           gone=0 WHERE id=?""",
                     (*values, doc.url, now, seq, doc_id),
                 )
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
@@ -270,6 +286,44 @@ class Store:
             "INSERT OR IGNORE INTO entities (name, label) VALUES (?, ?)",
             {(m.canonical, m.label) for m in mentions},
         )
+
+    def mark_missing(self, url: str) -> bool:
+        """Count a 404/410 answer for a stored document; at the ``GONE_AFTER``-th in a row it is
+        gone (it leaves the index; the store keeps it and its history). True when it went."""
+        with self.transaction():
+            row = self._conn.execute(
+                "SELECT id, missing, gone FROM documents WHERE url=?", (url,)
+            ).fetchone()
+            if row is None or row["gone"]:
+                return False
+            missing = int(row["missing"]) + 1
+            gone = missing >= GONE_AFTER
+            self._conn.execute(
+                "UPDATE documents SET missing=?, gone=?, seq=CASE WHEN ? THEN ? ELSE seq END"
+                " WHERE id=?",
+                (missing, int(gone), gone, self._next_seq() if gone else 0, row["id"]),
+            )
+        return gone
+
+    def seen(self, url: str) -> None:
+        """A stored page answered (if only "not modified"): it is not missing."""
+        with self.transaction():
+            self._conn.execute("UPDATE documents SET missing=0 WHERE url=? AND missing>0", (url,))
+
+    def source_urls(self, source: str) -> list[str]:
+        """URLs of the documents a source has brought that are not gone."""
+        rows = self._conn.execute(
+            "SELECT url FROM documents WHERE source=? AND NOT gone ORDER BY id", (source,)
+        )
+        return [r[0] for r in rows]
+
+    def versions(self, doc_id: int) -> list[tuple[str, str, str]]:
+        """Earlier versions of a document, oldest first: (saved at, title, text)."""
+        rows = self._conn.execute(
+            "SELECT saved_at, title, text FROM document_versions WHERE doc_id=? ORDER BY rowid",
+            (doc_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def fetch_state(self, url: str) -> FetchState | None:
         row = self._conn.execute(
@@ -345,6 +399,7 @@ class Store:
             date=date.fromisoformat(row["date"]) if row["date"] else None,
             source=row["source"],
             mentions=mentions,
+            gone=bool(row["gone"]),
         )
 
     # -- crawl runs ------------------------------------------------------------------------

@@ -145,6 +145,10 @@ def test_crawl_prints_the_report(tmp_path: Path, demo_site: DemoSite) -> None:
     assert "unchanged: 0" in out
     again = kb(tmp_path, "crawl")
     assert "new: 0" in again and "changed: 0" in again
+    runs = kb(tmp_path, "crawl-runs").splitlines()
+    assert len(runs) == 2 and "new=0" in runs[0] and "failed=0" in runs[0]
+    latest = json.loads(kb(tmp_path, "crawl-runs", "--json", "--limit", "1"))
+    assert latest[0]["report"]["unchanged"] >= 4 and latest[0]["finished_at"]
     assert "no enabled source" in kb(tmp_path, "crawl", "--source", "nix", check=False)
 
 

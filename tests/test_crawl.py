@@ -123,3 +123,50 @@ def test_collection_documents_are_members_only(
     assert report.failed == [] and report.new >= 5
     docs = [d for _, d in store.documents_since(0)]
     assert all(d.members_only and d.collection == COLLECTION for d in docs)
+
+
+def test_a_page_that_disappears_leaves_the_index_after_three_crawls(
+    store: Store, settings: Settings, extractor: EntityExtractor
+) -> None:
+    from index.indexer import Index
+    from index.search import SearchRequest, SearchService
+
+    page = Reply(200, html("Leuchtturm", "<p>Das Leuchtturmprojekt in Essen startet.</p>"))
+    routes = {
+        "/robots.txt": Reply(200, b"", {"Content-Type": "text/plain"}),
+        "/news/": Reply(200, html("Liste", "<a href='alt.html'>alt</a>", extra_head=_NOINDEX)),
+        "/news/alt.html": page,
+    }
+    index = Index(settings.index_dir)
+    search = SearchService(index, store)
+    with RouteServer(routes) as server:
+        source = Source("essen", f"{server.url}/news/", "news")
+        Crawler(store, settings, extractor).run([source])
+        index.sync(store)
+        assert search.search(SearchRequest("Leuchtturmprojekt")).total == 1
+        # The page goes, and so does the link to it: the crawler asks for it anyway.
+        routes["/news/"] = Reply(200, html("Liste", "<p>leer</p>", extra_head=_NOINDEX))
+        del routes["/news/alt.html"]
+        reports = [Crawler(store, settings, extractor).run([source]) for _ in range(3)]
+        index.sync(store)
+    assert [len(r.gone) for r in reports] == [0, 0, 1]
+    assert all("HTTP 404" in {f.reason for f in r.failed} for r in reports)
+    assert search.search(SearchRequest("Leuchtturmprojekt")).total == 0
+    doc = store.document_by_url(f"{server.url}/news/alt.html")
+    assert doc is not None and doc.gone  # the store keeps it
+
+
+def test_changed_documents_keep_their_history(
+    store: Store, settings: Settings, extractor: EntityExtractor
+) -> None:
+    routes = {"/a.html": Reply(200, html("Erste Fassung", "<p>Alter Text über Prävention.</p>"))}
+    with RouteServer(routes) as server:
+        source = Source("a", f"{server.url}/a.html", "page")
+        Crawler(store, settings, extractor).run([source])
+        routes["/a.html"] = Reply(200, html("Zweite Fassung", "<p>Neuer Text.</p>"))
+        report = Crawler(store, settings, extractor).run([source])
+    assert report.changed == 1 and report.duration > 0
+    doc = store.document_by_url(f"{server.url}/a.html")
+    assert doc is not None and doc.title == "Zweite Fassung"
+    [(_, title, text)] = store.versions(doc.id or 0)
+    assert title == "Erste Fassung" and "Alter Text" in text

@@ -9,7 +9,7 @@ import json
 import os
 import secrets
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -414,6 +414,26 @@ def import_board_(
     indexed = services.index.sync(services.store)
     typer.echo(report.render())
     typer.echo(f"indexed: {indexed}")
+
+
+@app.command("crawl-runs")
+def crawl_runs(
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The latest crawl runs with their reports (fetched, new, changed, failed …)."""
+    runs = _services().store.crawl_runs(limit)
+    if as_json:
+        typer.echo(json.dumps([asdict(run) for run in runs], ensure_ascii=False, indent=2))
+        return
+    for run in runs:
+        report = run.report or {}
+        counts = " ".join(
+            f"{key}={len(value) if isinstance(value, list) else value}"
+            for key, value in report.items()
+        )
+        state = run.finished_at or "running"
+        typer.echo(f"{run.id}\t{run.started_at}\t{state}\t{counts}".rstrip())
 
 
 @app.command()
