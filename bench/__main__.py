@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import calls, entities, relevance, search_scale
+from bench import calls, crawl, entities, relevance, search_scale
 
 BENCHMARKS = {
     "calls": calls.main,
+    "crawl": crawl.main,
     "entities": entities.main,
     "relevance": relevance.main,
     "search_scale": search_scale.main,
