@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import httpx
@@ -53,12 +53,15 @@ class Crawler:
         extractor: EntityExtractor,
         credentials: Mapping[str, Credentials] | None = None,
         transport: httpx.BaseTransport | None = None,
+        progress: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``progress(source, url)`` is called before each request: for progress displays."""
         self._store = store
         self._settings = settings
         self._extractor = extractor
         self._credentials = dict(credentials or {})
         self._transport = transport
+        self._progress = progress
 
     def run(self, sources: list[Source]) -> CrawlReport:
         report = CrawlReport()
@@ -102,6 +105,8 @@ class Crawler:
                     break
                 task = queue.popleft()
                 done += 1
+                if self._progress is not None:
+                    self._progress(source.name, task.url)
                 try:
                     found = self._visit(fetcher, source, task, start, report)
                 except CrawlError as exc:

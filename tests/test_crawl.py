@@ -68,9 +68,15 @@ def test_a_second_crawl_finds_everything_unchanged(
 ) -> None:
     sources = [s for s in demo_sources(demo_site.base_url) if not s.login_url]
     first = Crawler(store, settings, extractor).run(sources)
-    second = Crawler(store, settings, extractor).run(sources)
+    asked: list[tuple[str, str]] = []
+    second = Crawler(store, settings, extractor, progress=lambda s, u: asked.append((s, u))).run(
+        sources
+    )
     assert first.new > 40 and first.failed == []
     assert (second.new, second.changed, second.unchanged) == (0, 0, first.new)
+    # Progress is told of every request, once: the stored pages plus listings and feeds.
+    assert len(asked) == len(set(asked)) == second.fetched
+    assert {source for source, _ in asked} == {s.name for s in sources}
 
 
 def test_sitemaps_and_feeds_lead_to_their_pages(

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, TextColumn
 
 from crawler.boards import BoardError, fetcher_for, import_board
 from crawler.catalogue import CatalogueError, cron_problem, load_catalogue
@@ -361,9 +363,27 @@ def token_revoke(token_id: int) -> None:
 def run_crawl(
     services: Services, sources: list[Source], credentials: dict[str, Credentials]
 ) -> CrawlReport:
-    """Crawl, then index what changed: the path of ``kb crawl`` and ``kb demo``."""
-    crawler = Crawler(services.store, services.settings, services.extractor, credentials)
-    report = crawler.run(sources)
+    """Crawl, then index what changed: the path of ``kb crawl`` and ``kb demo``.
+
+    On a terminal a progress line shows the pages asked for so far and the current one.
+    """
+    with Progress(
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} Seiten"),
+        TextColumn("[dim]{task.fields[url]}"),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+        console=Console(stderr=True),
+    ) as progress:
+        task = progress.add_task("Crawl", total=None, url="")
+
+        def step(source: str, url: str) -> None:
+            progress.update(task, advance=1, description=source, url=url[-60:])
+
+        crawler = Crawler(
+            services.store, services.settings, services.extractor, credentials, progress=step
+        )
+        report = crawler.run(sources)
     services.index.sync(services.store)
     return report
 
