@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from crawler.crawl import Crawler
 from crawler.report import CrawlReport
@@ -71,3 +73,21 @@ def demo(
     yield corpus
     corpus.search.close()
     store.close()
+
+
+# Chromium must not reach out to the network on its own (updates, sync, safe browsing).
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright; one per test session."""
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required (scripts/test installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

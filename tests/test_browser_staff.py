@@ -15,7 +15,6 @@ from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from tests.factories import make_settings
 from tests.sessions import PASSWORD, ensure_user
-from tests.test_browser import browser  # noqa: F401 -- the shared Chromium fixture
 from web.app import create_app
 from web.demo.server import DemoSite
 from web.services import Services
@@ -52,7 +51,7 @@ def demo_app(demo: DemoCorpus) -> Iterator[str]:
 
 
 def test_an_editor_adds_a_source_runs_it_and_reads_the_report(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     staff_site: str,
     demo_site: DemoSite,
 ) -> None:
@@ -86,7 +85,7 @@ def test_an_editor_adds_a_source_runs_it_and_reads_the_report(
 
 
 def test_a_member_finds_what_an_anonymous_visitor_cannot(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     demo_app: str,
 ) -> None:
     word = GOLD["hidden_words"][0]
