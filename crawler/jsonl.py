@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,9 +20,10 @@ from crawler.errors import ParseError
 from crawler.extract import extract_html
 from crawler.urls import normalize
 from kb.entities import EntityExtractor
+from kb.entities.extract import ExtractorSpec
 from kb.errors import ImportLineError
 from kb.language import detect
-from kb.model import KINDS, Document
+from kb.model import KINDS, Document, Mention
 from kb.store import Store
 
 
@@ -119,15 +121,55 @@ def _document(record: ImportRecord) -> Document:
     )
 
 
-def import_lines(lines: Iterable[str], store: Store, extractor: EntityExtractor) -> ImportReport:
+def import_lines(
+    lines: Iterable[str], store: Store, extractor: EntityExtractor, workers: int = 1
+) -> ImportReport:
+    """Import ``lines``; with ``workers`` > 1 and enough documents, entities are extracted in
+    that many processes while this one writes the store."""
     report = ImportReport()
+    documents: list[Document] = []
     for item in parse_lines(lines):
         if isinstance(item, ImportLineError):
             report.errors.append(item)
-            continue
-        state = store.fetch_state(item.url)
-        if state is None or state.content_hash != item.content_hash:
-            item.mentions = extractor.extract(item.text, item.lang)
-        outcome = store.upsert_document(item)
+        else:
+            documents.append(item)
+    todo = [
+        doc
+        for doc in documents
+        if (state := store.fetch_state(doc.url)) is None or state.content_hash != doc.content_hash
+    ]
+    for doc, mentions in zip(todo, _extract_all(todo, extractor, workers), strict=True):
+        doc.mentions = mentions
+    for doc in documents:
+        outcome = store.upsert_document(doc)
         setattr(report, outcome.status, getattr(report, outcome.status) + 1)
     return report
+
+
+PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipelines
+
+
+def _extract_all(
+    docs: list[Document], extractor: EntityExtractor, workers: int
+) -> Iterator[list[Mention]]:
+    if workers <= 1 or len(docs) < PARALLEL_FROM:
+        return (extractor.extract(doc.text, doc.lang) for doc in docs)
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(extractor.spec(),))
+    try:
+        results = list(pool.map(_extract, [(d.text, d.lang) for d in docs], chunksize=16))
+    finally:
+        pool.shutdown()
+    return iter(results)
+
+
+_worker: EntityExtractor | None = None
+
+
+def _start_worker(spec: ExtractorSpec) -> None:
+    global _worker
+    _worker = EntityExtractor.from_spec(spec)
+
+
+def _extract(item: tuple[str, str]) -> list[Mention]:
+    assert _worker is not None
+    return _worker.extract(*item)

@@ -19,6 +19,8 @@ from kb.store import Store
 
 INDEX_NAME = "documents"
 SYNC_FILE = "synced_seq"
+PARALLEL_FROM = 500
+CORES = max(1, min(2, os.cpu_count() or 1))  # the service is sized for two cores
 
 
 class Index:
@@ -41,12 +43,14 @@ class Index:
     def sync(self, store: Store, procs: int = 1) -> int:
         """Index what changed in the store since the last sync; returns the number written.
 
-        ``procs`` > 1 analyses in that many processes and leaves one segment per process:
-        for full rebuilds, where a searcher reads many segments only until the next merge.
+        ``procs`` > 1 analyses in that many processes (for at least ``PARALLEL_FROM``
+        documents) and leaves one segment per process; the next single-process write merges.
         """
         ix = self.open()
         written, last = 0, self.synced_seq
         context = _context(store)
+        if store.count_since(last) < PARALLEL_FROM:
+            procs = 1  # starting processes costs more than a few documents
         parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
         writer = ix.writer(limitmb=128, **parallel)
         # A fresh index has nothing to replace: adding skips the delete-by-id lookups.
@@ -69,7 +73,7 @@ class Index:
         """Build a fresh index beside the old one and swap it in: search goes on meanwhile."""
         fresh = Index(self.directory.with_name(self.directory.name + ".new"))
         shutil.rmtree(fresh.directory, ignore_errors=True)
-        written = fresh.sync(store, procs=max(1, min(2, os.cpu_count() or 1)))
+        written = fresh.sync(store, procs=CORES)
         old = self.directory.with_name(self.directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.directory.exists():

@@ -361,6 +361,12 @@ class Store:
             ids.update(int(r[0]) for r in rows)
         return sorted(ids)
 
+    def count_since(self, seq: int) -> int:
+        """How many documents changed after change number ``seq``."""
+        return int(
+            self._conn.execute("SELECT count(*) FROM documents WHERE seq > ?", (seq,)).fetchone()[0]
+        )
+
     def count_documents(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM documents").fetchone()[0])
 

@@ -48,3 +48,18 @@ def test_importing_a_url_again_updates_the_document(
     assert import_lines([second], store, extractor).changed == 1
     doc = store.document_by_url("https://x.test/a")
     assert doc is not None and (doc.title, doc.city, doc.members_only) == ("Neu", "Köln", True)
+
+
+def test_workers_extract_the_same_entities(store: Store, extractor: EntityExtractor) -> None:
+    texts = [
+        f"Oberbürgermeister Frank Mentrup besuchte am {n}. Mai das Polizeipräsidium Essen."
+        for n in range(1, 251)
+    ]
+    lines = [_line(url=f"https://x.test/{n}", text=t) for n, t in enumerate(texts)]
+    report = import_lines(lines, store, extractor, workers=2)
+    assert report.new == 250
+    for n in (0, 249):
+        doc = store.document_by_url(f"https://x.test/{n}")
+        assert doc is not None
+        assert doc.mentions == extractor.extract(doc.text, doc.lang)
+        assert {m.canonical for m in doc.mentions} == {"Frank Mentrup", "Polizeipräsidium Essen"}

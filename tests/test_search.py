@@ -198,3 +198,17 @@ def test_words_standing_close_rank_first(store: Store, settings: Settings) -> No
         "Eins",
         "Zwei",
     ]
+
+
+def test_indexing_in_two_processes_finds_the_same(store: Store, settings: Settings) -> None:
+    from index.indexer import Index
+
+    for n in range(520):
+        store.upsert_document(make_document(text=f"Bericht {n} über kommunale Prävention."))
+    index = Index(settings.index_dir)
+    assert index.sync(store, procs=2) == 520
+    service = SearchService(index, store)
+    assert service.search(SearchRequest("Prävention")).total == 520
+    store.upsert_document(make_document(text="Ein Nachtrag zur Prävention."))
+    index.sync(store, procs=2)  # one document: written in this process
+    assert service.search(SearchRequest("Prävention")).total == 521

@@ -24,6 +24,7 @@ from crawler.crawl import Crawler
 from crawler.jsonl import import_lines
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
+from index.indexer import CORES
 from index.search import SearchRequest, SearchResult, filters_from
 from index.synonyms import SynonymTable
 from kb.accounts import ROLES, Accounts
@@ -408,8 +409,8 @@ def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) 
     """Import documents from a JSON Lines file; bad lines are reported, the rest imported."""
     services = _services()
     with file.open(encoding="utf-8") as lines:
-        report = import_lines(lines, services.store, services.extractor)
-    indexed = services.index.sync(services.store)
+        report = import_lines(lines, services.store, services.extractor, workers=CORES)
+    indexed = services.index.sync(services.store, procs=CORES)
     typer.echo(report.render())
     typer.echo(f"indexed: {indexed}")
 

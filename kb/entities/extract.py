@@ -50,6 +50,9 @@ def build_pipeline(lang: str, catalogue: Iterable[CatalogueEntry], model: str = 
     return nlp
 
 
+ExtractorSpec = tuple[EntityConfig, tuple[CatalogueEntry, ...], frozenset[str]]
+
+
 class EntityExtractor:
     """Finds people, organisations and places; builds its pipelines on first use."""
 
@@ -67,6 +70,15 @@ class EntityExtractor:
             (form, e.label): e.name for e in self._catalogue for form in (e.name, *e.aliases)
         }
         self._pipelines: dict[str, Language] = {}
+
+    def spec(self) -> ExtractorSpec:
+        """What it takes to build the same extractor in another process."""
+        return self._config, self._catalogue, self._blocked
+
+    @classmethod
+    def from_spec(cls, spec: ExtractorSpec) -> EntityExtractor:
+        config, catalogue, blocked = spec
+        return cls(config, catalogue, blocked)
 
     def pipeline(self, lang: str) -> Language:
         lang = lang if lang in LANGUAGES else "de"
