@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import calls, crawl, entities, relevance, search_scale
+from bench import calls, crawl, entities, newsletter, relevance, search_scale
 
 BENCHMARKS = {
     "calls": calls.main,
     "crawl": crawl.main,
     "entities": entities.main,
+    "newsletter": newsletter.main,
     "relevance": relevance.main,
     "search_scale": search_scale.main,
 }

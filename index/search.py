@@ -119,8 +119,21 @@ class SearchService:
         with self._search_lock:
             return self._search(request)
 
-    def _search(self, request: SearchRequest) -> SearchResult:
-        searcher, cache = self._current()
+    def matching_ids(self, request: SearchRequest) -> set[int]:
+        """Store ids of every document the request matches (visibility, filters and dates
+        applied), unranked and without snippets: for callers that intersect them with a set of
+        their own (the newsletter's saved searches)."""
+        with self._search_lock:
+            searcher, cache = self._current()
+            _, _, visible, masks = self._match(searcher, cache, request)
+            for mask in masks.values():
+                visible &= mask
+            return {int(searcher.stored_fields(int(d))["id"]) for d in np.flatnonzero(visible)}
+
+    def _match(
+        self, searcher: Searcher, cache: FacetCache, request: SearchRequest
+    ) -> tuple[ParsedQuery, Evaluation, Mask, dict[str, Mask]]:
+        """The parsed query, its evaluation, the visible matches and the filters' masks."""
         # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
         allowed = cache.live if request.members else cache.live & cache.public
         vocabulary = Vocabulary(
@@ -137,10 +150,15 @@ class SearchService:
             parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words)
             evaluation = self._evaluate(parsed.query)
             visible = evaluation.matched & allowed
-        query = parsed.query
         masks = self._filter_masks(request.filters, cache)
         if request.date_from or request.date_to:
             masks["date"] = cache.date_range(request.date_from, request.date_to)
+        return parsed, evaluation, visible, masks
+
+    def _search(self, request: SearchRequest) -> SearchResult:
+        searcher, cache = self._current()
+        parsed, evaluation, visible, masks = self._match(searcher, cache, request)
+        query = parsed.query
         final = visible.copy()
         for mask in masks.values():
             final &= mask

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Public address of the web UI, for links in mails."
     )
+    newsletter_cron: str = Field(
+        "0 8 * * mon", description="When the weekly newsletter goes out (cron, Berlin time)."
+    )
     max_upload_bytes: int = Field(
         10_000_000, gt=0, description="Largest request body (board exports) the web UI accepts."
     )

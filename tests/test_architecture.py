@@ -46,6 +46,6 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 def test_every_command_has_a_test() -> None:
     tests = (ROOT / "tests" / "test_cli.py").read_text("utf-8")
     names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
-    names += ["source", "entity", "synonym", "user", "token"]
+    names += ["source", "entity", "synonym", "user", "token", "newsletter", "subscriber"]
     for name in names:
         assert re.search(rf'"{name}"', tests), name

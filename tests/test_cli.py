@@ -257,3 +257,30 @@ def test_user_and_token_commands(tmp_path: Path) -> None:
     assert "m@stadt.test\tmember" in kb(tmp_path, "user", "list")
     assert kb(tmp_path, "user", "list").count("disabled") == 1
     assert "no account" in kb(tmp_path, "user", "disable", "nix@stadt.test", check=False)
+
+
+def test_newsletter_subscribers_preview_and_dry_run(tmp_path: Path) -> None:
+    file = _jsonl(
+        tmp_path / "docs.jsonl",
+        {"url": "https://a.test/p", "title": "Leitfaden Sicherheitsaudit", "kind": "publication",
+         "text": "Ein Leitfaden für kommunale Sicherheitsaudits."},
+        {"url": "https://a.test/e", "title": "Night-time safety", "kind": "news", "lang": "en",
+         "city": "Essen", "text": "The city of Essen improves nightlife safety."},
+    )  # fmt: skip
+    kb(tmp_path, "import", str(file))
+    out = kb(tmp_path, "subscriber", "add", "Leserin@Stadt.test", "--confirmed",
+             "--city", "Essen", "--query", "Nachtleben")  # fmt: skip
+    assert "subscriber leserin@stadt.test (confirmed)" in out
+    assert "(pending)" in kb(tmp_path, "subscriber", "add", "offen@stadt.test")
+    listing = kb(tmp_path, "subscriber", "list")
+    assert (
+        "leserin@stadt.test\tconfirmed\t" in listing and "cities=Essen query=Nachtleben" in listing
+    )
+    assert "not an e-mail" in kb(tmp_path, "subscriber", "add", "keine", check=False)
+    preview = kb(tmp_path, "newsletter", "preview", "--since", "2020-01-01")
+    assert "2 items" in preview and "PUBLIKATIONEN" in preview
+    assert "* Night-time safety [EN]" in preview
+    dry = kb(tmp_path, "newsletter", "send", "--dry-run")
+    assert "issue 1: would send 1, empty 0" in dry
+    refused = kb(tmp_path, "newsletter", "send", check=False)
+    assert "KB_SMTP_HOST is empty" in refused

@@ -27,6 +27,9 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Routes (by name) that `guard` lets through without a CSRF token; see `_exempt`.
+ONE_CLICK_ROUTE = "newsletter_one_click"
+PUBLIC_JSON_ROUTE = "api_subscribe"
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,30 @@ def keep_csrf_cookie(request: Request, response: Response) -> None:
         set_cookie(services_of(request), response, ANONYMOUS_CSRF_COOKIE, secret, max_age=None)
 
 
+def _exempt(request: Request, asker: Viewer) -> bool:
+    """State-changing requests that prove themselves without a CSRF token.
+
+    - The RFC 8058 one-click unsubscribe: mail clients POST it without cookies or a token;
+      the signed token in its URL, which only the reader's mail holds, is the proof.
+    - ``POST /api/subscriptions`` from an anonymous JSON client: there is no session whose
+      authority another site could borrow, a browser sends ``application/json`` to another
+      origin only after a CORS preflight that this app never grants, and the address is only
+      subscribed once its owner confirms the mailed link. With a session it needs the token
+      like every other request.
+    """
+    name = getattr(request.scope.get("route"), "name", None)
+    if name == ONE_CLICK_ROUTE:
+        return True
+    json_body = request.headers.get("content-type", "").startswith("application/json")
+    return name == PUBLIC_JSON_ROUTE and asker.user is None and json_body
+
+
 async def guard(request: Request) -> None:
     """Every request: resolve the asker; a state-changing one needs a valid CSRF token, unless
-    a Bearer token (which no other site can make a browser send) authenticates it."""
+    a Bearer token (which no other site can make a browser send) authenticates it, or it is
+    one of the `_exempt` requests."""
     asker = viewer(request)
-    if request.method in SAFE_METHODS or asker.via == "token":
+    if request.method in SAFE_METHODS or asker.via == "token" or _exempt(request, asker):
         return
     sent: object = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import Depends, FastAPI, Request
@@ -18,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from web import api, auth, pages, staff, views_events, views_funding, views_peers, views_projects
 from web.access import CsrfRefused, LoginRequired, guard
 from web.i18n import TEXTS
+from web.newsletter import schedule
+from web.newsletter import views as newsletter_views
 from web.services import Services
 
 log = logging.getLogger(__name__)
@@ -35,11 +39,24 @@ DOCS_CSP = (
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# The staff's preview of a newsletter mail shows it as mail clients do: with its inline styles
+# (mail clients ignore style sheets), but sandboxed, with no script and nothing loaded.
+MAIL_PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+)
+MAIL_PREVIEW_PATH = "/staff/newsletter/vorschau/"
+
+
+def _csp(path: str) -> str:
+    if path in DOCS_PATHS:
+        return DOCS_CSP
+    return MAIL_PREVIEW_CSP if path.startswith(MAIL_PREVIEW_PATH) else CSP
 
 
 def security_headers(path: str) -> dict[str, str]:
     return {
-        "Content-Security-Policy": DOCS_CSP if path in DOCS_PATHS else CSP,
+        "Content-Security-Policy": _csp(path),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "X-Frame-Options": "DENY",
@@ -121,12 +138,25 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, scheduler: bool = False) -> FastAPI:
+    """The app; with ``scheduler`` (``kb serve``, ``kb demo``) it also runs the weekly
+    newsletter while it serves."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        running = schedule.start(services.settings) if scheduler else None
+        try:
+            yield
+        finally:
+            if running is not None:
+                running.shutdown(wait=False)
+
     app = FastAPI(
         title="DEFUS knowledge base",
         summary="Search Pufii publications, member-city news and the information pools.",
         version="0.1.0",
         dependencies=[Depends(guard)],
+        lifespan=lifespan,
     )
     app.state.services = services
     app.include_router(api.router)
@@ -135,6 +165,7 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(views.router)
     app.include_router(auth.router)
     app.include_router(staff.router)
+    app.include_router(newsletter_views.router)
     app.mount(
         "/static", StaticFiles(directory=str(resources.files("web").joinpath("static"))), "static"
     )

@@ -36,6 +36,7 @@ from kb.model import KINDS, CatalogueEntry
 from kb.settings import Settings
 from kb.store import Source
 from web.api import result_json
+from web.newsletter.cli import newsletter_app, subscriber_app
 from web.services import Services
 
 app = typer.Typer(help="DEFUS knowledge base: crawl, import, index, search, serve.")
@@ -49,6 +50,8 @@ user_app = typer.Typer(help="Manage accounts: members see the collections, staff
 app.add_typer(user_app, name="user")
 token_app = typer.Typer(help="Personal API tokens (Authorization: Bearer …), revocable.")
 app.add_typer(token_app, name="token")
+app.add_typer(newsletter_app, name="newsletter")
+app.add_typer(subscriber_app, name="subscriber")
 
 Lang = Literal["de", "en"]
 Label = Literal["PER", "ORG", "LOC"]
@@ -559,7 +562,8 @@ def _serve(services: Services, host: str, port: int) -> None:
     from web.app import create_app
 
     typer.echo(f"Web UI: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+    app = create_app(services, scheduler=True)  # the weekly newsletter runs while serving
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @app.command()

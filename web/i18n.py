@@ -286,6 +286,97 @@ TEXTS: dict[str, dict[str, str]] = {
         "staff.what": "Was",
         "staff.target": "Betrifft",
         "staff.detail": "Einzelheiten",
+        "nav.newsletter": "Newsletter",
+        "newsletter.title": "Newsletter",
+        "newsletter.intro": (
+            "Der wöchentliche Newsletter des DEFUS: neue Publikationen, Nachrichten aus den "
+            "Mitgliedsstädten, Förderung und Veranstaltungen – jeden Montag. Wählen Sie, was "
+            "Sie erhalten möchten; ohne Auswahl erhalten Sie alles."
+        ),
+        "newsletter.email": "E-Mail-Adresse",
+        "newsletter.sections": "Rubriken",
+        "newsletter.cities": "Mitgliedsstädte (für die Rubrik „Aus den Mitgliedsstädten“)",
+        "newsletter.collections": "Informationspools (nur für Mitglieder)",
+        "newsletter.languages": "Sprachen",
+        "newsletter.searches": "Gespeicherte Suchen",
+        "newsletter.searches_help": (
+            "Eine Suche je Zeile: Suchbegriffe oder die Adresse einer Suche mit Filtern (z. "
+            "B. /?q=Nachtleben&city=Essen). Neue Treffer stehen am Anfang Ihres Newsletters."
+        ),
+        "newsletter.subscribe": "Abonnieren",
+        "newsletter.problem.email": "Bitte geben Sie eine gültige E-Mail-Adresse an.",
+        "newsletter.pending": (
+            "Fast geschafft: Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie Ihr "
+            "Abonnement über den Link darin (gültig 7 Tage). Erst danach erhalten Sie den "
+            "Newsletter."
+        ),
+        "newsletter.confirm": "Bitte bestätigen Sie, dass {email} den Newsletter erhalten soll.",
+        "newsletter.confirm_button": "Abonnement bestätigen",
+        "newsletter.msg.confirmed": (
+            "Ihr Abonnement ist bestätigt. Hier können Sie jederzeit wählen, was Sie erhalten."
+        ),
+        "newsletter.msg.saved": "Ihre Einstellungen sind gespeichert.",
+        "newsletter.preferences": "Newsletter-Einstellungen",
+        "newsletter.preferences_for": "Einstellungen für {email}",
+        "newsletter.save": "Speichern",
+        "newsletter.unsubscribe_title": "Abmelden",
+        "newsletter.unsubscribe": (
+            "Möchten Sie {email} vom Newsletter abmelden? Dabei werden alle zu dieser Adresse"
+            " gespeicherten Daten gelöscht."
+        ),
+        "newsletter.unsubscribe_button": "Abmelden und Daten löschen",
+        "newsletter.unsubscribed": (
+            "Sie sind abgemeldet; alle Daten zu Ihrer Adresse sind gelöscht."
+        ),
+        "newsletter.archive": "Newsletter-Archiv",
+        "newsletter.archive_intro": "Alle erschienenen Ausgaben in ihrer öffentlichen Fassung.",
+        "newsletter.no_issues": "Es ist noch keine Ausgabe erschienen.",
+        "newsletter.feed": "RSS-Feed der Ausgaben",
+        "newsletter.no_issue": "Diese Ausgabe gibt es nicht.",
+        "newsletter.issue": "Ausgabe {number} vom {date}",
+        "newsletter.updated": "aktualisiert",
+        "newsletter.members_only": "nur für Mitglieder",
+        "newsletter.empty": "Diese Ausgabe enthält keine öffentlichen Beiträge.",
+        "newsletter.to_archive": "Zum Archiv",
+        "newsletter.section.searches": "Zu Ihren gespeicherten Suchen",
+        "newsletter.section.publications": "Publikationen",
+        "newsletter.section.cities": "Aus den Mitgliedsstädten",
+        "newsletter.section.information": "Informationen",
+        "newsletter.section.collections": "Aus den Informationspools",
+        "newsletter.section.funding": "Förderung",
+        "newsletter.section.events": "Veranstaltungen",
+        "staff.newsletter": "Newsletter",
+        "staff.nl.subscribers": "Abonnentinnen und Abonnenten",
+        "staff.nl.issues": "Ausgaben",
+        "staff.nl.compose": "Neue Ausgabe zusammenstellen",
+        "staff.nl.number": "Nr.",
+        "staff.nl.composed": "Zusammengestellt",
+        "staff.nl.items": "Beiträge",
+        "staff.nl.sent": "Verschickt",
+        "staff.nl.preview_member": "Vorschau für Mitglieder",
+        "staff.nl.preview_public": "Öffentliche Vorschau",
+        "staff.nl.mail_me": "Vorschau an mich senden",
+        "staff.nl.send": "Jetzt senden",
+        "staff.nl.email": "Adresse",
+        "staff.nl.since": "Seit",
+        "staff.nl.preferences": "Auswahl",
+        "staff.nl.none": "Noch niemand.",
+        "staff.nl.no_issues": "Noch keine Ausgabe.",
+        "staff.nl.status.pending": "unbestätigt",
+        "staff.nl.status.confirmed": "bestätigt",
+        "staff.nl.status.bounced": "unzustellbar",
+        "staff.nl.status.draft": "Entwurf",
+        "staff.nl.status.sending": "wird verschickt",
+        "staff.nl.status.sent": "verschickt",
+        "staff.msg.nl_composed": "Die Ausgabe ist zusammengestellt: Bitte prüfen Sie die Vorschau.",
+        "staff.msg.nl_nothing_new": "Seit der letzten Ausgabe ist nichts Neues hinzugekommen.",
+        "staff.msg.nl_mailed": "Die Vorschau ist an Ihre Adresse verschickt.",
+        "staff.msg.nl_sending": (
+            "Der Versand läuft im Hintergrund; der Stand erscheint in der Liste."
+        ),
+        "staff.msg.nl_busy": "Es läuft schon ein Versand.",
+        "staff.msg.nl_no_mail": "Es ist kein Mailserver eingerichtet (KB_SMTP_HOST).",
+        "staff.msg.nl_unfinished": "Die letzte Ausgabe ist noch nicht verschickt.",
     },
     "en": {
         "title": "Urban Security Knowledge Base",
@@ -547,6 +638,91 @@ TEXTS: dict[str, dict[str, str]] = {
         "staff.what": "What",
         "staff.target": "Concerns",
         "staff.detail": "Details",
+        "nav.newsletter": "Newsletter",
+        "newsletter.title": "Newsletter",
+        "newsletter.intro": (
+            "The weekly DEFUS newsletter: new publications, news from member cities, funding "
+            "and events – every Monday. Choose what you want to receive; without a choice you"
+            " get everything."
+        ),
+        "newsletter.email": "E-mail address",
+        "newsletter.sections": "Sections",
+        "newsletter.cities": "Member cities (for the member-city news)",
+        "newsletter.collections": "Information pools (members only)",
+        "newsletter.languages": "Languages",
+        "newsletter.searches": "Saved searches",
+        "newsletter.searches_help": (
+            "One search per line: words, or the address of a search with filters (e.g. "
+            "/?q=nightlife&city=Essen). New matches open your newsletter."
+        ),
+        "newsletter.subscribe": "Subscribe",
+        "newsletter.problem.email": "Please give a valid e-mail address.",
+        "newsletter.pending": (
+            "Almost done: we have sent you an e-mail. Please confirm your subscription with "
+            "the link in it (valid for 7 days). Only then will you receive the newsletter."
+        ),
+        "newsletter.confirm": "Please confirm that {email} shall receive the newsletter.",
+        "newsletter.confirm_button": "Confirm subscription",
+        "newsletter.msg.confirmed": (
+            "Your subscription is confirmed. Here you can choose what you receive at any time."
+        ),
+        "newsletter.msg.saved": "Your preferences are saved.",
+        "newsletter.preferences": "Newsletter preferences",
+        "newsletter.preferences_for": "Preferences of {email}",
+        "newsletter.save": "Save",
+        "newsletter.unsubscribe_title": "Unsubscribe",
+        "newsletter.unsubscribe": (
+            "Unsubscribe {email} from the newsletter? All data kept about this address is deleted."
+        ),
+        "newsletter.unsubscribe_button": "Unsubscribe and delete my data",
+        "newsletter.unsubscribed": "You are unsubscribed; all data about your address is deleted.",
+        "newsletter.archive": "Newsletter archive",
+        "newsletter.archive_intro": "Every published issue in its public version.",
+        "newsletter.no_issues": "No issue has been published yet.",
+        "newsletter.feed": "RSS feed of the issues",
+        "newsletter.no_issue": "There is no such issue.",
+        "newsletter.issue": "Issue {number} of {date}",
+        "newsletter.updated": "updated",
+        "newsletter.members_only": "members only",
+        "newsletter.empty": "This issue has no public items.",
+        "newsletter.to_archive": "To the archive",
+        "newsletter.section.searches": "For your saved searches",
+        "newsletter.section.publications": "Publications",
+        "newsletter.section.cities": "From the member cities",
+        "newsletter.section.information": "Information",
+        "newsletter.section.collections": "From the information pools",
+        "newsletter.section.funding": "Funding",
+        "newsletter.section.events": "Events",
+        "staff.newsletter": "Newsletter",
+        "staff.nl.subscribers": "Subscribers",
+        "staff.nl.issues": "Issues",
+        "staff.nl.compose": "Compose a new issue",
+        "staff.nl.number": "No.",
+        "staff.nl.composed": "Composed",
+        "staff.nl.items": "Items",
+        "staff.nl.sent": "Sent",
+        "staff.nl.preview_member": "Preview for members",
+        "staff.nl.preview_public": "Public preview",
+        "staff.nl.mail_me": "Mail the preview to me",
+        "staff.nl.send": "Send now",
+        "staff.nl.email": "Address",
+        "staff.nl.since": "Since",
+        "staff.nl.preferences": "Choice",
+        "staff.nl.none": "Nobody yet.",
+        "staff.nl.no_issues": "No issue yet.",
+        "staff.nl.status.pending": "unconfirmed",
+        "staff.nl.status.confirmed": "confirmed",
+        "staff.nl.status.bounced": "undeliverable",
+        "staff.nl.status.draft": "draft",
+        "staff.nl.status.sending": "sending",
+        "staff.nl.status.sent": "sent",
+        "staff.msg.nl_composed": "The issue is composed: please check the preview.",
+        "staff.msg.nl_nothing_new": "Nothing new since the last issue.",
+        "staff.msg.nl_mailed": "The preview has been mailed to your address.",
+        "staff.msg.nl_sending": "Sending runs in the background; the list shows its progress.",
+        "staff.msg.nl_busy": "A send is already running.",
+        "staff.msg.nl_no_mail": "No mail server is configured (KB_SMTP_HOST).",
+        "staff.msg.nl_unfinished": "The last issue has not been sent yet.",
     },
 }
 

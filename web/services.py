@@ -29,6 +29,8 @@ class Services:
     index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # One crawl started from the staff pages at a time.
     crawl_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # One newsletter send started from the staff pages at a time.
+    newsletter_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import smtplib
 import tempfile
 import threading
 from dataclasses import asdict, replace
@@ -45,11 +46,23 @@ from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import Entity, EntityCatalogue
 from kb.errors import AccountError, EntityError
 from kb.model import ENTITY_LABELS, KINDS, CatalogueEntry
+from kb.newsletter_store import IssueRecord, NewsletterStore, Preferences
 from kb.store import Source, Store
 from web.access import Viewer, require
 from web.api import ServicesDep
 from web.auth import send_link
 from web.mail import MailError
+from web.newsletter import links as newsletter_links
+from web.newsletter.compose import (
+    Item,
+    ReaderLinks,
+    build_message,
+    personalise,
+    public_edition,
+    render_html,
+)
+from web.newsletter.issues import compose_issue
+from web.newsletter.send import Sender, smtp_connector
 from web.pages import render
 from web.services import Services
 
@@ -564,3 +577,135 @@ async def account_status(
 @router.get("/protokoll", response_class=HTMLResponse)
 async def audit_page(request: Request, services: ServicesDep, asker: Admin) -> Any:
     return _page(request, "staff_audit.html", {"entries": AuditLog(services.store).entries()})
+
+
+# -- newsletter ------------------------------------------------------------------------------
+
+IssueNumber = Annotated[int, PathParam(ge=1, le=2**31)]
+
+
+def _issue(services: Services, number: int) -> IssueRecord:
+    issue = NewsletterStore(services.store).issue(number)
+    if issue is None:
+        raise HTTPException(404, "issue not found")
+    return issue
+
+
+@router.get("/newsletter", response_class=HTMLResponse)
+async def newsletter_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
+    news = NewsletterStore(services.store)
+    issues = [(issue, news.send_log(issue)) for issue in news.issues()]
+    return _page(
+        request,
+        "staff_newsletter.html",
+        {
+            "subscribers": news.subscribers(),
+            "issues": [
+                (issue, len(issue.items), sum(v == "sent" for v in log.values()))
+                for issue, log in issues
+            ],
+            "mail": bool(services.settings.smtp_host),
+        },
+    )
+
+
+@router.post("/newsletter/ausgabe")
+async def newsletter_compose(services: ServicesDep, asker: Editor) -> Response:
+    news = NewsletterStore(services.store)
+    last = news.last_issue()
+    if last is not None and last.status != "sent":
+        return _done("/staff/newsletter", "nl_unfinished")
+    issue = compose_issue(news, services.search)
+    if issue is None:
+        return _done("/staff/newsletter", "nl_nothing_new")
+    _audit(services, asker, "newsletter.compose", f"Nr. {issue.number}", items=len(issue.items))
+    return _done("/staff/newsletter", "nl_composed")
+
+
+def _staff_edition(issue: IssueRecord, version: str) -> Any:
+    items = [Item.from_json(i) for i in issue.items]
+    date = issue.composed_at[:10]
+    if version == "oeffentlich":
+        return public_edition(issue.number, date, items)
+    return personalise(issue.number, date, items, Preferences(), member=True, matches={})
+
+
+def _sample_links(services: Services, number: int) -> ReaderLinks:
+    """Staff previews are nobody's: their personal links lead to the subscription page."""
+    base = services.settings.base_url.rstrip("/")
+    page = f"{base}/newsletter"
+    return ReaderLinks(page, page, newsletter_links.archive_url(base, number))
+
+
+@router.get("/newsletter/vorschau/{number}", response_class=HTMLResponse)
+async def newsletter_preview(
+    services: ServicesDep,
+    asker: Editor,
+    number: IssueNumber,
+    fassung: Annotated[Literal["mitglied", "oeffentlich"], Query()] = "mitglied",
+) -> Any:
+    """The mail's HTML as a mail client shows it (its own CSP allows the inline styles)."""
+    issue = _issue(services, number)
+    return HTMLResponse(
+        render_html(_staff_edition(issue, fassung), _sample_links(services, number))
+    )
+
+
+@router.post("/newsletter/{number}/testmail")
+async def newsletter_test_mail(
+    services: ServicesDep, asker: Editor, number: IssueNumber
+) -> Response:
+    """The members' edition as a mail to the asker, with the links of a sample reader."""
+    issue = _issue(services, number)
+    settings = services.settings
+    if not settings.smtp_host or asker.user is None:
+        return _done("/staff/newsletter", "nl_no_mail")
+    message = build_message(
+        _staff_edition(issue, "mitglied"),
+        sender=settings.mail_from,
+        recipient=asker.user.email,
+        links=_sample_links(services, number),
+        message_id=f"<newsletter-{number}-preview-{asker.user.id}@kb.invalid>",
+        list_id="DEFUS-Newsletter <newsletter.preview.invalid>",
+        now=NewsletterStore(services.store).now(),
+    )
+
+    def send() -> None:
+        with smtp_connector(settings)() as smtp:
+            smtp.send_message(message)
+
+    try:
+        await run_in_threadpool(send)
+    except (OSError, smtplib.SMTPException):
+        log.exception("newsletter preview mail failed")
+        return _done("/staff/newsletter", "nl_no_mail")
+    _audit(services, asker, "newsletter.preview_mail", f"Nr. {number}")
+    return _done("/staff/newsletter", "nl_mailed")
+
+
+@router.post("/newsletter/{number}/senden")
+async def newsletter_send(services: ServicesDep, asker: Editor, number: IssueNumber) -> Response:
+    """Send (or resume) the issue in a thread with its own store connection."""
+    issue = _issue(services, number)
+    if not services.settings.smtp_host:
+        return _done("/staff/newsletter", "nl_no_mail")
+    if not services.newsletter_lock.acquire(blocking=False):
+        return _done("/staff/newsletter", "nl_busy")
+
+    def work() -> None:
+        try:
+            store = Store.open(services.settings.db_path)
+            try:
+                news = NewsletterStore(store)
+                report = Sender(news, services.settings, services.key).send(issue)
+                log.info("newsletter: %s", report.render())
+            finally:
+                store.close()
+        except Exception:
+            log.exception("newsletter %s broke off; sending again resumes it", number)
+        finally:
+            services.newsletter_lock.release()
+
+    threading.Thread(target=work, name=f"newsletter-{number}", daemon=True).start()
+    _audit(services, asker, "newsletter.send", f"Nr. {number}")
+    return _done("/staff/newsletter", "nl_sending")

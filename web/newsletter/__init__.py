@@ -1,0 +1,1 @@
+"""The weekly newsletter: subscriptions, composition, sending, scheduling and the archive."""
