@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from crawler.errors import CrawlError, ParseError
-from crawler.extract import Page, extract_html, extract_pdf
+from crawler.extract import Page, extract_fetched, media_type
 from crawler.fetch import Disallowed, Fetcher, NotModified
 from crawler.urls import normalize, origin
 from kb.entities import EntityExtractor
@@ -56,7 +56,6 @@ _GERMAN_DATE = re.compile(
     r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:[ ,T]+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _HTML = re.compile(r"<(?:p|br|div|a|ul|ol|li|strong|em|b|i|span|h[1-6])\b[^>]*>", re.I)
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 _UMLAUTS = str.maketrans({ord("ä"): "ae", ord("ö"): "oe", ord("ü"): "ue", ord("ß"): "ss"})
 
 
@@ -438,18 +437,12 @@ class LinkFetcher:
             raise CrawlError(url, "disallowed by robots.txt")
         if isinstance(result, NotModified):  # never asked for, but the type allows it
             raise CrawlError(url, "not modified")
-        content_type = result.content_type.split(";")[0].strip().lower()
-        if content_type == "application/pdf" or result.content[:5] == b"%PDF-":
-            page = extract_pdf(result.content, result.url)
-        elif content_type in HTML_TYPES:
-            page = extract_html(result.content, result.url, result.content_type)
-            if page.noindex:
-                raise ParseError(url, "the page asks not to be indexed (noindex)")
-        else:
-            raise ParseError(url, f"unsupported content type {content_type or 'unknown'}")
-        # Like the crawler: a canonical URL on another host is not trusted.
-        if not page.url.startswith(origin(result.url)):
-            page.url = normalize(result.url)
+        page = extract_fetched(result.content, result.url, result.content_type)
+        if page is None:
+            kind = media_type(result.content_type) or "unknown"
+            raise ParseError(url, f"unsupported content type {kind}")
+        if page.noindex:
+            raise ParseError(url, "the page asks not to be indexed (noindex)")
         return page
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import httpx
 
 from crawler.errors import CrawlError, FetchError, ParseError
-from crawler.extract import Page, extract_html, extract_pdf
+from crawler.extract import Page, extract_fetched, media_type
 from crawler.feeds import is_feed, parse_feed
 from crawler.fetch import Disallowed, Fetched, Fetcher, NotModified
 from crawler.login import Credentials, login
@@ -31,7 +31,6 @@ from kb.store import Source, Store
 
 log = logging.getLogger(__name__)
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 GONE_ANSWERS = frozenset({"HTTP 404", "HTTP 410"})
 XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml")
 
@@ -136,16 +135,13 @@ class Crawler:
             self._store.seen(task.url)
             report.unchanged += 1
             return self._follow(state.links if state and task.expand else [], start)
-        content_type = result.content_type.split(";")[0].strip().lower()
-        if content_type == "application/pdf" or result.content[:5] == b"%PDF-":
-            self._save(source, extract_pdf(result.content, result.url), result, task, report)
-            return []
-        if content_type in XML_TYPES or content_type.endswith("+xml"):
+        kind = media_type(result.content_type)
+        if kind in XML_TYPES or kind.endswith("+xml"):
             return self._expand_xml(result, task, report)
-        if content_type not in HTML_TYPES:
-            report.skipped.append(Skipped(task.url, f"unsupported content type {content_type}"))
+        page = extract_fetched(result.content, result.url, result.content_type)
+        if page is None:
+            report.skipped.append(Skipped(task.url, f"unsupported content type {kind}"))
             return []
-        page = extract_html(result.content, result.url, result.content_type)
         if page.noindex:
             report.skipped.append(Skipped(task.url, "noindex"))
         else:
@@ -186,7 +182,7 @@ class Crawler:
             page = replace(page, date=page.date or task.hint.date)
         lang = source.lang or page.lang or detect(page.text)
         doc = Document(
-            url=page.url if page.url.startswith(origin(fetched.url)) else fetched.url,
+            url=page.url,
             title=page.title,
             text=page.text,
             lang=lang if lang in {"de", "en"} else detect(page.text),

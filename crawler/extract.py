@@ -20,7 +20,7 @@ from pypdf.errors import PyPdfError
 
 from crawler import rules
 from crawler.errors import ParseError
-from crawler.urls import normalize
+from crawler.urls import normalize, origin
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
@@ -174,3 +174,28 @@ def extract_pdf(content: bytes, url: str) -> Page:
         text=text,
         date=created.date() if created else _text_date(text[:600]),
     )
+
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def media_type(content_type: str) -> str:
+    """``text/html; charset=utf-8`` → ``text/html``."""
+    return content_type.split(";")[0].strip().lower()
+
+
+def extract_fetched(content: bytes, url: str, content_type: str) -> Page | None:
+    """The page of a fetched PDF or HTML resource, None for any other type.
+
+    A canonical URL on another host is not trusted: the page keeps the address it came from.
+    """
+    kind = media_type(content_type)
+    if kind == "application/pdf" or content[:5] == b"%PDF-":
+        page = extract_pdf(content, url)
+    elif kind in HTML_TYPES:
+        page = extract_html(content, url, content_type)
+    else:
+        return None
+    if not page.url.startswith(origin(url)):
+        page.url = normalize(url)
+    return page
