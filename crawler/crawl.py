@@ -1,8 +1,12 @@
 """The crawl of sources into the store.
 
 Each source is crawled breadth-first from its URL, which may be a start page (links under its
-folder are followed), a sitemap or a feed (their pages are fetched). Every document is written in
-its own transaction, so an interrupted run loses nothing already stored.
+folder are followed), a sitemap or a feed (their pages are fetched). Requests run in a few
+threads (``crawl_concurrency`` per host); everything else happens in the crawl's own thread.
+
+The frontier lives in the store (:mod:`kb.crawl_state`): a page's document, its place in the
+frontier and the links found on it are written in one transaction, so a crawl killed at any
+point resumes without fetching a finished page again, and the store is never half-written.
 """
 
 from __future__ import annotations
@@ -11,23 +15,26 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 
 import httpx
 
+from crawler.duplicates import Duplicates
 from crawler.errors import CrawlError, FetchError, ParseError
 from crawler.extract import Page, extract_fetched, media_type
 from crawler.feeds import is_feed, parse_feed
-from crawler.fetch import Disallowed, Fetched, Fetcher, NotModified
+from crawler.fetch import Disallowed, Fetched, Fetcher, FetchResult, NotModified
 from crawler.login import Credentials, login
 from crawler.report import CrawlReport, Failed, Skipped
 from crawler.sitemaps import is_sitemap, parse_sitemap
 from crawler.urls import in_scope, normalize, origin
+from kb.crawl_state import CrawlState, Task
 from kb.entities import EntityExtractor
 from kb.language import detect
 from kb.model import Document
 from kb.settings import Settings
-from kb.store import Source, Store
+from kb.store import FetchState, Source, Store
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +43,24 @@ XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/
 
 
 @dataclass(frozen=True)
-class _Task:
-    url: str
-    expand: bool  # follow the page's links (start pages and what they lead to)
-    hint: Page | None = None  # what a feed said of the page, used where the page is silent
+class _Run:
+    """What the visits of one source share."""
+
+    id: int
+    source: Source
+    start: str
+    report: CrawlReport
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one answer leads to: tasks found, a document to store, a page that answered "not
+    modified", or a failure."""
+
+    found: list[Task] = field(default_factory=list)
+    save: tuple[Document, Fetched, list[str]] | None = None
+    unchanged: bool = False
+    failure: CrawlError | None = None
 
 
 class Crawler:
@@ -56,6 +77,7 @@ class Crawler:
     ) -> None:
         """``progress(source, url)`` is called before each request: for progress displays."""
         self._store = store
+        self._state = CrawlState(store)
         self._settings = settings
         self._extractor = extractor
         self._credentials = dict(credentials or {})
@@ -63,125 +85,174 @@ class Crawler:
         self._progress = progress
 
     def run(self, sources: list[Source]) -> CrawlReport:
-        report = CrawlReport()
-        run_id = self._store.start_run()
-        began = time.monotonic()
+        """Crawl ``sources``; a run that was killed or broke off is resumed first: its finished
+        sources and pages are not fetched again, and its report goes on."""
+        resumed = self._state.resume()
+        if resumed is None:
+            run_id, report = self._state.start(), CrawlReport()
+        else:
+            run_id, report = resumed[0], CrawlReport.from_dict(resumed[1])
+            log.info("resuming crawl run %d", run_id)
+        began, earlier = time.monotonic(), report.duration
+        duplicates = Duplicates(self._store)
         try:
             for source in sources:
+                if self._state.source_finished(run_id, source.name):
+                    continue
+                run = _Run(run_id, source, normalize(source.url), report)
                 try:
-                    self._crawl_source(source, report)
+                    self._crawl_source(run, duplicates)
                 except CrawlError as exc:
                     report.failed.append(Failed(exc.url, exc.reason, source.name))
-        finally:
-            # Even a run that breaks off is finished, with what it did, so it never looks running.
-            report.duration = round(time.monotonic() - began, 3)
-            self._store.finish_run(run_id, report.as_dict())
+                report.duration = round(earlier + time.monotonic() - began, 3)
+                self._state.finish_source(run_id, source.name, report.as_dict())
+        except BaseException:
+            # Left unfinished and without a process: the next crawl resumes it.
+            report.duration = round(earlier + time.monotonic() - began, 3)
+            self._state.break_off(run_id, report.as_dict())
+            raise
+        report.duration = round(earlier + time.monotonic() - began, 3)
+        self._state.finish(run_id, report.as_dict())
         return report
 
-    def _crawl_source(self, source: Source, report: CrawlReport) -> None:
-        start = normalize(source.url)
+    def _crawl_source(self, run: _Run, duplicates: Duplicates) -> None:
+        name = run.source.name
         with Fetcher(self._settings, self._transport) as fetcher:
-            if source.login_url:
-                credentials = self._credentials.get(source.name)
+            if run.source.login_url:
+                credentials = self._credentials.get(name)
                 if credentials is None:
-                    raise FetchError(source.login_url, "no credentials configured for the login")
-                login(fetcher, normalize(source.login_url), credentials)
-            queue = deque([_Task(start, expand=True)])
-            seen = {start}
-            done = 0
-            revisited = False
-            while done < self._settings.crawl_max_pages:
-                if not queue and not revisited:
-                    # Pages stored earlier but no longer linked are asked once more: that is how
-                    # a page that disappeared is noticed (and, after three answers, let go).
-                    revisited = True
-                    queue.extend(
-                        _Task(url, expand=False)
-                        for url in self._store.source_urls(source.name)
-                        if url not in seen
+                    raise FetchError(
+                        run.source.login_url, "no credentials configured for the login"
                     )
-                if not queue:
-                    break
-                task = queue.popleft()
-                done += 1
-                if self._progress is not None:
-                    self._progress(source.name, task.url)
-                try:
-                    found = self._visit(fetcher, source, task, start, report)
-                except CrawlError as exc:
-                    report.failed.append(Failed(exc.url, exc.reason, source.name))
-                    if exc.reason in GONE_ANSWERS and self._store.mark_missing(task.url):
-                        report.gone.append(task.url)
-                    continue
-                for new in found:
-                    if new.url not in seen:
-                        seen.add(new.url)
-                        queue.append(new)
+                login(fetcher, normalize(run.source.login_url), credentials)
+            seen, done = self._state.known(run.id, name)
+            queue = deque(self._state.queued(run.id, name))
+            if not seen:
+                first = Task(run.start, expand=True)
+                self._state.enqueue(run.id, name, [first])
+                seen.add(first.url)
+                queue.append(first)
+            revisited = self._state.revisited(run.id, name)
+            workers = self._settings.crawl_concurrency
+            limit = self._settings.crawl_max_pages
+            pending: dict[Future[FetchResult], tuple[Task, FetchState | None]] = {}
+            with ThreadPoolExecutor(workers, thread_name_prefix=f"fetch-{name}") as pool:
+                while True:
+                    if not queue and not pending and not revisited:
+                        # Pages stored earlier but no longer linked are asked once more: that is
+                        # how a page that disappeared is noticed (and, after three answers, let go).
+                        revisited = True
+                        again = [
+                            Task(url, expand=False)
+                            for url in self._store.source_urls(name)
+                            if url not in seen
+                        ]
+                        seen.update(t.url for t in again)
+                        self._state.enqueue(run.id, name, again, revisit=True)
+                        queue.extend(again)
+                    while queue and len(pending) < workers and done + len(pending) < limit:
+                        task = queue.popleft()
+                        if self._progress is not None:
+                            self._progress(name, task.url)
+                        state = self._store.fetch_state(task.url)
+                        pending[pool.submit(self._fetch, fetcher, task, state)] = (task, state)
+                    if not pending:
+                        break
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        task, state = pending.pop(future)
+                        done += 1
+                        found = self._visit(run, task, state, future, duplicates)
+                        fresh = [t for t in found if t.url not in seen]
+                        seen.update(t.url for t in fresh)
+                        queue.extend(fresh)
 
-    def _visit(
-        self, fetcher: Fetcher, source: Source, task: _Task, start: str, report: CrawlReport
-    ) -> list[_Task]:
-        state = self._store.fetch_state(task.url)
-        result = fetcher.get(
+    @staticmethod
+    def _fetch(fetcher: Fetcher, task: Task, state: FetchState | None) -> FetchResult:
+        return fetcher.get(
             task.url,
             etag=state.etag if state else None,
             last_modified=state.last_modified if state else None,
         )
+
+    def _visit(
+        self,
+        run: _Run,
+        task: Task,
+        state: FetchState | None,
+        future: Future[FetchResult],
+        duplicates: Duplicates,
+    ) -> list[Task]:
+        """Handle one answer: read it (entities included) first, then write the page, the
+        links found and its place in the frontier in one transaction. Returns the tasks found."""
+        report = run.report
+        try:
+            outcome = self._read(run, task, state, future.result(), duplicates)
+        except CrawlError as exc:
+            outcome = _Outcome(failure=exc)
+        with self._store.transaction():
+            if outcome.failure is not None:
+                failure = outcome.failure
+                report.failed.append(Failed(failure.url, failure.reason, run.source.name))
+                if failure.reason in GONE_ANSWERS and self._store.mark_missing(task.url):
+                    report.gone.append(task.url)
+            if outcome.unchanged:
+                self._store.seen(task.url)
+            if outcome.save is not None:
+                doc, fetched, links = outcome.save
+                saved = self._store.upsert_document(
+                    doc, etag=fetched.etag, last_modified=fetched.last_modified, links=links
+                )
+                report.count(saved.status)
+                duplicates.add(doc)
+                log.info("%s %s", saved.status, doc.url)
+            self._state.done(run.id, run.source.name, task.url, outcome.found, report.as_dict())
+        return outcome.found
+
+    def _read(
+        self,
+        run: _Run,
+        task: Task,
+        state: FetchState | None,
+        result: FetchResult,
+        duplicates: Duplicates,
+    ) -> _Outcome:
+        """What an answer leads to, without writing anything."""
+        report = run.report
         if isinstance(result, Disallowed):
             report.skipped.append(Skipped(task.url, "disallowed by robots.txt"))
-            return []
+            return _Outcome()
         report.fetched += 1
         if isinstance(result, NotModified):
-            self._store.seen(task.url)
             report.unchanged += 1
-            return self._follow(state.links if state and task.expand else [], start)
+            links = state.links if state and task.expand else []
+            return _Outcome(self._follow(links, run.start), unchanged=True)
         kind = media_type(result.content_type)
         if kind in XML_TYPES or kind.endswith("+xml"):
-            return self._expand_xml(result, task, report)
+            return _Outcome(self._expand_xml(result, task))
         page = extract_fetched(result.content, result.url, result.content_type)
         if page is None:
             report.skipped.append(Skipped(task.url, f"unsupported content type {kind}"))
-            return []
+            return _Outcome()
+        found = self._follow(page.links if task.expand else [], run.start)
         if page.noindex:
             report.skipped.append(Skipped(task.url, "noindex"))
-        else:
-            self._save(source, page, result, task, report)
-        return self._follow(page.links if task.expand else [], start)
+            return _Outcome(found)
+        doc = self._document(run.source, page, task)
+        stored = self._store.fetch_state(doc.url)
+        if stored is None and (original := duplicates.of(doc)) is not None:
+            # An expected rejection: the text is in the index under another URL already.
+            report.skipped.append(Skipped(task.url, original))
+            return _Outcome(found)
+        if stored is None or stored.content_hash != doc.content_hash:
+            doc.mentions = self._extractor.extract(doc.text, doc.lang)
+        return _Outcome(found, save=(doc, result, page.links))
 
-    def _follow(self, links: list[str], start: str) -> list[_Task]:
-        """Links under the start folder are crawled on; PDFs elsewhere on the host are fetched."""
-        found = []
-        for link in links:
-            if in_scope(link, start):
-                found.append(_Task(link, expand=True))
-            elif origin(link) == origin(start) and link.lower().endswith(".pdf"):
-                found.append(_Task(link, expand=False))
-        return found
-
-    def _expand_xml(self, result: Fetched, task: _Task, report: CrawlReport) -> list[_Task]:
-        if is_sitemap(result.content):
-            sitemap = parse_sitemap(result.content, result.url)
-            return [_Task(normalize(u), expand=False) for u in sitemap.pages] + [
-                _Task(normalize(u), expand=True) for u in sitemap.sitemaps
-            ]
-        if is_feed(result.content):
-            return [
-                _Task(
-                    normalize(item.link),
-                    expand=False,
-                    hint=Page(item.link, item.title, item.summary, date=item.date),
-                )
-                for item in parse_feed(result.content, result.url)
-            ]
-        raise ParseError(task.url, "XML that is neither a sitemap nor a feed")
-
-    def _save(
-        self, source: Source, page: Page, fetched: Fetched, task: _Task, report: CrawlReport
-    ) -> None:
-        if task.hint is not None:
-            page = replace(page, date=page.date or task.hint.date)
+    def _document(self, source: Source, page: Page, task: Task) -> Document:
+        if task.date is not None:
+            page = replace(page, date=page.date or task.date)
         lang = source.lang or page.lang or detect(page.text)
-        doc = Document(
+        return Document(
             url=page.url,
             title=page.title,
             text=page.text,
@@ -193,11 +264,26 @@ class Crawler:
             date=page.date,
             source=source.name,
         )
-        state = self._store.fetch_state(doc.url)
-        if state is None or state.content_hash != doc.content_hash:
-            doc.mentions = self._extractor.extract(doc.text, doc.lang)
-        outcome = self._store.upsert_document(
-            doc, etag=fetched.etag, last_modified=fetched.last_modified, links=page.links
-        )
-        report.count(outcome.status)
-        log.info("%s %s", outcome.status, doc.url)
+
+    def _follow(self, links: list[str], start: str) -> list[Task]:
+        """Links under the start folder are crawled on; PDFs elsewhere on the host are fetched."""
+        found = []
+        for link in links:
+            if in_scope(link, start):
+                found.append(Task(link, expand=True))
+            elif origin(link) == origin(start) and link.lower().endswith(".pdf"):
+                found.append(Task(link, expand=False))
+        return found
+
+    def _expand_xml(self, result: Fetched, task: Task) -> list[Task]:
+        if is_sitemap(result.content):
+            sitemap = parse_sitemap(result.content, result.url)
+            return [Task(normalize(u), expand=False) for u in sitemap.pages] + [
+                Task(normalize(u), expand=True) for u in sitemap.sitemaps
+            ]
+        if is_feed(result.content):
+            return [
+                Task(normalize(item.link), expand=False, date=item.date)
+                for item in parse_feed(result.content, result.url)
+            ]
+        raise ParseError(task.url, "XML that is neither a sitemap nor a feed")

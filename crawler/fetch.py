@@ -6,8 +6,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.robotparser
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -63,7 +67,11 @@ class _Raw:
 
 
 class Fetcher:
-    """One HTTP client for a crawl run, with a robots.txt cache and a clock per host."""
+    """One HTTP client for a crawl run, with a robots.txt cache and a clock per host.
+
+    Safe to share between threads: at most ``crawl_concurrency`` requests per host are under
+    way at a time, and their starts are ``crawl_delay`` apart.
+    """
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
         self._settings = settings
@@ -77,6 +85,10 @@ class Fetcher:
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
         self._unreachable: dict[str, str] = {}  # host → why its robots.txt could not be read
         self._last_request: dict[str, float] = {}
+        self._lock = threading.Lock()  # guards the robots cache and the clocks
+        self._slots: defaultdict[str, threading.BoundedSemaphore] = defaultdict(
+            lambda: threading.BoundedSemaphore(settings.crawl_concurrency)
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -133,9 +145,12 @@ class Fetcher:
 
     def allowed(self, url: str) -> bool:
         host = origin(url)
-        parser = self._robots.get(host)
+        with self._lock:
+            parser = self._robots.get(host)
         if parser is None:
-            parser = self._robots[host] = self._load_robots(host)
+            loaded = self._load_robots(host)
+            with self._lock:
+                parser = self._robots.setdefault(host, loaded)
         return parser.can_fetch(ROBOTS_AGENT, url)
 
     def _load_robots(self, host: str) -> urllib.robotparser.RobotFileParser:
@@ -166,9 +181,9 @@ class Fetcher:
     ) -> _Raw:
         attempts = (self._settings.crawl_retries if retries is None else retries) + 1
         for attempt in range(attempts):
-            self._wait_turn(url)
             try:
-                response = self._send(method, url, headers, data)
+                with self._slot(url):
+                    response = self._send(method, url, headers, data)
             except httpx.TooManyRedirects as exc:
                 raise FetchError(url, "too many redirects") from exc
             except httpx.HTTPError as exc:
@@ -197,13 +212,20 @@ class Fetcher:
                     raise FetchError(url, f"larger than the limit of {limit} bytes")
             return _Raw(str(response.url), response.status_code, response.headers, bytes(body))
 
-    def _wait_turn(self, url: str) -> None:
+    @contextmanager
+    def _slot(self, url: str) -> Iterator[None]:
+        """Wait for a free request slot of the host and for the host's next turn."""
         host = origin(url)
-        due = self._last_request.get(host, 0.0) + self._settings.crawl_delay
-        pause = due - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
-        self._last_request[host] = time.monotonic()
+        with self._lock:
+            slot = self._slots[host]
+        with slot:
+            with self._lock:  # reserve the next start time, then wait outside the lock
+                now = time.monotonic()
+                due = max(now, self._last_request.get(host, -1e9) + self._settings.crawl_delay)
+                self._last_request[host] = due
+            if due > now:
+                time.sleep(due - now)
+            yield
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:

@@ -41,6 +41,15 @@ class CrawlReport:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, saved: dict[str, Any]) -> CrawlReport:
+        """The report a resumed run carries on with."""
+        return cls(
+            **{k: v for k, v in saved.items() if k not in {"skipped", "failed"}},
+            skipped=[Skipped(**s) for s in saved.get("skipped", [])],
+            failed=[Failed(**f) for f in saved.get("failed", [])],
+        )
+
     def render(self) -> str:
         lines = [
             f"fetched: {self.fetched}",

@@ -219,4 +219,29 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX scheduler_jobs_next ON scheduler_jobs(next_run_time);
     """,
+    # 9: duplicates across URLs (a hash of a text's words and its SimHash, filled for older
+    # documents by the next crawl) and resumable crawls: the process that runs a crawl, and per
+    # run and source the frontier (what is queued, what is done) and whether the source is done.
+    """
+    ALTER TABLE documents ADD COLUMN text_hash TEXT;
+    ALTER TABLE documents ADD COLUMN simhash INTEGER;
+    CREATE INDEX documents_text_hash ON documents(text_hash);
+    ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+    CREATE TABLE crawl_frontier (
+        run_id INTEGER NOT NULL REFERENCES crawl_runs(id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        expand INTEGER NOT NULL,
+        hint TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, source, url)
+    );
+    CREATE TABLE crawl_run_sources (
+        run_id INTEGER NOT NULL REFERENCES crawl_runs(id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        revisited INTEGER NOT NULL DEFAULT 0,
+        finished INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, source)
+    );
+    """,
 ]

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     crawl_delay: float = Field(
         1.0, ge=0, description="Seconds between two requests to one host: polite by default."
     )
+    crawl_concurrency: int = Field(
+        1, ge=1, le=8, description="Requests under way at a time per host (with the delay)."
+    )
     crawl_timeout: float = Field(20.0, gt=0, description="Seconds before a request gives up.")
     crawl_max_pages: int = Field(
         5000, gt=0, description="Pages per source and run: a guard against crawler traps."

@@ -12,6 +12,7 @@ what changed.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kb.errors import MigrationError, StoreError
+from kb.fingerprint import simhash, text_hash
 from kb.migrations import MIGRATIONS
 from kb.model import Document, Mention
 
@@ -60,19 +62,42 @@ class UpsertResult:
     status: UpsertStatus
 
 
+RunState = Literal["finished", "running", "broken off"]
+
+
 @dataclass(frozen=True)
 class CrawlRun:
-    """One crawl; ``report`` is the crawl report as a dict, None while it runs."""
+    """One crawl; ``report`` is the crawl report as a dict (so far, while it runs). A run that
+    broke off (or whose process was killed) is resumed by the next crawl."""
 
     id: int
     started_at: str
     finished_at: str | None
     report: dict[str, Any] | None
+    state: RunState
+
+
+def alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _run(row: sqlite3.Row) -> CrawlRun:
     report = json.loads(row["report"]) if row["report"] else None
-    return CrawlRun(int(row["id"]), row["started_at"], row["finished_at"], report)
+    state: RunState = (
+        "finished"
+        if row["finished_at"]
+        else "running"
+        if row["pid"] is not None and alive(int(row["pid"]))
+        else "broken off"
+    )
+    return CrawlRun(int(row["id"]), row["started_at"], row["finished_at"], report, state)
 
 
 GONE_AFTER = 3  # consecutive 404/410 answers: one broken deploy does not empty the index
@@ -232,14 +257,16 @@ class Store:
                 etag,
                 last_modified,
                 json.dumps(links or []),
+                text_hash(doc.text),
+                simhash(doc.text),
             )
             now = _now()
             if row is None:
                 cur = self._conn.execute(
                     """INSERT INTO documents (source, title, text, lang, kind, city, collection,
-                           members_only, date, content_hash, etag, last_modified, links, url,
-                           created_at, updated_at, seq)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                           members_only, date, content_hash, etag, last_modified, links,
+                           text_hash, simhash, url, created_at, updated_at, seq)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     (*values, doc.url, now, now, seq),
                 )
                 doc_id = int(cur.lastrowid or 0)
@@ -255,8 +282,8 @@ class Store:
                 self._conn.execute(
                     """UPDATE documents SET source=?, title=?, text=?, lang=?, kind=?, city=?,
                            collection=?, members_only=?, date=?, content_hash=?, etag=?,
-                           last_modified=?, links=?, url=?, updated_at=?, seq=?, missing=0,
-                           gone=0 WHERE id=?""",
+                           last_modified=?, links=?, text_hash=?, simhash=?, url=?,
+                           updated_at=?, seq=?, missing=0, gone=0 WHERE id=?""",
                     (*values, doc.url, now, seq, doc_id),
                 )
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
@@ -316,6 +343,33 @@ class Store:
             "SELECT url FROM documents WHERE source=? AND NOT gone ORDER BY id", (source,)
         )
         return [r[0] for r in rows]
+
+    # -- duplicates across URLs -----------------------------------------------------------
+
+    def fill_fingerprints(self) -> int:
+        """Fingerprint documents stored before fingerprints existed; returns how many."""
+        rows = self._conn.execute("SELECT id, text FROM documents WHERE text_hash IS NULL")
+        values = [(text_hash(text), simhash(text), doc_id) for doc_id, text in rows.fetchall()]
+        with self.transaction():
+            self._conn.executemany("UPDATE documents SET text_hash=?, simhash=? WHERE id=?", values)
+        return len(values)
+
+    def same_text(self, text: str, members_only: bool) -> str | None:
+        """URL of a stored document with the same words, visible to at least the same readers
+        (a public page is never hidden behind a members-only copy)."""
+        row = self._conn.execute(
+            "SELECT url FROM documents WHERE text_hash=? AND NOT gone AND members_only<=?"
+            " ORDER BY id LIMIT 1",
+            (text_hash(text), int(members_only)),
+        ).fetchone()
+        return row[0] if row else None
+
+    def simhashes(self) -> list[tuple[int, int, bool]]:
+        """(id, SimHash, members only) of every document in the index that has one."""
+        rows = self._conn.execute(
+            "SELECT id, simhash, members_only FROM documents WHERE simhash IS NOT NULL AND NOT gone"
+        )
+        return [(r[0], r[1], bool(r[2])) for r in rows]
 
     def versions(self, doc_id: int) -> list[tuple[str, str, str]]:
         """Earlier versions of a document, oldest first: (saved at, title, text)."""
@@ -410,15 +464,27 @@ class Store:
 
     # -- crawl runs ------------------------------------------------------------------------
 
-    def start_run(self) -> int:
+    def start_run(self, pid: int | None = None) -> int:
+        """A new run; ``pid`` is the process running it, so that another one can tell whether
+        an unfinished run is still going (see :mod:`kb.crawl_state`)."""
         with self.transaction():
-            cur = self._conn.execute("INSERT INTO crawl_runs (started_at) VALUES (?)", (_now(),))
+            cur = self._conn.execute(
+                "INSERT INTO crawl_runs (started_at, pid) VALUES (?, ?)", (_now(), pid)
+            )
         return int(cur.lastrowid or 0)
+
+    def save_run(self, run_id: int, report: dict[str, Any], pid: int | None) -> None:
+        """The report so far of an unfinished run and the process running it (None: none)."""
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE crawl_runs SET report=?, pid=? WHERE id=?",
+                (json.dumps(report, ensure_ascii=False), pid, run_id),
+            )
 
     def finish_run(self, run_id: int, report: dict[str, Any]) -> None:
         with self.transaction():
             self._conn.execute(
-                "UPDATE crawl_runs SET finished_at=?, report=? WHERE id=?",
+                "UPDATE crawl_runs SET finished_at=?, report=?, pid=NULL WHERE id=?",
                 (_now(), json.dumps(report, ensure_ascii=False), run_id),
             )
 
@@ -443,16 +509,23 @@ class Store:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error. Inside another transaction
+    it is a savepoint, so that several writes can be made one (a crawled page and its place in
+    the frontier)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._nested = False
 
     def __enter__(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._nested = self._conn.in_transaction
+        self._conn.execute("SAVEPOINT inner" if self._nested else "BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
-            self._conn.execute("COMMIT")
+            self._conn.execute("RELEASE inner" if self._nested else "COMMIT")
+        elif self._nested:
+            self._conn.execute("ROLLBACK TO inner")
+            self._conn.execute("RELEASE inner")
         else:
             self._conn.execute("ROLLBACK")

@@ -40,13 +40,16 @@ class RouteServer:
                     if route is None
                     else (route(self) if callable(route) else route)
                 )
-                self.send_response(reply.status)
-                headers = {"Content-Type": "text/html; charset=utf-8", **reply.headers}
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
+                try:
+                    self.send_response(reply.status)
+                    headers = {"Content-Type": "text/html; charset=utf-8", **reply.headers}
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away (a crawl killed on purpose)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

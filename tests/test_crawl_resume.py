@@ -1,0 +1,114 @@
+"""A crawl that breaks off or is killed resumes without fetching a finished page again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from crawler.crawl import Crawler
+from kb.entities import EntityExtractor
+from kb.settings import Settings
+from kb.store import Source, Store
+from tests.factories import make_settings
+from tests.servers import Reply, Route, RouteServer, html
+
+KB = str(Path(sys.executable).with_name("kb"))
+PAGES = 30
+NOINDEX = "<meta name='robots' content='noindex, follow'>"
+
+
+def _site(pages: int, pause: float = 0.0) -> tuple[dict[str, Route], threading.Event]:
+    """A listing of ``pages`` news pages; the event is set once a third of them was asked."""
+    third = threading.Event()
+    asked: list[int] = []
+
+    def page(number: int) -> Route:
+        def answer(_: BaseHTTPRequestHandler) -> Reply:
+            asked.append(number)
+            if len(asked) >= pages // 3:
+                third.set()
+            time.sleep(pause)
+            text = f"<p>Meldung {number}: Die Stadt Essen berichtet über Projekt {number}.</p>"
+            return Reply(200, html(f"Meldung {number}", text))
+
+        return answer
+
+    links = "".join(f"<a href='m{n}.html'>Meldung {n}</a>" for n in range(pages))
+    routes: dict[str, Route] = {
+        "/robots.txt": Reply(200, b"", {"Content-Type": "text/plain"}),
+        "/news/": Reply(200, html("Übersicht", links, extra_head=NOINDEX)),
+    }
+    routes.update({f"/news/m{n}.html": page(n) for n in range(pages)})
+    return routes, third
+
+
+def test_a_crawl_that_broke_off_resumes_where_it_stopped(
+    store: Store, settings: Settings, extractor: EntityExtractor
+) -> None:
+    routes, _ = _site(PAGES)
+    asked: list[str] = []
+
+    def stop_at_twelve(source: str, url: str) -> None:
+        asked.append(url)
+        if len(asked) == 12:
+            raise KeyboardInterrupt
+
+    with RouteServer(routes) as server:
+        source = Source("essen", f"{server.url}/news/", "news")
+        with pytest.raises(KeyboardInterrupt):
+            Crawler(store, settings, extractor, progress=stop_at_twelve).run([source])
+        [broken] = store.crawl_runs()
+        assert broken.state == "broken off" and broken.report and broken.report["new"] == 10
+        report = Crawler(store, settings, extractor).run([source])
+    server.hits.pop("/robots.txt")  # asked once per run, as a fresh client must
+    assert len(server.hits) == PAGES + 1 and set(server.hits.values()) == {1}
+    assert report.new == PAGES and report.fetched == PAGES + 1
+    [run] = store.crawl_runs()  # the same run, finished
+    assert run.id == broken.id and run.state == "finished"
+    assert run.report is not None and run.report["new"] == PAGES
+
+
+def test_a_killed_crawl_resumes_without_refetching_finished_pages(tmp_path: Path) -> None:
+    routes, third = _site(PAGES, pause=0.05)
+    settings = make_settings(tmp_path)
+    env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_CRAWL_DELAY": "0"}
+    with RouteServer(routes) as server:
+        add = [KB, "source", "add", "essen", f"{server.url}/news/", "--kind", "news"]
+        subprocess.run(add, env=env, check=True, capture_output=True, timeout=120)
+        crawl = subprocess.Popen([KB, "crawl"], env=env, stdout=subprocess.DEVNULL)
+        try:
+            assert third.wait(timeout=120), "the crawl did not get going"
+        finally:
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(timeout=30)
+        store = Store.open(settings.db_path)
+        try:
+            before = set(store.source_urls("essen"))
+            hits_before = dict(server.hits)
+            assert 0 < len(before) < PAGES
+            assert [r.state for r in store.crawl_runs()] == ["broken off"]
+            done = subprocess.run(
+                [KB, "crawl"], env=env, capture_output=True, text=True, timeout=120
+            )
+            assert done.returncode == 0, done.stderr
+            after = set(store.source_urls("essen"))
+            runs = store.crawl_runs()
+        finally:
+            store.close()
+    finished = {u.removeprefix(server.url) for u in before}
+    # What was stored before the kill is not asked again; at most the page in flight is.
+    assert all(server.hits[path] == 1 for path in finished)
+    assert server.hits["/news/"] == 1
+    asked_twice = [p for p, n in server.hits.items() if n > 1 and p != "/robots.txt"]
+    assert len(asked_twice) <= 1 and set(asked_twice).isdisjoint(finished)
+    assert len(after) == PAGES and len(hits_before) < len(server.hits)
+    assert len(runs) == 1 and runs[0].state == "finished"
+    assert runs[0].report is not None and runs[0].report["new"] == PAGES
