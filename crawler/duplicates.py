@@ -17,7 +17,7 @@ from kb.fingerprint import NEAR_BITS, distance, simhash
 from kb.model import Document
 from kb.store import Store
 
-_CONSOLIDATE = 1024  # documents added during the run are scanned as a list until this many
+_CONSOLIDATE = 256  # documents added during the run are scanned as a list until this many
 
 
 class Duplicates:
