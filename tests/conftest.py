@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, sync_playwright
 
 from crawler.crawl import Crawler
@@ -18,6 +19,7 @@ from kb.entity_catalogue import EntityCatalogue
 from kb.settings import Settings
 from kb.store import Store
 from tests.factories import make_settings
+from tests.smtp import Inbox
 from web.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
 from web.demo.server import DemoSite
 
@@ -32,6 +34,16 @@ def store(settings: Settings) -> Iterator[Store]:
     opened = Store.open(settings.db_path)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server on loopback for the test."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    yield handler
+    controller.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,26 +3,22 @@ mail links; the login form's rate limit; invitation and reset mails through a re
 
 from __future__ import annotations
 
-import re
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from kb.accounts import MAX_FAILURES_ACCOUNT, MAX_FAILURES_ADDRESS, Accounts, secret_key
 from kb.errors import AccountError
 from kb.store import Store
-from tests.appserver import AppServer, free_port
+from tests.appserver import AppServer
 from tests.factories import make_settings
 from tests.sessions import PASSWORD, form_token, login
+from tests.smtp import Inbox
 from web.app import create_app
 from web.services import Services
 
@@ -132,35 +128,6 @@ def test_the_secret_key_is_generated_once_with_mode_0600(tmp_path: Path) -> None
 
 
 # -- through the web: the login form, rate limit, mails -----------------------------------------
-
-
-class Inbox:
-    """Mails received by a real SMTP server on loopback."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.port = free_port()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def link(self) -> str:
-        """The path and query of the link in the latest mail."""
-        body = self.messages[-1].get_payload(decode=True)
-        assert isinstance(body, bytes)
-        found = re.search(r"http://kb\.test(/\S+)", body.decode())
-        assert found, body
-        return found.group(1)
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

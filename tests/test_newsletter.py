@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from urllib.parse import urlsplit
 import feedparser
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from index.indexer import Index
 from index.search import SearchService
@@ -26,9 +24,10 @@ from kb.accounts import Accounts
 from kb.newsletter_store import Candidate, NewsletterStore, Preferences, SavedSearch
 from kb.settings import Settings
 from kb.store import Store
-from tests.appserver import AppServer, free_port
+from tests.appserver import AppServer
 from tests.factories import make_document, make_settings, mention
 from tests.sessions import PASSWORD, form_token, login
+from tests.smtp import Inbox
 from web.app import create_app
 from web.newsletter.compose import (
     Item,
@@ -141,48 +140,6 @@ def test_english_and_updated_items_are_marked_in_both_parts() -> None:
 
 
 # -- sending through a real SMTP server ---------------------------------------------------------
-
-
-class Inbox:
-    """A loopback SMTP server's handler: keeps mails; refuses addresses in ``refuse`` with 550
-    and, once ``down`` is set, answers every mail with 421."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.messages: list[EmailMessage] = []
-        self.refuse: set[str] = set()
-        self.down = False
-
-    async def handle_RCPT(  # noqa: N802
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.down:
-            return "421 4.3.2 service not available"
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-    def recipients(self) -> list[str]:
-        return sorted(str(m["To"]) for m in self.messages)
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 def _settings(tmp_path: Path, inbox: Inbox, **more: Any) -> Settings:
