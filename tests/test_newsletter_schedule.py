@@ -6,17 +6,21 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
+from apscheduler.schedulers.background import BackgroundScheduler
 
+from kb.settings import Settings
 from kb.store import Store
 from tests.appserver import AppServer
 from tests.factories import make_settings
 from tests.test_newsletter import Corpus, Inbox
 from web.app import create_app
 from web.newsletter import schedule
+from web.scheduler import start_scheduler
 from web.services import Services
 
 JOB = "tests.test_newsletter_schedule:record"
@@ -31,9 +35,14 @@ def record() -> None:
     ran.set()
 
 
+def _start(settings: Settings) -> BackgroundScheduler:
+    """The scheduler with the newsletter's job only, and ``record`` in place of the run."""
+    return start_scheduler(settings.db_path, partial(schedule.install, settings=settings, job=JOB))
+
+
 def test_the_weekly_job_is_stored_with_its_cron_in_berlin_time(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    scheduler = schedule.start(settings, job=JOB)
+    scheduler = _start(settings)
     try:
         job = scheduler.get_job(schedule.JOB_ID)
         assert job is not None and job.func_ref == JOB
@@ -47,8 +56,8 @@ def test_the_weekly_job_is_stored_with_its_cron_in_berlin_time(tmp_path: Path) -
     (stored,) = store.connection.execute("SELECT id FROM scheduler_jobs").fetchall()
     assert stored[0] == schedule.JOB_ID  # persisted in the project's store
     store.close()
-    # Another schedule from the setting replaces the stored one.
-    other = schedule.start(settings.model_copy(update={"newsletter_cron": "30 7 * * fri"}), JOB)
+    # Another schedule from the setting replaces the stored one; weekday 5 is Friday, as in cron.
+    other = _start(settings.model_copy(update={"newsletter_cron": "30 7 * * 5"}))
     try:
         job = other.get_job(schedule.JOB_ID)
         assert "day_of_week='fri', hour='7', minute='30'" in str(job.trigger)
@@ -58,7 +67,7 @@ def test_the_weekly_job_is_stored_with_its_cron_in_berlin_time(tmp_path: Path) -
 
 def test_a_missed_run_runs_once_when_the_service_comes_back(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    first = schedule.start(settings, job=JOB)
+    first = _start(settings)
     first.pause()
     # The service was down for three Mondays: the stored run is three weeks overdue.
     overdue = datetime.now(BERLIN) - timedelta(weeks=3)
@@ -66,7 +75,7 @@ def test_a_missed_run_runs_once_when_the_service_comes_back(tmp_path: Path) -> N
     first.shutdown()
     runs.clear()
     ran.clear()
-    back = schedule.start(settings, job=JOB)
+    back = _start(settings)
     try:
         assert ran.wait(10), "the missed run did not run"
         time.sleep(0.3)  # room for a second run, which must not come

@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -20,8 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from web import api, auth, pages, staff, views_events, views_funding, views_peers, views_projects
 from web.access import CsrfRefused, LoginRequired, guard
 from web.i18n import TEXTS
-from web.newsletter import schedule
+from web.newsletter import schedule as newsletter_schedule
 from web.newsletter import views as newsletter_views
+from web.scheduler import start_scheduler
 from web.services import Services
 
 log = logging.getLogger(__name__)
@@ -138,13 +141,21 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+def start_jobs(services: Services) -> BackgroundScheduler:
+    """The service's one scheduler, with the weekly newsletter."""
+    return start_scheduler(
+        services.settings.db_path,
+        partial(newsletter_schedule.install, settings=services.settings),
+    )
+
+
 def create_app(services: Services, scheduler: bool = False) -> FastAPI:
     """The app; with ``scheduler`` (``kb serve``, ``kb demo``) it also runs the weekly
     newsletter while it serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        running = schedule.start(services.settings) if scheduler else None
+        running = start_jobs(services) if scheduler else None
         try:
             yield
         finally:
