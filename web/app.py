@@ -19,7 +19,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web import api, auth, pages, staff, views_events, views_funding, views_peers, views_projects
+from web import (
+    api,
+    auth,
+    crawls,
+    pages,
+    staff,
+    views_events,
+    views_funding,
+    views_peers,
+    views_projects,
+)
 from web.access import CsrfRefused, LoginRequired, guard
 from web.i18n import TEXTS
 from web.newsletter import schedule as newsletter_schedule
@@ -142,20 +152,22 @@ def _wants_json(request: Request) -> bool:
 
 
 def start_jobs(services: Services) -> BackgroundScheduler:
-    """The service's one scheduler, with the weekly newsletter."""
+    """The service's one scheduler, with the weekly newsletter and each source's crawls."""
     return start_scheduler(
         services.settings.db_path,
         partial(newsletter_schedule.install, settings=services.settings),
+        partial(crawls.install, services=services),
     )
 
 
 def create_app(services: Services, scheduler: bool = False) -> FastAPI:
     """The app; with ``scheduler`` (``kb serve``, ``kb demo``) it also runs the weekly
-    newsletter while it serves."""
+    newsletter and the sources' scheduled crawls while it serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         running = start_jobs(services) if scheduler else None
+        app.state.scheduler = running  # for the staff pages, which change the crawl jobs
         try:
             yield
         finally:
@@ -170,6 +182,7 @@ def create_app(services: Services, scheduler: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.scheduler = None
     app.include_router(api.router)
     app.include_router(pages.router)
     for views in (views_funding, views_events, views_projects, views_peers):

@@ -6,7 +6,6 @@ Every command keeps its data under ``KB_DATA_DIR`` (default ``./data``).
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
 from dataclasses import asdict, replace
@@ -20,9 +19,8 @@ from rich.progress import Progress, TextColumn
 
 from crawler.boards import BoardError, fetcher_for, import_board
 from crawler.catalogue import CatalogueError, cron_problem, load_catalogue
-from crawler.crawl import Crawler
 from crawler.jsonl import import_lines
-from crawler.login import Credentials, credentials_from_env
+from crawler.login import Credentials
 from crawler.report import CrawlReport
 from index.indexer import CORES
 from index.search import SearchRequest, SearchResult, filters_from
@@ -35,6 +33,7 @@ from kb.errors import AccountError, EntityError
 from kb.model import KINDS, CatalogueEntry
 from kb.settings import Settings
 from kb.store import Source
+from web import crawls
 from web.api import result_json
 from web.newsletter.cli import newsletter_app, subscriber_app
 from web.services import Services
@@ -384,12 +383,9 @@ def run_crawl(
         def step(source: str, url: str) -> None:
             progress.update(task, advance=1, description=source, url=url[-60:])
 
-        crawler = Crawler(
-            services.store, services.settings, services.extractor, credentials, progress=step
+        return crawls.crawl(
+            services, services.store, services.extractor, sources, credentials, progress=step
         )
-        report = crawler.run(sources)
-    services.index.sync(services.store)
-    return report
 
 
 @app.command()
@@ -401,10 +397,7 @@ def crawl(source: Annotated[str | None, typer.Option(help="Only this source.")] 
         sources = [s for s in sources if s.name == source]
         if not sources:
             raise _fail(f"no enabled source named {source!r}")
-    credentials = {
-        s.name: c for s in sources if (c := credentials_from_env(s.name, os.environ)) is not None
-    }
-    typer.echo(run_crawl(services, sources, credentials).render())
+    typer.echo(run_crawl(services, sources, crawls.credentials(sources)).render())
 
 
 @app.command("import")
@@ -562,7 +555,7 @@ def _serve(services: Services, host: str, port: int) -> None:
     from web.app import create_app
 
     typer.echo(f"Web UI: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    app = create_app(services, scheduler=True)  # the weekly newsletter runs while serving
+    app = create_app(services, scheduler=True)  # the newsletter and crawls run while serving
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -8,7 +8,6 @@ free text), or with the form again and its problems.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import tempfile
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import (
     APIRouter,
     Depends,
@@ -36,8 +36,6 @@ from starlette.concurrency import run_in_threadpool
 
 from crawler.boards import BoardError, BoardReport, fetcher_for, import_board
 from crawler.catalogue import CatalogueEntry as SourceEntry
-from crawler.crawl import Crawler
-from crawler.login import credentials_from_env
 from kb.accounts import ROLES, Accounts, User
 from kb.audit import AuditLog
 from kb.curation import reapply
@@ -51,6 +49,7 @@ from kb.store import Source, Store
 from web.access import Viewer, require
 from web.api import ServicesDep
 from web.auth import send_link
+from web.crawls import crawl_in_background, next_runs, sync_jobs
 from web.mail import MailError
 from web.newsletter import links as newsletter_links
 from web.newsletter.compose import (
@@ -136,15 +135,31 @@ def _validated(given: dict[str, Any]) -> tuple[Source | None, list[str]]:
         ]
 
 
+def _scheduler(request: Request) -> BackgroundScheduler | None:
+    """The service's scheduler when it runs one (``kb serve``)."""
+    found: BackgroundScheduler | None = request.app.state.scheduler
+    return found
+
+
+def _reschedule(request: Request, services: Services) -> None:
+    """The crawl jobs in step with the sources at once, not at the next reconcile."""
+    scheduler = _scheduler(request)
+    if scheduler is not None:
+        sync_jobs(scheduler, services.store.sources())
+
+
 def _sources_page(
     request: Request, services: Services, form: dict[str, Any], problems: list[str]
 ) -> Any:
-    return _page(
-        request,
-        "staff_sources.html",
-        {"sources": services.store.sources(), "kinds": KINDS, "form": form, "problems": problems},
-        status=422 if problems else 200,
-    )
+    scheduler = _scheduler(request)
+    context = {
+        "sources": services.store.sources(),
+        "next_runs": next_runs(scheduler) if scheduler is not None else {},
+        "kinds": KINDS,
+        "form": form,
+        "problems": problems,
+    }
+    return _page(request, "staff_sources.html", context, status=422 if problems else 200)
 
 
 @router.get("/quellen", response_class=HTMLResponse)
@@ -198,6 +213,7 @@ async def source_add(
     if source is None or problems:
         return _sources_page(request, services, given, problems)
     services.store.add_source(source)
+    _reschedule(request, services)
     _audit(services, asker, "source.add", source.name, url=source.url, kind=source.kind)
     return _done("/staff/quellen", "source_saved")
 
@@ -234,6 +250,7 @@ async def source_edit(
         )
     changed = replace(changed, enabled=old.enabled)
     services.store.add_source(changed)
+    _reschedule(request, services)
     differences = {k: v for k, v in asdict(changed).items() if getattr(old, k) != v}
     _audit(services, asker, "source.edit", name, **differences)
     return _done("/staff/quellen", "source_saved")
@@ -241,6 +258,7 @@ async def source_edit(
 
 @router.post("/quellen/{name}/status")
 async def source_status(
+    request: Request,
     services: ServicesDep,
     asker: Editor,
     name: Name,
@@ -248,34 +266,9 @@ async def source_status(
 ) -> Response:
     source = _source(services, name)
     services.store.add_source(replace(source, enabled=enabled == "1"))
+    _reschedule(request, services)
     _audit(services, asker, "source.enable" if enabled == "1" else "source.disable", name)
     return _done("/staff/quellen", "source_enabled" if enabled == "1" else "source_disabled")
-
-
-def crawl_in_background(services: Services, source: Source) -> bool:
-    """Crawl one source in a thread with its own store connection (a connection is not shared
-    across threads), then index; False when another crawl or import is running."""
-    if not services.crawl_lock.acquire(blocking=False):
-        return False
-    extractor = services.extractor  # built here: building reads the web's own connection
-    credentials = credentials_from_env(source.name, os.environ)
-
-    def work() -> None:
-        try:
-            store = Store.open(services.settings.db_path)
-            try:
-                given = {source.name: credentials} if credentials else {}
-                Crawler(store, services.settings, extractor, given).run([source])
-                services.sync_index(store)
-            finally:
-                store.close()
-        except Exception:
-            log.exception("crawl of %s broke off", source.name)
-        finally:
-            services.crawl_lock.release()
-
-    threading.Thread(target=work, name=f"crawl-{source.name}", daemon=True).start()
-    return True
 
 
 @router.post("/quellen/{name}/crawl")
