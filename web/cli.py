@@ -449,7 +449,7 @@ def crawl_runs(
             f"{key}={len(value) if isinstance(value, list) else value}"
             for key, value in report.items()
         )
-        state = run.finished_at or "running"
+        state = run.finished_at or run.state
         typer.echo(f"{run.id}\t{run.started_at}\t{state}\t{counts}".rstrip())
 
 
