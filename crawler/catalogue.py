@@ -61,12 +61,17 @@ def cron_problem(expression: str) -> str | None:
             if match is None:
                 return f"cron {label} field {value!r} has characters other than 0-9 * , - /"
             bounds = [] if match["range"] == "*" else match["range"].split("-")
+            numbers = []
             for bound in bounds:
                 number = names.index(bound) + low if bound in names else None
                 if number is None and not bound.isdigit():
                     return f"cron {label} field {value!r}: unknown value {bound!r}"
-                if not low <= (number if number is not None else int(bound)) <= high:
+                numbers.append(number if number is not None else int(bound))
+                if not low <= numbers[-1] <= high:
                     return f"cron {label} field {value!r}: {bound} is outside {low}-{high}"
+            # The scheduler refuses a range that runs backwards ("fri-mon"): say so on saving.
+            if len(numbers) == 2 and numbers[0] > numbers[1]:
+                return f"cron {label} field {value!r}: the range {part} runs backwards"
             if match["step"] is not None and int(match["step"]) == 0:
                 return f"cron {label} field {value!r}: a step of 0"
     return None

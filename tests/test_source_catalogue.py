@@ -123,6 +123,20 @@ def test_valid_cron_expressions(expression: str) -> None:
     assert cron_problem(expression) is None
 
 
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ("0 5 * *", "5 fields"),
+        ("0 25 * * *", "outside 0-23"),
+        ("0 5 * * fri-mon", "runs backwards"),
+        ("0 5 * * */0", "a step of 0"),
+        ("0 5 * * feiertag", "unknown value"),
+    ],
+)
+def test_invalid_cron_expressions_say_why(expression: str, problem: str) -> None:
+    assert problem in (cron_problem(expression) or "")
+
+
 def test_the_header_documents_the_credential_variables() -> None:
     header = default_path().read_text("utf-8").split("\n[[source]]", 1)[0]
     assert "KB_SOURCE_<NAME>_USERNAME" in header and "KB_SOURCE_<NAME>_PASSWORD" in header
