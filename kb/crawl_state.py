@@ -54,16 +54,20 @@ class CrawlState:
 
     def resume(self) -> tuple[int, dict[str, Any]] | None:
         """The latest unfinished run no live process runs, claimed for this process, with its
-        report so far; None when there is none."""
-        row = self._conn.execute(
-            "SELECT id, pid, report FROM crawl_runs WHERE finished_at IS NULL"
-            " ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        if row is None or (row["pid"] is not None and alive(int(row["pid"]))):
+        report so far; None when there is none. Older such runs are closed as they stand: the
+        resumed one covers what they left."""
+        rows = self._conn.execute(
+            "SELECT id, pid, report FROM crawl_runs WHERE finished_at IS NULL ORDER BY id DESC"
+        ).fetchall()
+        dead = [r for r in rows if r["pid"] is None or not alive(int(r["pid"]))]
+        if not dead:
             return None
-        report = json.loads(row["report"]) if row["report"] else {}
-        self._store.save_run(int(row["id"]), report, os.getpid())
-        return int(row["id"]), report
+        for older in dead[1:]:
+            self.finish(int(older["id"]), json.loads(older["report"] or "{}"))
+        latest = dead[0]
+        report = json.loads(latest["report"]) if latest["report"] else {}
+        self._store.save_run(int(latest["id"]), report, os.getpid())
+        return int(latest["id"]), report
 
     def source_finished(self, run_id: int, source: str) -> bool:
         row = self._conn.execute(

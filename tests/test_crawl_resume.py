@@ -112,3 +112,19 @@ def test_a_killed_crawl_resumes_without_refetching_finished_pages(tmp_path: Path
     assert len(after) == PAGES and len(hits_before) < len(server.hits)
     assert len(runs) == 1 and runs[0].state == "finished"
     assert runs[0].report is not None and runs[0].report["new"] == PAGES
+
+
+def test_a_crawl_running_elsewhere_is_left_alone_and_older_broken_runs_are_closed(
+    store: Store, settings: Settings, extractor: EntityExtractor
+) -> None:
+    routes, _ = _site(3)
+    older = store.start_run(pid=None)  # broke off long ago
+    broken = store.start_run(pid=None)
+    running = store.start_run(pid=os.getppid())  # a live process: not ours to take
+    with RouteServer(routes) as server:
+        report = Crawler(store, settings, extractor).run(
+            [Source("essen", f"{server.url}/news/", "news")]
+        )
+    states = {run.id: run.state for run in store.crawl_runs()}
+    assert states == {older: "finished", broken: "finished", running: "running"}
+    assert report.new == 3
