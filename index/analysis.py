@@ -9,6 +9,7 @@ long.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from functools import cache, lru_cache
@@ -87,19 +88,69 @@ class FoldFilter(Filter):  # type: ignore[misc]
             yield token
 
 
+_WORD = r"\w+"
+
+
 def text_analyzer(lang: str) -> Analyzer:
     """The analyzer of the title and body fields of one language."""
     return (
-        RegexTokenizer(r"\w+")
+        RegexTokenizer(_WORD)
         | LowercaseFilter()
         | StopFilter(stoplist=STOP_WORDS, minsize=1)
         | LanguageFilter(lang)
     )
 
 
+_WORDS = re.compile(_WORD)
+MAX_CACHED_WORDS = 500_000  # per language; the cache starts again when full
+_INDEX_TERMS: dict[str, dict[str, tuple[bytes, ...]]] = {lang: {} for lang in LANGUAGES}
+
+
+def _index_terms(lang: str, word: str) -> tuple[bytes, ...]:
+    """What :func:`text_analyzer` makes of one word when indexing, as index terms (UTF-8):
+    nothing for a stop word."""
+    lowered = word.lower()  # per word, as LowercaseFilter does ("İ" lowers to two characters)
+    if lowered in STOP_WORDS:
+        return ()
+    return tuple(term.encode("utf-8") for term in terms(lang, lowered, True))
+
+
+def load() -> None:
+    """Load the compound lexicon and stemmers now, e.g. once before forking worker processes
+    (which would each load them, ~1 s)."""
+    for lang in LANGUAGES:
+        terms(lang, "sicherheitsaudit", True)
+
+
+def term_positions(lang: str, text: str) -> dict[bytes, list[int]]:
+    """The index terms (UTF-8) of ``text`` and their positions, exactly as indexing with
+    :func:`text_analyzer` gives them, without Whoosh's token-by-token generator chain (the
+    writer's hot path)."""
+    cache = _INDEX_TERMS[lang]
+    if len(cache) > MAX_CACHED_WORDS:
+        cache.clear()
+    found: dict[bytes, list[int]] = {}
+    pos = -1
+    for number, word in enumerate(_WORDS.findall(text)):
+        word_terms = cache.get(word)
+        if word_terms is None:
+            word_terms = cache[word] = _index_terms(lang, word)
+        if not word_terms:
+            continue
+        # StopFilter renumbers: the first kept word keeps its number, the next ones follow it.
+        pos = number if pos < 0 else pos + 1
+        for term in word_terms:
+            positions = found.get(term)
+            if positions is None:
+                found[term] = [pos]
+            else:
+                positions.append(pos)
+    return found
+
+
 def name_analyzer() -> Analyzer:
     """Entity names: folded words, not stemmed (names do not inflect like words)."""
-    return RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()
+    return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter()
 
 
 def prefix_term(lang: str, prefix: str) -> str:

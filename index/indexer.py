@@ -14,6 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
 from index.schema import IndexContext, build_schema, to_fields
+from index.writing import open_writer
 from kb.entity_catalogue import EntityCatalogue
 from kb.store import Store
 
@@ -43,16 +44,15 @@ class Index:
     def sync(self, store: Store, procs: int = 1) -> int:
         """Index what changed in the store since the last sync; returns the number written.
 
-        ``procs`` > 1 analyses in that many processes (for at least ``PARALLEL_FROM``
-        documents) and leaves one segment per process; the next single-process write merges.
+        ``procs`` > 1 indexes in that many processes (for at least ``PARALLEL_FROM``
+        documents), each writing one segment (see :mod:`index.writing`).
         """
         ix = self.open()
         written, last = 0, self.synced_seq
         context = _context(store)
         if store.count_since(last) < PARALLEL_FROM:
             procs = 1  # starting processes costs more than a few documents
-        parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
-        writer = ix.writer(limitmb=128, **parallel)
+        writer = open_writer(ix, procs)
         # A fresh index has nothing to replace: adding skips the delete-by-id lookups.
         add = writer.add_document if last == 0 else writer.update_document
         try:

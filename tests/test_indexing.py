@@ -1,0 +1,203 @@
+"""The index writer: the same index content as Whoosh's own writer, and searches that keep
+answering from the last committed index while it writes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.formats import Positions
+from whoosh.index import FileIndex
+from whoosh.writing import SegmentWriter
+
+from bench.corpus import documents
+from index.analysis import LANGUAGES, term_positions, text_analyzer
+from index.indexer import Index
+from index.schema import build_schema, to_fields
+from index.search import SearchRequest, SearchService
+from index.writing import FastWriter, open_writer
+from kb.model import Document
+from kb.settings import Settings
+from kb.store import Store
+from tests.factories import indexed, make_document
+
+TRICKY = [
+    "Die der das: Messergewalt im öffentlichen Raum, Straße und Strasse, Räume und Raeume.",
+    "İstanbul-Reise 2024_05 ÄÖÜ ß é … Sicherheitsaudit, Bahnhofsviertel!",
+    "the of and Safety audits: the city's CENTRE, 3rd-party naïve café",
+    "der die das",
+    "",
+]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_fast_analysis_gives_the_analyzers_terms_and_positions(lang: str) -> None:
+    analyzer = text_analyzer(lang)
+    for text in TRICKY + [d.text for d in documents(20, words=80)]:
+        expected = {
+            term.encode("utf-8"): Positions().decode_positions(value)
+            for term, _, _, value in Positions().word_values(text, analyzer, mode="index")
+        }
+        assert term_positions(lang, text) == expected, text
+
+
+def _content(directory: Path) -> tuple[Any, ...]:
+    """Everything a search may read: terms with statistics, postings with their block
+    statistics, field lengths and stored fields."""
+    reader = whoosh_index.open_dir(directory, indexname="documents").reader()
+    terms = {}
+    for field, text in reader.all_terms():
+        info = dict(vars(reader.term_info(field, text)))
+        del info["_offset"], info["_length"]  # where in the file, not what
+        matcher = reader.postings(field, text)
+        postings = []
+        while matcher.is_active():
+            postings.append(
+                (
+                    matcher.id(),
+                    matcher.weight(),
+                    matcher.value(),
+                    matcher.block_max_id(),
+                    matcher.block_max_weight(),
+                    matcher.block_min_length(),
+                    matcher.block_max_length(),
+                )
+            )
+            matcher.next()
+        terms[field, text] = (info, postings)
+    names = reader.schema.names()
+    docs = [
+        (reader.stored_fields(d), [reader.doc_field_length(d, f) for f in names])
+        for d in reader.all_doc_ids()
+    ]
+    totals = [reader.field_length(f) for f in names]
+    reader.close()
+    return terms, docs, totals
+
+
+def _fields(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    return [to_fields(doc) for doc in documents(count, seed=seed, words=120)]
+
+
+def _build(
+    directory: Path, writer: Callable[[FileIndex], SegmentWriter], batches: list[list[Any]]
+) -> Path:
+    """Commit each batch of documents with a new writer; the last one optimizes, merging
+    the earlier segments (with a deletion) through the writer's pool."""
+    directory.mkdir()
+    ix = whoosh_index.create_in(directory, build_schema(), indexname="documents")
+    for number, batch in enumerate(batches):
+        w = writer(ix)
+        for fields in batch:
+            w.add_document(**fields)
+        last = number == len(batches) - 1
+        if last and number:
+            w.delete_by_term("id", batch[0]["id"])
+        w.commit(optimize=last)
+    return directory
+
+
+@pytest.mark.parametrize("limitmb", [128, 1])  # 1 MB: postings go through temporary runs
+def test_the_writer_writes_what_whoosh_writes(tmp_path: Path, limitmb: int) -> None:
+    docs = _fields(400)
+    reference = _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), [docs])
+    fast = _build(
+        tmp_path / "fast", lambda ix: FastWriter(ix, limitmb=limitmb, compound=False), [docs]
+    )
+    assert _content(fast) == _content(reference)
+
+
+def test_merged_segments_and_deletions_equal_whoosh(tmp_path: Path) -> None:
+    docs = _fields(150, seed=3)
+    batches = [docs[:60], docs[60:120], docs[120:]]
+    reference = _build(tmp_path / "whoosh", SegmentWriter, batches)
+    fast = _build(tmp_path / "fast", FastWriter, batches)
+    assert _content(fast) == _content(reference)
+
+
+def _postings_by_id(directory: Path) -> dict[str, set[tuple[str, bytes, bytes]]]:
+    """Each document's postings, by the document's id (numbers differ between segments)."""
+    searcher = whoosh_index.open_dir(directory, indexname="documents").searcher()
+    reader = searcher.reader()
+    found: dict[str, set[tuple[str, bytes, bytes]]] = {}
+    for field, text in reader.all_terms():
+        matcher = reader.postings(field, text)
+        while matcher.is_active():
+            doc_id = searcher.stored_fields(matcher.id())["id"]
+            found.setdefault(doc_id, set()).add((field, text, matcher.value()))
+            matcher.next()
+    searcher.close()
+    return found
+
+
+def test_two_processes_index_each_document_as_one(store: Store, tmp_path: Path) -> None:
+    for doc in documents(520, words=60):
+        store.upsert_document(doc)
+    one, two = Index(tmp_path / "one"), Index(tmp_path / "two")
+    assert one.sync(store, procs=1) == two.sync(store, procs=2) == 520
+    assert len(two.open().reader().leaf_readers()) == 2  # one segment per process
+    assert _postings_by_id(two.directory) == _postings_by_id(one.directory)
+
+
+def test_a_failing_worker_process_fails_the_sync_and_leaves_the_index(
+    store: Store, settings: Settings
+) -> None:
+    service = indexed(store, settings, [make_document(text="Erster Bericht.")])
+    index = Index(settings.index_dir)
+    writer = open_writer(index.open(), 2)
+    writer.add_document(id="x", body_de=b"not text")  # fails in the worker process
+    with pytest.raises(Exception, match="indexing process failed"):
+        writer.commit()
+    assert service.search(SearchRequest("Bericht")).total == 1
+    index.open().writer().cancel()  # the lock was released
+
+
+class _PausingStore:
+    """A store whose changed documents stop before the last one until released, with a
+    callback when all have been handed out (the writer commits next)."""
+
+    def __init__(self, store: Store, before_commit: Callable[[], None]) -> None:
+        self._store = store
+        self._before_commit = before_commit
+        self.paused = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def documents_since(self, seq: int) -> Iterator[tuple[int, Document]]:
+        changed = list(self._store.documents_since(seq))
+        yield from changed[:-1]
+        self.paused.set()
+        assert self.release.wait(timeout=30)
+        yield changed[-1]
+        self._before_commit()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_searches_during_indexing_answer_from_the_last_commit(
+    store: Store, settings: Settings, procs: int
+) -> None:
+    service = indexed(store, settings, [make_document(text="Ein alter Bericht zur Prävention.")])
+    for n in range(600):
+        store.upsert_document(make_document(text=f"Neuer Bericht {n} zur Prävention."))
+    totals: list[int] = []
+    pausing = _PausingStore(store, lambda: totals.append(_total(service)))
+    sync = threading.Thread(target=Index(settings.index_dir).sync, args=(pausing, procs))
+    sync.start()
+    try:
+        assert pausing.paused.wait(timeout=30)
+        totals.append(_total(service))  # while the writer has most documents
+    finally:
+        pausing.release.set()
+        sync.join(timeout=120)
+    assert totals == [1, 1]  # during the write and just before its commit
+    assert _total(service) == 601  # the commit is seen by the next search
+
+
+def _total(service: SearchService) -> int:
+    return service.search(SearchRequest("Prävention")).total
