@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -20,6 +21,7 @@ from kb.store import Store
 
 INDEX_NAME = "documents"
 SYNC_FILE = "synced_seq"
+BUILD_FILE = "build"  # a new id for every index created: a rebuilt index is another index
 PARALLEL_FROM = 500
 CORES = max(1, min(2, os.cpu_count() or 1))  # the service is sized for two cores
 
@@ -34,7 +36,17 @@ class Index:
         if whoosh_index.exists_in(self.directory, INDEX_NAME):
             return whoosh_index.open_dir(self.directory, indexname=INDEX_NAME)
         self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / BUILD_FILE).write_text(uuid.uuid4().hex)
         return whoosh_index.create_in(self.directory, build_schema(), indexname=INDEX_NAME)
+
+    def build(self) -> str:
+        """The id of the index built here: it changes when a rebuild is swapped in, whose
+        commit numbers may equal the old index's ("" for none, or one built without)."""
+        path = self.directory / BUILD_FILE
+        try:
+            return path.read_text()
+        except FileNotFoundError:
+            return ""
 
     @property
     def synced_seq(self) -> int:

@@ -90,17 +90,21 @@ class SearchService:
         self._lock = threading.Lock()
         self._search_lock = threading.Lock()  # a Whoosh searcher is not shared across threads
         self._searcher: Searcher | None = None
+        self._build = ""  # the index build the searcher reads
         self._cache: FacetCache | None = None
         self._evaluator: Evaluator | None = None
         self._recency: npt.NDArray[np.float64] = np.zeros(0)
 
     def _current(self) -> tuple[Searcher, FacetCache]:
         with self._lock:
-            if self._searcher is not None and not self._searcher.up_to_date():
+            build = self._index.build()
+            rebuilt = build not in ("", self._build)  # "": in the middle of the swap
+            if self._searcher is not None and (rebuilt or not self._searcher.up_to_date()):
                 # Not Searcher.refresh(): its reused segment readers miss new deletions.
                 self._searcher.close()
                 self._searcher = None
             if self._searcher is None:
+                self._build = build
                 self._searcher = self._index.open().searcher()
                 self._cache = FacetCache(self._searcher.reader())
                 stats = FieldStats(self._searcher, list(FIELD_BOOSTS))

@@ -201,3 +201,14 @@ def test_searches_during_indexing_answer_from_the_last_commit(
 
 def _total(service: SearchService) -> int:
     return service.search(SearchRequest("Prävention")).total
+
+
+def test_a_rebuilt_index_is_searched_once_swapped_in(store: Store, settings: Settings) -> None:
+    store.upsert_document(make_document(text="Ein Bericht zur Prävention."))
+    index = Index(settings.index_dir)
+    index.rebuild(store)
+    service = SearchService(index, store)
+    assert _total(service) == 1
+    store.upsert_document(make_document(text="Noch ein Bericht zur Prävention."))
+    index.rebuild(store)  # the same number of commits as the index it replaces
+    assert _total(service) == 2
