@@ -45,6 +45,7 @@ from index.analysis import LANGUAGES, load, term_positions, text_analyzer
 
 Posting = tuple[str, bytes, int, float, bytes | None]  # Whoosh's (field, term, doc, weight, value)
 BATCH = 100  # documents per message to a worker process
+QUEUED = 2  # batches waiting per worker process
 POLL = 1.0  # seconds between checks that the worker processes are still alive
 
 
@@ -284,8 +285,8 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
         self.fieldwriter.close()
 
 
-def _work(storage: Any, indexname: str, jobs: Any, results: Any) -> None:
-    """A worker process: index the batches of documents it gets into one segment."""
+def _work(number: int, storage: Any, indexname: str, jobs: Any, results: Any) -> None:
+    """Worker process ``number``: index the batches of documents it gets into one segment."""
     # The parent holds the index lock and, on failure, cancels: not writer.cancel() here,
     # which would remove the temporary files of all writers. Files of a segment that is not
     # committed go with the next commit.
@@ -298,7 +299,7 @@ def _work(storage: Any, indexname: str, jobs: Any, results: Any) -> None:
     else:
         segment = None
         writer._close_segment()
-    results.put(segment)
+    results.put((number, segment))
 
 
 def _next_job(jobs: Any) -> list[dict[str, Any]] | None:
@@ -315,31 +316,42 @@ def _next_job(jobs: Any) -> list[dict[str, Any]] | None:
 
 class ParallelWriter(FastWriter):
     """Documents are indexed in ``procs`` worker processes, one new segment each; deletions,
-    merges and the commit happen here."""
+    merges and the commit happen here.
+
+    Batches go to the workers in turn and their segments are committed in worker order, so the
+    same documents get the same document numbers every time (ties in ranking are broken by
+    them).
+    """
 
     def __init__(self, ix: FileIndex, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        self._jobs: Any = multiprocessing.Queue(procs * 2)
+        self._jobs: list[Any] = [multiprocessing.Queue(QUEUED) for _ in range(procs)]
         self._results: Any = multiprocessing.Queue()
         load()  # once here rather than in every worker
-        args = (self.storage, self.indexname, self._jobs, self._results)
         self._workers: list[BaseProcess] = [
-            multiprocessing.Process(target=_work, args=args, daemon=True) for _ in range(procs)
+            multiprocessing.Process(
+                target=_work,
+                args=(number, self.storage, self.indexname, jobs, self._results),
+                daemon=True,
+            )
+            for number, jobs in enumerate(self._jobs)
         ]
         for worker in self._workers:
             worker.start()
         self._batch: list[dict[str, Any]] = []
+        self._sent = 0
 
     def add_document(self, **fields: Any) -> None:
         self._batch.append(fields)
         if len(self._batch) >= BATCH:
-            self._send(self._batch)
+            self._send(self._jobs[self._sent % len(self._jobs)], self._batch)
             self._batch = []
+            self._sent += 1
 
-    def _send(self, batch: list[dict[str, Any]] | None) -> None:
+    def _send(self, jobs: Any, batch: list[dict[str, Any]] | None) -> None:
         while True:
             try:
-                self._jobs.put(batch, timeout=POLL)
+                jobs.put(batch, timeout=POLL)
                 return
             except queue.Full:
                 self._check_workers()
@@ -350,7 +362,7 @@ class ParallelWriter(FastWriter):
 
     def _segments(self) -> list[Any]:
         """Each worker's new segment, once all have finished."""
-        segments: list[Any] = []
+        segments: list[tuple[int, Any]] = []
         while len(segments) < len(self._workers):
             try:
                 segments.append(self._results.get(timeout=POLL))
@@ -358,15 +370,15 @@ class ParallelWriter(FastWriter):
                 self._check_workers()
         for worker in self._workers:
             worker.join()
-        return [s for s in segments if s is not None]
+        return [segment for _, segment in sorted(segments) if segment is not None]
 
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
         self._check_state()
         try:
             if self._batch:
-                self._send(self._batch)
-            for _ in self._workers:
-                self._send(None)
+                self._send(self._jobs[self._sent % len(self._jobs)], self._batch)
+            for jobs in self._jobs:
+                self._send(jobs, None)
             # Small segments merge here while the workers finish.
             segments = self._merge_segments(mergetype, optimize, merge) + self._segments()
         except BaseException:

@@ -137,10 +137,16 @@ def _postings_by_id(directory: Path) -> dict[str, set[tuple[str, bytes, bytes]]]
 def test_two_processes_index_each_document_as_one(store: Store, tmp_path: Path) -> None:
     for doc in documents(520, words=60):
         store.upsert_document(doc)
-    one, two = Index(tmp_path / "one"), Index(tmp_path / "two")
-    assert one.sync(store, procs=1) == two.sync(store, procs=2) == 520
+    one, two, again = (Index(tmp_path / name) for name in ("one", "two", "again"))
+    assert one.sync(store, procs=1) == two.sync(store, procs=2) == again.sync(store, procs=2)
     assert len(two.open().reader().leaf_readers()) == 2  # one segment per process
     assert _postings_by_id(two.directory) == _postings_by_id(one.directory)
+    assert _ids(two) == _ids(again)  # the same document numbers: ties rank the same
+
+
+def _ids(index: Index) -> list[str]:
+    with index.open().searcher() as searcher:
+        return [fields["id"] for fields in searcher.all_stored_fields()]
 
 
 def test_a_failing_worker_process_fails_the_sync_and_leaves_the_index(
