@@ -137,6 +137,16 @@ class Crawler:
             limit = self._settings.crawl_max_pages
             pending: dict[Future[FetchResult], tuple[Task, FetchState | None]] = {}
             with ThreadPoolExecutor(workers, thread_name_prefix=f"fetch-{name}") as pool:
+
+                def submit() -> None:
+                    """Start requests from the queue up to the host's limit."""
+                    while queue and len(pending) < workers and done + len(pending) < limit:
+                        task = queue.popleft()
+                        if self._progress is not None:
+                            self._progress(name, task.url)
+                        state = self._store.fetch_state(task.url)
+                        pending[pool.submit(self._fetch, fetcher, task, state)] = (task, state)
+
                 while True:
                     if not queue and not pending and not revisited:
                         # Pages stored earlier but no longer linked are asked once more: that is
@@ -150,12 +160,7 @@ class Crawler:
                         seen.update(t.url for t in again)
                         self._state.enqueue(run.id, name, again, revisit=True)
                         queue.extend(again)
-                    while queue and len(pending) < workers and done + len(pending) < limit:
-                        task = queue.popleft()
-                        if self._progress is not None:
-                            self._progress(name, task.url)
-                        state = self._store.fetch_state(task.url)
-                        pending[pool.submit(self._fetch, fetcher, task, state)] = (task, state)
+                    submit()
                     if not pending:
                         break
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -39,7 +39,17 @@ class CrawlReport:
         setattr(self, status, getattr(self, status) + 1)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # By hand: a crawl saves its report with every page, and asdict() deep-copies.
+        return {
+            "fetched": self.fetched,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "skipped": [{"url": s.url, "reason": s.reason} for s in self.skipped],
+            "failed": [{"url": f.url, "reason": f.reason, "source": f.source} for f in self.failed],
+            "gone": list(self.gone),
+            "duration": self.duration,
+        }
 
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> CrawlReport:
