@@ -48,6 +48,14 @@ class Index:
         except FileNotFoundError:
             return ""
 
+    def outdated(self) -> bool:
+        """Whether the index was written with other fields than this code's schema (after an
+        upgrade): then only a rebuild brings it up to date."""
+        if not whoosh_index.exists_in(self.directory, INDEX_NAME):
+            return False
+        names = whoosh_index.open_dir(self.directory, indexname=INDEX_NAME).schema.names()
+        return set(names) != set(build_schema().names())
+
     @property
     def synced_seq(self) -> int:
         path = self.directory / SYNC_FILE
@@ -59,6 +67,8 @@ class Index:
         ``procs`` > 1 indexes in that many processes (for at least ``PARALLEL_FROM``
         documents), each writing one segment (see :mod:`index.writing`).
         """
+        if self.outdated():
+            return self.rebuild(store)
         ix = self.open()
         written, last = 0, self.synced_seq
         context = _context(store)

@@ -32,6 +32,8 @@ FIELD_BOOSTS = {
     "title_de": 3.0,
     "title_en": 3.0,
     "entities": 2.0,
+    "summary_de": 1.5,
+    "summary_en": 1.5,
     "body_de": 1.0,
     "body_en": 1.0,
 }

@@ -1,7 +1,9 @@
 """The Whoosh schema, the facets every document carries, and a document's fields.
 
 Text goes into one field per language (``body_de``, ``body_en``), passage by passage, so that
-each passage is analysed as the language it is written in; queries search both.
+each passage is analysed as the language it is written in; queries search both. The lead
+paragraphs are indexed once more as the summary (``summary_de``, ``summary_en``): what a page
+says first is what it is about.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from kb.language import passages
 from kb.model import Document
 
 FACETS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "project")
+SUMMARY_WORDS = 60  # the lead paragraphs, whole, up to about this many words
 ENTITY_FACETS = {"person": "PER", "org": "ORG", "place": "LOC"}
 
 
@@ -40,6 +43,7 @@ def build_schema() -> Schema:
     for lang in LANGUAGES:
         analyzer = text_analyzer(lang)
         fields[f"title_{lang}"] = TEXT(analyzer=analyzer)
+        fields[f"summary_{lang}"] = TEXT(analyzer=analyzer)
         fields[f"body_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
     return Schema(**fields)
 
@@ -77,8 +81,15 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
     """Whoosh fields of a stored document."""
     context = context or IndexContext()
     texts: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+    summary: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+    summary_words = 0
     for passage in passages(doc.text, doc.lang):
-        texts[passage.lang].append(doc.text[passage.start : passage.end])
+        chunk = doc.text[passage.start : passage.end]
+        texts[passage.lang].append(chunk)
+        # The lead: what a page says first, before the details (the heading is the title).
+        if summary_words < SUMMARY_WORDS and chunk.strip() != doc.title.strip():
+            summary[passage.lang].append(chunk)
+            summary_words += len(chunk.split())
     facets = facet_values(doc, context)
     names = {m.canonical: None for m in doc.mentions}
     for m in doc.mentions:
@@ -101,4 +112,6 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
     for lang, parts in texts.items():
         if parts:
             fields[f"body_{lang}"] = "\n\n".join(parts)
+        if summary[lang]:
+            fields[f"summary_{lang}"] = "\n\n".join(summary[lang])
     return fields

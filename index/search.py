@@ -329,6 +329,6 @@ def _text_terms(query: Query, reader: IndexReader) -> set[str]:
     found = set()
     for leaf in query.leaves():
         for field_name, text in leaf.expanded_terms(reader, phrases=True):
-            if str(field_name).startswith(("body_", "title_")):
+            if str(field_name).startswith(("body_", "title_", "summary_")):
                 found.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
     return found

@@ -218,3 +218,24 @@ def test_a_rebuilt_index_is_searched_once_swapped_in(store: Store, settings: Set
     store.upsert_document(make_document(text="Noch ein Bericht zur Prävention."))
     index.rebuild(store)  # the same number of commits as the index it replaces
     assert _total(service) == 2
+
+
+def test_an_index_from_an_older_schema_is_rebuilt_by_the_next_sync(
+    store: Store, settings: Settings
+) -> None:
+    old = build_schema()
+    old.remove("summary_de")
+    old.remove("summary_en")
+    settings.index_dir.mkdir(parents=True)
+    whoosh_index.create_in(settings.index_dir, old, indexname="documents")
+    lead = "Die Stadt Karlsruhe startet eine Kampagne gegen Gewalt im Nachtleben."
+    store.upsert_document(make_document(title="Kampagne", text=lead + "\n\nEinzelheiten folgen."))
+    index = Index(settings.index_dir)
+    assert index.outdated()
+    assert index.sync(store) == 1
+    assert not index.outdated()
+    search = SearchService(index, store)
+    try:
+        assert search.search(SearchRequest("Kampagne Nachtleben")).total == 1
+    finally:
+        search.close()

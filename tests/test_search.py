@@ -212,3 +212,28 @@ def test_indexing_in_two_processes_finds_the_same(store: Store, settings: Settin
     store.upsert_document(make_document(text="Ein Nachtrag zur Prävention."))
     index.sync(store, procs=2)  # one document: written in this process
     assert service.search(SearchRequest("Prävention")).total == 521
+
+
+def test_a_word_in_the_lead_weighs_more_than_the_same_word_further_down(
+    store: Store, settings: Settings
+) -> None:
+    filler = "\n\n".join(f"Absatz {n} beschreibt Zuständigkeiten und Abläufe." for n in range(12))
+    lead, later = (
+        make_document(
+            title=f"Bericht {name}",
+            text=text,
+            date=date(2024, 1, 1),
+        )
+        for name, text in [
+            ("A", "Der Bericht handelt von Nachtlotsen.\n\n" + filler),
+            ("B", filler + "\n\nDer Bericht handelt von Nachtlotsen."),
+        ]
+    )
+    search = indexed(store, settings, [later, lead])
+    try:
+        assert [h.title for h in search.search(SearchRequest("Nachtlotsen")).hits] == [
+            "Bericht A",
+            "Bericht B",
+        ]
+    finally:
+        search.close()
