@@ -53,6 +53,17 @@ class _Run:
 
 
 @dataclass(frozen=True)
+class Step:
+    """Told to a progress display before each request: the page, how many pages of the source
+    are done and how many it knows so far (the total grows as links are found)."""
+
+    source: str
+    url: str
+    done: int
+    known: int
+
+
+@dataclass(frozen=True)
 class _Outcome:
     """What one answer leads to: tasks found, a document to store, a page that answered "not
     modified", or a failure."""
@@ -73,9 +84,9 @@ class Crawler:
         extractor: EntityExtractor,
         credentials: Mapping[str, Credentials] | None = None,
         transport: httpx.BaseTransport | None = None,
-        progress: Callable[[str, str], None] | None = None,
+        progress: Callable[[Step], None] | None = None,
     ) -> None:
-        """``progress(source, url)`` is called before each request: for progress displays."""
+        """``progress`` is called before each request: for progress displays."""
         self._store = store
         self._state = CrawlState(store)
         self._settings = settings
@@ -143,7 +154,7 @@ class Crawler:
                     while queue and len(pending) < workers and done + len(pending) < limit:
                         task = queue.popleft()
                         if self._progress is not None:
-                            self._progress(name, task.url)
+                            self._progress(Step(name, task.url, done + len(pending), len(seen)))
                         state = self._store.fetch_state(task.url)
                         pending[pool.submit(self._fetch, fetcher, task, state)] = (task, state)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.crawl import Crawler
+from crawler.crawl import Crawler, Step
 from crawler.login import Credentials
 from kb.entities import EntityExtractor
 from kb.settings import Settings
@@ -68,15 +68,19 @@ def test_a_second_crawl_finds_everything_unchanged(
 ) -> None:
     sources = [s for s in demo_sources(demo_site.base_url) if not s.login_url]
     first = Crawler(store, settings, extractor).run(sources)
-    asked: list[tuple[str, str]] = []
-    second = Crawler(store, settings, extractor, progress=lambda s, u: asked.append((s, u))).run(
-        sources
-    )
+    steps: list[Step] = []
+    second = Crawler(store, settings, extractor, progress=steps.append).run(sources)
+    asked = [(step.source, step.url) for step in steps]
     assert first.new > 40 and first.failed == []
     assert (second.new, second.changed, second.unchanged) == (0, 0, first.new)
     # Progress is told of every request, once: the stored pages plus listings and feeds.
     assert len(asked) == len(set(asked)) == second.fetched
     assert {source for source, _ in asked} == {s.name for s in sources}
+    # Each source's steps count up to what the source has, which the bar shows as its total.
+    for source in sources:
+        mine = [step for step in steps if step.source == source.name]
+        assert [step.done for step in mine] == list(range(len(mine)))
+        assert all(step.done < step.known for step in mine)
 
 
 def test_sitemaps_and_feeds_lead_to_their_pages(

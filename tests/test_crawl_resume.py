@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.crawl import Crawler
+from crawler.crawl import Crawler, Step
 from kb.entities import EntityExtractor
 from kb.settings import Settings
 from kb.store import Source, Store
@@ -56,8 +56,8 @@ def test_a_crawl_that_broke_off_resumes_where_it_stopped(
     routes, _ = _site(PAGES)
     asked: list[str] = []
 
-    def stop_at_twelve(source: str, url: str) -> None:
-        asked.append(url)
+    def stop_at_twelve(step: Step) -> None:
+        asked.append(step.url)
         if len(asked) == 12:
             raise KeyboardInterrupt
 

@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from crawler.boards import BoardError, fetcher_for, import_board
 from crawler.catalogue import CatalogueError, cron_problem, load_catalogue
+from crawler.crawl import Step
 from crawler.jsonl import import_lines
 from crawler.login import Credentials
 from crawler.report import CrawlReport
@@ -372,16 +373,20 @@ def run_crawl(
     """
     with Progress(
         TextColumn("{task.description}"),
-        TextColumn("{task.completed} Seiten"),
-        TextColumn("[dim]{task.fields[url]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("Seiten [dim]{task.fields[url]}"),
         transient=True,
         disable=not sys.stderr.isatty(),
         console=Console(stderr=True),
     ) as progress:
         task = progress.add_task("Crawl", total=None, url="")
 
-        def step(source: str, url: str) -> None:
-            progress.update(task, advance=1, description=source, url=url[-60:])
+        def step(at: Step) -> None:
+            # The total grows while links are found; the bar shows the share done so far.
+            progress.update(
+                task, completed=at.done, total=at.known, description=at.source, url=at.url[-60:]
+            )
 
         return crawls.crawl(
             services, services.store, services.extractor, sources, credentials, progress=step

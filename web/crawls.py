@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.crawl import Crawler
+from crawler.crawl import Crawler, Step
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from kb.entities import EntityExtractor
@@ -57,7 +57,7 @@ def crawl(
     extractor: EntityExtractor,
     sources: list[Source],
     given: dict[str, Credentials],
-    progress: Callable[[str, str], None] | None = None,
+    progress: Callable[[Step], None] | None = None,
 ) -> CrawlReport:
     """Crawl ``sources`` into ``store``, then index what changed."""
     report = Crawler(store, services.settings, extractor, given, progress=progress).run(sources)
