@@ -1,9 +1,9 @@
 """The Whoosh schema, the facets every document carries, and a document's fields.
 
 Text goes into one field per language (``body_de``, ``body_en``), passage by passage, so that
-each passage is analysed as the language it is written in; queries search both. The lead
-paragraphs are indexed once more as the summary (``summary_de``, ``summary_en``): what a page
-says first is what it is about.
+each passage is analysed as the language it is written in; queries search both. The lead (the
+first words after the heading) is indexed once more as the summary (``summary_de``,
+``summary_en``): what a page says first is what it is about.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from kb.language import passages
 from kb.model import Document
 
 FACETS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "project")
-SUMMARY_WORDS = 60  # the lead paragraphs, whole, up to about this many words
+SUMMARY_WORDS = 60  # the lead: the first words of the text after the heading
 ENTITY_FACETS = {"person": "PER", "org": "ORG", "place": "LOC"}
 
 
@@ -87,9 +87,11 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
         chunk = doc.text[passage.start : passage.end]
         texts[passage.lang].append(chunk)
         # The lead: what a page says first, before the details (the heading is the title).
+        # Cut at a word count: a PDF's or an old page's first paragraph may be all its text.
         if summary_words < SUMMARY_WORDS and chunk.strip() != doc.title.strip():
-            summary[passage.lang].append(chunk)
-            summary_words += len(chunk.split())
+            lead = chunk.split()[: SUMMARY_WORDS - summary_words]
+            summary[passage.lang].append(" ".join(lead))
+            summary_words += len(lead)
     facets = facet_values(doc, context)
     names = {m.canonical: None for m in doc.mentions}
     for m in doc.mentions:
