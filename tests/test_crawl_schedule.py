@@ -243,7 +243,7 @@ def test_staff_changes_reschedule_at_once_and_the_page_shows_the_next_runs(
         }
         assert shown["essen"] is None  # disabled: no next run
         assert shown["dortmund"] is not None
-        assert shown["dortmund"].get_text() == dortmund.strftime("→ %d.%m.%Y %H:%M")
+        assert shown["dortmund"].get_text() == dortmund.strftime("%d.%m.%Y %H:%M")
         assert shown["dortmund"]["datetime"] == dortmund.isoformat()
         assert shown["bonn"] is not None and shown["koeln"] is not None
 
