@@ -18,6 +18,7 @@ from pathlib import Path
 from crawler.crawl import Crawler
 from index.search import SearchRequest, SearchService
 from kb.settings import Settings
+from kb.viewer import ANONYMOUS, MEMBER
 from web.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
 from web.demo.server import DemoSite
 from web.services import Services
@@ -47,7 +48,7 @@ def evaluate(search: SearchService, base_url: str) -> list[QueryScore]:
             case["query"],
             filters={k: v if isinstance(v, list) else [v] for k, v in case["filters"].items()},
             per_page=K,
-            members=case.get("members", False),
+            viewer=MEMBER if case.get("members") else ANONYMOUS,
         )
         paths = [hit.url.removeprefix(base_url) for hit in search.search(request).hits]
         ideal = _dcg(sorted(judged.values(), reverse=True)[:K])

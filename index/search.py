@@ -33,6 +33,7 @@ from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_sugges
 from index.surface import first_visible, surface_word
 from index.synonyms import SynonymTable
 from kb.store import Store
+from kb.viewer import ANONYMOUS, Viewer
 
 PROXIMITY_POOL = 10  # words standing close may lift a document from the next page
 
@@ -48,7 +49,7 @@ class SearchRequest:
     filters: dict[str, list[str]] = field(default_factory=dict)
     page: int = 1
     per_page: int = 10
-    members: bool = False  # may the asker see members-only documents?
+    viewer: Viewer = ANONYMOUS  # who asks: decides what is visible
     sort: Literal["relevance", "date"] = "relevance"
     date_from: date | None = None
     date_to: date | None = None
@@ -139,7 +140,7 @@ class SearchService:
     ) -> tuple[ParsedQuery, Evaluation, Mask, dict[str, Mask]]:
         """The parsed query, its evaluation, the visible matches and the filters' masks."""
         # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
-        allowed = cache.live if request.members else cache.live & cache.public
+        allowed = cache.live if request.viewer.sees_members_only else cache.live & cache.public
         vocabulary = Vocabulary(
             known=lambda word: self._known(searcher, allowed, word),
             correct=lambda word: self._correct(searcher, allowed, word),
@@ -192,7 +193,7 @@ class SearchService:
     def suggest(
         self,
         prefix: str,
-        members: bool,
+        viewer: Viewer,
         entities: Callable[[str, int], list[str]],
         limit: int = 8,
     ) -> list[Suggestion]:
@@ -205,7 +206,7 @@ class SearchService:
             return []
         with self._search_lock:
             searcher, cache = self._current()
-            allowed = cache.live if members else cache.live & cache.public
+            allowed = cache.live if viewer.sees_members_only else cache.live & cache.public
             found = title_suggestions(searcher, cache, allowed, prefix, limit // 2 or 1)
             found += [Suggestion(name, "entity") for name in entities(prefix, limit)]
             found += term_suggestions(searcher.reader(), self._store, allowed, prefix, limit)

@@ -30,10 +30,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from kb.errors import AccountError
 from kb.settings import Settings
 from kb.store import Store
+from kb.viewer import ROLES, Role
 
-Role = Literal["member", "editor", "admin"]
-ROLES: tuple[Role, ...] = ("member", "editor", "admin")
-RANK = {"anonymous": 0, "member": 1, "editor": 2, "admin": 3}
 MIN_PASSWORD = 10
 SESSION_DAYS = 14  # a working fortnight: members log in rarely, a stolen cookie dies anyway
 # Failed logins allowed per window: 5 per account stops guessing one password while a user who

@@ -7,7 +7,7 @@ from, so :meth:`CallStore.refresh` redoes only documents written since.
     >>> calls = CallStore(store)
     >>> calls.refresh()
     5
-    >>> [c.deadline for c in calls.funding(members=False)]
+    >>> [c.deadline for c in calls.funding(ANONYMOUS)]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import date
 
 from kb.calls import extract_event, extract_funding
 from kb.store import Store
+from kb.viewer import Viewer
 
 CALL_KINDS = ("funding", "event")
 
@@ -109,21 +110,21 @@ class CallStore:
             event.place, int(event.online), event.organiser, row["seq"],
         )  # fmt: skip
 
-    def funding(self, members: bool) -> list[StoredCall]:
+    def funding(self, viewer: Viewer) -> list[StoredCall]:
         """Funding calls the asker may see, by deadline (unknown deadlines last)."""
-        return self._select("funding", members, "c.deadline IS NULL, c.deadline, d.id")
+        return self._select("funding", viewer, "c.deadline IS NULL, c.deadline, d.id")
 
-    def events(self, members: bool) -> list[StoredCall]:
+    def events(self, viewer: Viewer) -> list[StoredCall]:
         """Events the asker may see, by start (undated events last)."""
-        return self._select("event", members, 'c.start IS NULL, c.start, c."end", d.id')
+        return self._select("event", viewer, 'c.start IS NULL, c.start, c."end", d.id')
 
-    def _select(self, kind: str, members: bool, order: str) -> list[StoredCall]:
+    def _select(self, kind: str, viewer: Viewer, order: str) -> list[StoredCall]:
         rows = self._conn.execute(
             f"""SELECT c.*, d.url, d.title, d.text, d.date, d.city, d.members_only
                 FROM calls c JOIN documents d ON d.id = c.doc_id
                 WHERE c.kind = ? AND d.kind = c.kind AND (? OR NOT d.members_only)
                 ORDER BY {order}""",
-            (kind, members),
+            (kind, viewer.sees_members_only),
         )
         return [
             StoredCall(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from kb.errors import EntityError
 from kb.model import ENTITY_LABELS, CatalogueEntry
 from kb.store import Store
+from kb.viewer import Viewer
 
 MEMBER_CITY = "member-city"
 
@@ -142,17 +143,17 @@ class EntityCatalogue:
         ).fetchall()
         return [self._entity(r) for r in rows]
 
-    def documents(self, entity: Entity, members: bool) -> list[int]:
+    def documents(self, entity: Entity, viewer: Viewer) -> list[int]:
         """Ids of the documents that mention ``entity`` and the asker may see, newest first."""
         rows = self._conn.execute(
             """SELECT DISTINCT d.id FROM mentions m JOIN documents d ON d.id = m.doc_id
                WHERE m.canonical=? AND m.label=? AND (? OR NOT d.members_only)
                ORDER BY d.date DESC, d.id""",
-            (entity.name, entity.label, members),
+            (entity.name, entity.label, viewer.sees_members_only),
         )
         return [int(r[0]) for r in rows]
 
-    def starting_with(self, prefix: str, members: bool, limit: int) -> list[str]:
+    def starting_with(self, prefix: str, viewer: Viewer, limit: int) -> list[str]:
         """Names of entities with visible documents whose name or alias starts with ``prefix``,
         most documents first."""
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -163,11 +164,11 @@ class EntityCatalogue:
                JOIN documents d ON d.id = m.doc_id AND (? OR NOT d.members_only)
                WHERE NOT e.blocked AND (e.name LIKE ? ESCAPE '\\' OR a.alias LIKE ? ESCAPE '\\')
                GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?""",
-            (members, pattern, pattern, limit),
+            (viewer.sees_members_only, pattern, pattern, limit),
         )
         return [r[0] for r in rows]
 
-    def related(self, entity: Entity, members: bool, limit: int = 20) -> list[Related]:
+    def related(self, entity: Entity, viewer: Viewer, limit: int = 20) -> list[Related]:
         """Entities mentioned in the same visible documents, most shared documents first."""
         rows = self._conn.execute(
             """SELECT e.id, e.name, e.label, count(DISTINCT o.doc_id) AS n
@@ -177,7 +178,7 @@ class EntityCatalogue:
                JOIN entities e ON e.name = o.canonical AND e.label = o.label AND NOT e.blocked
                WHERE m.canonical=? AND m.label=? AND NOT (o.canonical=? AND o.label=?)
                GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?""",
-            (members, entity.name, entity.label, entity.name, entity.label, limit),
+            (viewer.sees_members_only, entity.name, entity.label, entity.name, entity.label, limit),
         )
         return [Related(r["id"], r["name"], r["label"], r["n"]) for r in rows]
 

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from index.search import SearchRequest
 from kb.accounts import Accounts
 from kb.entity_catalogue import EntityCatalogue
+from kb.viewer import MEMBER as A_MEMBER
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from tests.sessions import ensure_user, form_token, logged_in
@@ -71,7 +72,7 @@ def _counts(demo: DemoCorpus) -> tuple[int, int]:
 
 
 def _hidden_doc(demo: DemoCorpus) -> int:
-    return demo.search.search(SearchRequest(GOLD["hidden_words"][0], members=True)).hits[0].id
+    return demo.search.search(SearchRequest(GOLD["hidden_words"][0], viewer=A_MEMBER)).hits[0].id
 
 
 def _private_entity(demo: DemoCorpus) -> tuple[int, str]:

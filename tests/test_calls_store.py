@@ -7,6 +7,7 @@ from datetime import date
 
 from kb.call_store import CallStore
 from kb.store import Store
+from kb.viewer import ANONYMOUS, MEMBER
 from tests.factories import make_document
 
 CALL_TEXT = "Antragsfrist: 31. März 2025. Antragsberechtigt sind Kommunen. Bis zu 50.000 Euro."
@@ -23,11 +24,11 @@ def test_refresh_extracts_once_and_again_only_what_changed(store: Store) -> None
     assert calls.refresh() == 2
     assert calls.refresh() == 0  # nothing changed: nothing extracted again
 
-    (funding,) = calls.funding(members=False)
+    (funding,) = calls.funding(ANONYMOUS)
     assert funding.deadline == date(2025, 3, 31)
     assert funding.programme == "Sichere Quartiere" and funding.amount == "Bis zu 50.000 Euro"
     assert funding.eligible == "Kommunen"
-    (tagung,) = calls.events(members=False)
+    (tagung,) = calls.events(ANONYMOUS)
     assert (tagung.start, tagung.end, tagung.place) == (
         date(2025, 11, 3),
         date(2025, 11, 5),
@@ -36,7 +37,7 @@ def test_refresh_extracts_once_and_again_only_what_changed(store: Store) -> None
 
     store.upsert_document(replace(call, text=CALL_TEXT.replace("31. März", "30. April")))
     assert calls.refresh() == 1
-    assert calls.funding(members=False)[0].deadline == date(2025, 4, 30)
+    assert calls.funding(ANONYMOUS)[0].deadline == date(2025, 4, 30)
 
 
 def test_a_document_that_is_no_longer_a_call_loses_its_facts(store: Store) -> None:
@@ -46,10 +47,10 @@ def test_a_document_that_is_no_longer_a_call_loses_its_facts(store: Store) -> No
     calls.refresh()
     store.upsert_document(replace(event, kind="news"))
     calls.refresh()
-    assert calls.events(members=False) == []
+    assert calls.events(ANONYMOUS) == []
     assert store.connection.execute("SELECT count(*) FROM calls").fetchone()[0] == 0
     store.upsert_document(replace(event, kind="funding", text=CALL_TEXT))
-    assert calls.refresh() == 1 and calls.funding(members=False)[0].kind == "funding"
+    assert calls.refresh() == 1 and calls.funding(ANONYMOUS)[0].kind == "funding"
 
 
 def test_members_only_calls_are_for_members(store: Store) -> None:
@@ -62,7 +63,7 @@ def test_members_only_calls_are_for_members(store: Store) -> None:
     )
     calls = CallStore(store)
     calls.refresh()
-    assert [c.title for c in calls.funding(members=False)] == ["Öffentlich"]
-    assert {c.title for c in calls.funding(members=True)} == {"Öffentlich", "Intern"}
-    assert calls.events(members=False) == []
-    assert [e.title for e in calls.events(members=True)] == ["Internes Treffen"]
+    assert [c.title for c in calls.funding(ANONYMOUS)] == ["Öffentlich"]
+    assert {c.title for c in calls.funding(MEMBER)} == {"Öffentlich", "Intern"}
+    assert calls.events(ANONYMOUS) == []
+    assert [e.title for e in calls.events(MEMBER)] == ["Internes Treffen"]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from index.search import SearchRequest
+from kb.viewer import ANONYMOUS, MEMBER
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from web.app import create_app
@@ -66,13 +67,13 @@ def test_members_only_pages_are_hidden_from_anonymous_search(
     for word in [*GOLD["hidden_words"], GOLD["sections"]["collection"]]:
         answer = client.get("/api/search", params={"q": word}).json()
         assert answer["total"] == 0 and answer["hits"] == [], word
-        members = demo.search.search(SearchRequest(word, members=True))
+        members = demo.search.search(SearchRequest(word, viewer=MEMBER))
         assert members.total >= 1, word
         assert members.hits[0].collection == "Sicherheit im Bahnhofsviertel", word
     browse = client.get("/api/search").json()
     assert browse["facets"]["collection"] == {}
     assert browse["total"] == demo.search.search(SearchRequest("")).total
-    hidden = demo.search.search(SearchRequest(GOLD["hidden_words"][0], members=True)).hits[0]
+    hidden = demo.search.search(SearchRequest(GOLD["hidden_words"][0], viewer=MEMBER)).hits[0]
     assert client.get(f"/api/documents/{hidden.id}").status_code == 404
 
 
@@ -152,14 +153,14 @@ def test_entities_only_members_see_do_not_exist_for_anonymous_visitors(
     from kb.entity_catalogue import EntityCatalogue
 
     catalogue = EntityCatalogue(demo.store)
-    hidden_docs = demo.search.search(SearchRequest("", members=True, per_page=100)).hits
+    hidden_docs = demo.search.search(SearchRequest("", viewer=MEMBER, per_page=100)).hits
     private = {h.id for h in hidden_docs if h.collection}
     mentions = [m for i in private for m in demo.store.document(i).mentions]  # type: ignore[union-attr]
     only_private = [
         m
         for m in mentions
         if m.label == "PER"
-        and not catalogue.documents(catalogue.find(m.canonical, "PER"), members=False)
+        and not catalogue.documents(catalogue.find(m.canonical, "PER"), ANONYMOUS)
     ]
     assert only_private, "the demo's board posts name people found nowhere else"
     entity = catalogue.find(only_private[0].canonical, "PER")

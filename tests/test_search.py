@@ -9,6 +9,7 @@ from index.search import SearchRequest, SearchService
 from index.synonyms import SynonymTable
 from kb.settings import Settings
 from kb.store import Store
+from kb.viewer import ANONYMOUS, MEMBER
 from tests.factories import indexed, make_document, mention
 
 
@@ -64,7 +65,7 @@ def test_members_only_documents_are_invisible_to_anonymous_searches(search: Sear
     browse = search.search(SearchRequest(""))
     assert "Sicherheit im Bahnhofsviertel" not in browse.facets["collection"]
     assert browse.facets["city"] == {"Essen": 1, "Mannheim": 1}
-    member = search.search(SearchRequest("Quartiersstreife", members=True))
+    member = search.search(SearchRequest("Quartiersstreife", viewer=MEMBER))
     assert [h.collection for h in member.hits] == ["Sicherheit im Bahnhofsviertel"]
 
 
@@ -136,23 +137,23 @@ def test_typos_are_tolerated_and_corrected(search: SearchService) -> None:
 
 def test_hidden_words_are_neither_suggested_nor_corrected(search: SearchService) -> None:
     assert search.search(SearchRequest("Quartiersstriefe")).suggestion is None
-    member = search.search(SearchRequest("Quartiersstriefe", members=True))
+    member = search.search(SearchRequest("Quartiersstriefe", viewer=MEMBER))
     assert member.suggestion == "quartiersstreife"
     no_entities: Callable[[str, int], list[str]] = lambda prefix, limit: []  # noqa: E731
-    anonymous = {s.text for s in search.suggest("Quart", False, no_entities)}
-    members = {s.text for s in search.suggest("Quart", True, no_entities)}
+    anonymous = {s.text for s in search.suggest("Quart", ANONYMOUS, no_entities)}
+    members = {s.text for s in search.suggest("Quart", MEMBER, no_entities)}
     assert "quartiersstreife" not in anonymous
     assert "quartiersstreife" in members
     assert "Quartiersstreife am Bahnhof" in members and not any("Quart" in s for s in anonymous)
 
 
 def test_autocomplete_offers_titles_and_frequent_words(search: SearchService) -> None:
-    found = search.suggest("Sicherheits", False, lambda prefix, limit: ["Sicherheitsrat X"])
+    found = search.suggest("Sicherheits", ANONYMOUS, lambda prefix, limit: ["Sicherheitsrat X"])
     kinds = {(s.kind, s.text) for s in found}
     assert ("title", "Sicherheitsaudit in Mannheim") in kinds
     assert ("entity", "Sicherheitsrat X") in kinds
     assert ("term", "sicherheitsaudit") in kinds
-    assert search.suggest("S", False, lambda prefix, limit: []) == []
+    assert search.suggest("S", ANONYMOUS, lambda prefix, limit: []) == []
 
 
 def test_synonyms_and_acronyms_find_each_other(search: SearchService, store: Store) -> None:

@@ -11,6 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from index.search import SearchRequest
+from kb.viewer import MEMBER
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from web.app import create_app
@@ -88,7 +89,7 @@ def test_document_pages_show_entities_and_hide_members_only(
     page = _soup(web.get(f"/documents/{hit.id}"))
     assert page.select_one("h1").get_text() == hit.title
     assert page.select(".entities li a")
-    hidden = demo.search.search(SearchRequest("Quartiersstreife", members=True)).hits[0]
+    hidden = demo.search.search(SearchRequest("Quartiersstreife", viewer=MEMBER)).hits[0]
     response = web.get(f"/documents/{hidden.id}", headers={"Accept": "text/html"})
     assert response.status_code == 404 and "Quartiersstreife" not in response.text
 

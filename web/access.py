@@ -16,7 +16,9 @@ from typing import Literal
 
 from fastapi import HTTPException, Request, Response
 
-from kb.accounts import RANK, SESSION_DAYS, Accounts, User
+from kb.accounts import SESSION_DAYS, Accounts, User
+from kb.viewer import RANK
+from kb.viewer import Viewer as Reader
 from web.services import Services
 
 SESSION_COOKIE = "kb_session"
@@ -43,6 +45,10 @@ class Viewer:
     @property
     def role(self) -> str:
         return self.user.role if self.user else "anonymous"
+
+    @property
+    def reader(self) -> Reader:
+        return Reader(self.role, self.user.email if self.user else None)
 
     def at_least(self, role: str) -> bool:
         return RANK[self.role] >= RANK[role]
@@ -100,9 +106,9 @@ def viewer(request: Request) -> Viewer:
     return found
 
 
-def sees_members_only(request: Request) -> bool:
-    """Whether the asker may see documents of members-only collections."""
-    return viewer(request).at_least("member")
+def viewer_of(request: Request) -> Reader:
+    """What the asker may see, for the layers below the web."""
+    return viewer(request).reader
 
 
 def require(role: str) -> Callable[[Request], Viewer]:

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from index.search import SearchResult
 from kb.entity_catalogue import EntityCatalogue
-from web.access import sees_members_only
+from kb.viewer import Viewer
+from web.access import viewer_of
 from web.params import SearchParams
 from web.services import Services
 
@@ -96,7 +97,7 @@ def result_json(result: SearchResult) -> dict[str, Any]:
 @router.get("/api/search", response_model=SearchResult, tags=["search"])
 async def api_search(services: ServicesDep, params: SearchParams, request: Request) -> Any:
     """Full-text search with facets; members-only documents only for members."""
-    search_request = replace(params, members=sees_members_only(request))
+    search_request = replace(params, viewer=viewer_of(request))
     return result_json(services.search.search(search_request))
 
 
@@ -110,7 +111,7 @@ async def api_document(
     doc_id: Annotated[int, Path(ge=1, le=2**62)], services: ServicesDep, request: Request
 ) -> Any:
     doc = services.store.document(doc_id)
-    if doc is None or (doc.members_only and not sees_members_only(request)):
+    if doc is None or (doc.members_only and not viewer_of(request).sees_members_only):
         raise HTTPException(status_code=404, detail="document not found")
     return DocumentOut(
         id=doc_id,
@@ -127,7 +128,7 @@ async def api_document(
     )
 
 
-def entity_page(services: Services, entity_id: int, members: bool) -> EntityPage | None:
+def entity_page(services: Services, entity_id: int, viewer: Viewer) -> EntityPage | None:
     """An entity with the documents the asker may see and its co-occurring entities.
 
     An entity that only members-only documents mention does not exist for anyone else.
@@ -136,7 +137,7 @@ def entity_page(services: Services, entity_id: int, members: bool) -> EntityPage
     entity = catalogue.get(entity_id)
     if entity is None or entity.blocked:
         return None
-    ids = catalogue.documents(entity, members)
+    ids = catalogue.documents(entity, viewer)
     if not ids and entity.origin == "found":
         return None
     docs = [d for d in (services.store.document(i) for i in ids) if d is not None]
@@ -151,7 +152,7 @@ def entity_page(services: Services, entity_id: int, members: bool) -> EntityPage
             DocumentRef(id=d.id or 0, url=d.url, title=d.title, kind=d.kind, date=d.date)
             for d in docs
         ],
-        related=[RelatedOut(**asdict(r)) for r in catalogue.related(entity, members)],
+        related=[RelatedOut(**asdict(r)) for r in catalogue.related(entity, viewer)],
     )
 
 
@@ -164,7 +165,7 @@ def entity_page(services: Services, entity_id: int, members: bool) -> EntityPage
 async def api_entity(
     entity_id: Annotated[int, Path(ge=1, le=2**62)], services: ServicesDep, request: Request
 ) -> EntityPage:
-    page = entity_page(services, entity_id, sees_members_only(request))
+    page = entity_page(services, entity_id, viewer_of(request))
     if page is None:
         raise HTTPException(status_code=404, detail="entity not found")
     return page
@@ -178,10 +179,10 @@ async def api_suggest(
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> SuggestOut:
     """Autocomplete over titles, entities and frequent words of visible documents."""
-    members = sees_members_only(request)
+    viewer = viewer_of(request)
     catalogue = EntityCatalogue(services.store)
     found = services.search.suggest(
-        q, members, lambda prefix, n: catalogue.starting_with(prefix, members, n), limit
+        q, viewer, lambda prefix, n: catalogue.starting_with(prefix, viewer, n), limit
     )
     return SuggestOut(query=q, suggestions=[SuggestionOut(**asdict(s)) for s in found])
 

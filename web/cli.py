@@ -26,7 +26,7 @@ from crawler.report import CrawlReport
 from index.indexer import CORES
 from index.search import SearchRequest, SearchResult, filters_from
 from index.synonyms import SynonymTable
-from kb.accounts import ROLES, Accounts
+from kb.accounts import Accounts
 from kb.curation import reapply
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import Entity, EntityCatalogue
@@ -34,6 +34,7 @@ from kb.errors import AccountError, EntityError
 from kb.model import KINDS, CatalogueEntry
 from kb.settings import Settings
 from kb.store import Source
+from kb.viewer import ROLES, Viewer
 from web import crawls
 from web.api import result_json
 from web.newsletter.cli import newsletter_app, subscriber_app
@@ -500,7 +501,7 @@ def search(
         filters=filters,
         page=page,
         per_page=per_page,
-        members=role == "member",
+        viewer=Viewer(role),
         sort=sort,
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,

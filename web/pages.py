@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from index.schema import FACETS
 from kb.entity_catalogue import EntityCatalogue
-from web.access import csrf_token, keep_csrf_cookie, sees_members_only, viewer
+from web.access import csrf_token, keep_csrf_cookie, viewer, viewer_of
 from web.api import ServicesDep, entity_page
 from web.charts import year_chart
 from web.i18n import TEXTS, UI_LANGUAGES, format_date, german_key, value_label
@@ -69,7 +69,7 @@ def _link(params: list[tuple[str, str]], **changes: Any) -> str:
 @router.get("/", response_class=HTMLResponse)
 async def search_page(request: Request, services: ServicesDep, params: SearchParams) -> Any:
     ui = ui_language(request)
-    search_request = replace(params, members=sees_members_only(request))
+    search_request = replace(params, viewer=viewer_of(request))
     result = services.search.search(search_request)
     current = [
         (k, v) for k, v in request.query_params.multi_items() if k not in {"page", "ui"} and v
@@ -149,7 +149,7 @@ async def document_page(
     request: Request, services: ServicesDep, doc_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> Any:
     doc = services.store.document(doc_id)
-    if doc is None or (doc.members_only and not sees_members_only(request)):
+    if doc is None or (doc.members_only and not viewer_of(request).sees_members_only):
         return render(request, "error.html", {"message_key": "not_found"}, status=404)
     ui = ui_language(request)
     ids = EntityCatalogue(services.store).ids({(m.canonical, m.label) for m in doc.mentions})
@@ -181,7 +181,7 @@ async def document_page(
 async def entity_html(
     request: Request, services: ServicesDep, entity_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> Any:
-    page = entity_page(services, entity_id, sees_members_only(request))
+    page = entity_page(services, entity_id, viewer_of(request))
     if page is None:
         return render(request, "error.html", {"message_key": "entity_not_found"}, status=404)
     facet = {"PER": "person", "ORG": "org", "LOC": "place"}[page.label]

@@ -55,7 +55,6 @@ def search_params(
         page=page,
         per_page=per_page,
         sort=sort,
-        members=False,
         date_from=_date(date_from, "date_from"),
         date_to=_date(date_to, "date_to"),
     )

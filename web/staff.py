@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from crawler.boards import BoardError, BoardReport, fetcher_for, import_board
 from crawler.catalogue import CatalogueEntry as SourceEntry
-from kb.accounts import ROLES, Accounts, User
+from kb.accounts import Accounts, User
 from kb.audit import AuditLog
 from kb.curation import reapply
 from kb.entities import EntityExtractor
@@ -46,6 +46,7 @@ from kb.errors import AccountError, EntityError
 from kb.model import ENTITY_LABELS, KINDS, CatalogueEntry
 from kb.newsletter_store import IssueRecord, NewsletterStore, Preferences
 from kb.store import Source, Store
+from kb.viewer import ROLES
 from web.access import Viewer, require
 from web.api import ServicesDep
 from web.auth import send_link

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.search import Hit, SearchRequest, SearchService
+from kb.viewer import Viewer
 
 # Topic (the collection's name) → query in the search's syntax; both languages, since queries
 # search German and English text alike.
@@ -102,7 +103,7 @@ class TopicResult:
 def search_topic(
     search: SearchService,
     topic: str,
-    members: bool,
+    viewer: Viewer,
     filters: dict[str, list[str]] | None = None,
     per_page: int = 5,
 ) -> TopicResult:
@@ -114,18 +115,18 @@ def search_topic(
     query = topic_query(topic)
     given = filters or {}
     by_query = search.search(
-        SearchRequest(query, filters=given, members=members, sort="date", per_page=per_page)
+        SearchRequest(query, filters=given, viewer=viewer, sort="date", per_page=per_page)
     )
     facets = {k: v for k, v in by_query.facets.items() if k != "collection"}
     if topic not in TOPICS:
         return TopicResult(topic, query, by_query.total, facets, by_query.hits)
     in_collection = {**given, "collection": [topic]}
     by_collection = search.search(
-        SearchRequest("", filters=in_collection, members=members, sort="date", per_page=per_page)
+        SearchRequest("", filters=in_collection, viewer=viewer, sort="date", per_page=per_page)
     )
     if not by_collection.total:  # always so for anonymous askers: the collections are closed
         return TopicResult(topic, query, by_query.total, facets, by_query.hits)
-    both = search.search(SearchRequest(query, filters=in_collection, members=members, per_page=1))
+    both = search.search(SearchRequest(query, filters=in_collection, viewer=viewer, per_page=1))
     union = {
         name: _union(counts, by_collection.facets[name], both.facets[name])
         for name, counts in facets.items()
@@ -141,8 +142,8 @@ def _union(a: dict[str, int], b: dict[str, int], both: dict[str, int]) -> dict[s
     return dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda p: (-p[1], p[0])))
 
 
-def topic_cities(search: SearchService, members: bool) -> dict[str, dict[str, int]]:
+def topic_cities(search: SearchService, viewer: Viewer) -> dict[str, dict[str, int]]:
     """Documents per city of every topic: topic → city → count."""
     return {
-        topic: search_topic(search, topic, members, per_page=1).facets["city"] for topic in TOPICS
+        topic: search_topic(search, topic, viewer, per_page=1).facets["city"] for topic in TOPICS
     }

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from kb.call_store import CallStore, StoredCall
-from web.access import sees_members_only
+from kb.viewer import Viewer
+from web.access import viewer_of
 from web.api import ServicesDep
 from web.clock import Today
 from web.pages import render
@@ -59,13 +60,13 @@ def _out(event: StoredCall, today: date) -> EventOut:
     )
 
 
-def events_by_time(services: Services, members: bool, today: date) -> dict[str, list[EventOut]]:
+def events_by_time(services: Services, viewer: Viewer, today: date) -> dict[str, list[EventOut]]:
     """Visible events: "upcoming" (soonest first, running ones included), "past" (latest
     first) and "undated"."""
     calls = CallStore(services.store)
     calls.refresh()
     grouped: dict[str, list[EventOut]] = {"upcoming": [], "past": [], "undated": []}
-    for event in calls.events(members):
+    for event in calls.events(viewer):
         out = _out(event, today)
         key = "undated" if out.upcoming is None else "upcoming" if out.upcoming else "past"
         grouped[key].append(out)
@@ -89,7 +90,7 @@ async def api_events(
         ),
     ] = None,
 ) -> EventList:
-    grouped = events_by_time(services, sees_members_only(request), today)
+    grouped = events_by_time(services, viewer_of(request), today)
     if upcoming is None:
         chosen = [*grouped["upcoming"], *grouped["past"], *grouped["undated"]]
     else:
@@ -99,7 +100,7 @@ async def api_events(
 
 @router.get("/veranstaltungen", response_class=HTMLResponse, include_in_schema=False)
 async def events_page(services: ServicesDep, request: Request, today: Today) -> Any:
-    grouped = events_by_time(services, sees_members_only(request), today)
+    grouped = events_by_time(services, viewer_of(request), today)
     return render(
         request,
         "events.html",
@@ -119,7 +120,7 @@ async def events_ics(services: ServicesDep, request: Request) -> Response:
     calls.refresh()
     host = request.url.hostname or "localhost"
     document_base = str(request.base_url).rstrip("/") + "/documents/"
-    body = calendar(calls.events(sees_members_only(request)), host, document_base)
+    body = calendar(calls.events(viewer_of(request)), host, document_base)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

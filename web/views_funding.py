@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from kb.call_store import CallStore, StoredCall
-from web.access import sees_members_only
+from kb.viewer import Viewer
+from web.access import viewer_of
 from web.api import ServicesDep
 from web.clock import Today
 from web.pages import render
@@ -66,13 +67,15 @@ def _out(call: StoredCall, today: date) -> FundingOut:
     )
 
 
-def funding_calls(services: Services, members: bool, today: date) -> dict[Status, list[FundingOut]]:
+def funding_calls(
+    services: Services, viewer: Viewer, today: date
+) -> dict[Status, list[FundingOut]]:
     """Visible calls by status: open by nearest deadline, closed most recently closed first,
     unknown newest announcement first."""
     calls = CallStore(services.store)
     calls.refresh()
     grouped: dict[Status, list[FundingOut]] = {status: [] for status in STATUSES}
-    for call in calls.funding(members):
+    for call in calls.funding(viewer):
         out = _out(call, today)
         grouped[out.status].append(out)
     grouped["closed"].reverse()  # the store orders by deadline, oldest first
@@ -97,7 +100,7 @@ async def api_funding(
         ),
     ] = None,
 ) -> FundingList:
-    grouped = funding_calls(services, sees_members_only(request), today)
+    grouped = funding_calls(services, viewer_of(request), today)
     if open_now is None:
         chosen: tuple[Status, ...] = STATUSES
     else:
@@ -116,7 +119,7 @@ async def funding_page(
     today: Today,
     status: Literal["open", "closed", "unknown", ""] = "",
 ) -> Any:
-    grouped = funding_calls(services, sees_members_only(request), today)
+    grouped = funding_calls(services, viewer_of(request), today)
     return render(
         request,
         "funding.html",

@@ -16,7 +16,8 @@ from pydantic import BaseModel
 
 from index.search import Hit, SearchRequest
 from kb.entity_catalogue import EntityCatalogue
-from web.access import sees_members_only
+from kb.viewer import Viewer
+from web.access import viewer_of
 from web.api import DocumentRef, ServicesDep
 from web.charts import matrix_chart, year_chart
 from web.i18n import german_key
@@ -65,13 +66,13 @@ def _ref(hit: Hit) -> DocumentRef:
     return DocumentRef(id=hit.id, url=hit.url, title=hit.title, kind=hit.kind, date=day)
 
 
-def peers(services: Services, topic: str, members: bool) -> PeersOut:
+def peers(services: Services, topic: str, viewer: Viewer) -> PeersOut:
     """City by city: who has documents on the topic, with what projects and which people."""
-    overall = search_topic(services.search, topic, members, per_page=1)
+    overall = search_topic(services.search, topic, viewer, per_page=1)
     cities = sorted(overall.facets["city"].items(), key=lambda p: (-p[1], german_key(p[0])))
     rows = []
     for city, count in cities:
-        found = search_topic(services.search, topic, members, filters={"city": [city]})
+        found = search_topic(services.search, topic, viewer, filters={"city": [city]})
         projects = list(found.facets["project"])
         rows.append(
             PeerCity(
@@ -93,10 +94,10 @@ def _network(services: Services, counts: dict[str, dict[str, int]]) -> list[str]
     return sorted(seen | EntityCatalogue(services.store).member_cities(), key=german_key)
 
 
-def city_topics(services: Services, city: str, members: bool) -> CityTopicsOut | None:
+def city_topics(services: Services, city: str, viewer: Viewer) -> CityTopicsOut | None:
     """A city's documents per topic against the average member city; ``None`` for a city that
     is neither a member nor counted in any topic."""
-    counts = topic_cities(services.search, members)
+    counts = topic_cities(services.search, viewer)
     network = _network(services, counts)
     if city not in network:
         return None
@@ -120,7 +121,7 @@ TopicQ = Annotated[
 
 @router.get("/api/peers", response_model=PeersOut, tags=["peers"])
 async def api_peers(services: ServicesDep, request: Request, topic: TopicQ) -> PeersOut:
-    return peers(services, topic, sees_members_only(request))
+    return peers(services, topic, viewer_of(request))
 
 
 @router.get(
@@ -132,7 +133,7 @@ async def api_peers(services: ServicesDep, request: Request, topic: TopicQ) -> P
 async def api_peer_city(
     services: ServicesDep, request: Request, city: Annotated[str, Path(max_length=100)]
 ) -> CityTopicsOut:
-    found = city_topics(services, city, sees_members_only(request))
+    found = city_topics(services, city, viewer_of(request))
     if found is None:
         raise HTTPException(status_code=404, detail="city not found")
     return found
@@ -147,8 +148,8 @@ async def peers_page(
     services: ServicesDep, request: Request, topic: TopicQ = "", q: TopicQ = ""
 ) -> Any:
     ui = ui_language(request)
-    members = sees_members_only(request)
-    counts = topic_cities(services.search, members)
+    viewer = viewer_of(request)
+    counts = topic_cities(services.search, viewer)
     cities = [c for c in _network(services, counts) if any(c in n for n in counts.values())]
     matrix = matrix_chart(
         list(TOPICS),
@@ -158,11 +159,11 @@ async def peers_page(
         ui,
     )
     chosen = q.strip() or topic
-    result = peers(services, chosen, members) if chosen else None
+    result = peers(services, chosen, viewer) if chosen else None
     years = ""
     if result is not None:
         # The chart counts what its bars link to: the search for the topic's query.
-        by_year = services.search.search(SearchRequest(result.query, members=members, per_page=1))
+        by_year = services.search.search(SearchRequest(result.query, viewer=viewer, per_page=1))
         years = year_chart(by_year.facets["year"], lambda y: _search_link(result.query, year=y), ui)
     return render(
         request,
@@ -185,7 +186,7 @@ async def peers_page(
 async def peer_city_page(
     services: ServicesDep, request: Request, city: Annotated[str, Path(max_length=100)]
 ) -> Any:
-    found = city_topics(services, city, sees_members_only(request))
+    found = city_topics(services, city, viewer_of(request))
     if found is None:
         return render(request, "error.html", {"message_key": "peers.unknown_city"}, status=404)
     most = max([a.documents for a in found.topics] + [a.network_average for a in found.topics])

@@ -14,7 +14,8 @@ from pydantic import BaseModel
 
 from index.search import SearchRequest
 from kb.entity_catalogue import EntityCatalogue
-from web.access import sees_members_only
+from kb.viewer import Viewer
+from web.access import viewer_of
 from web.api import DocumentRef, ServicesDep
 from web.i18n import german_key
 from web.pages import render
@@ -51,12 +52,12 @@ def _city(name: str, city: str | None, member_cities: frozenset[str]) -> str | N
     return next((c for c in sorted(member_cities) if name.endswith(" " + c)), None)
 
 
-def project_database(services: Services, members: bool) -> list[ProjectOut]:
+def project_database(services: Services, viewer: Viewer) -> list[ProjectOut]:
     """Organisations of the documents the asker may see, most mentioned first."""
-    counts = services.search.search(SearchRequest("", members=members, per_page=1)).facets["org"]
+    counts = services.search.search(SearchRequest("", viewer=viewer, per_page=1)).facets["org"]
     in_topics: dict[str, set[str]] = {}
     for name in TOPICS:
-        for org in search_topic(services.search, name, members, per_page=1).facets["org"]:
+        for org in search_topic(services.search, name, viewer, per_page=1).facets["org"]:
             in_topics.setdefault(org, set()).add(name)
     catalogue = EntityCatalogue(services.store)
     member_cities = catalogue.member_cities()
@@ -68,7 +69,7 @@ def project_database(services: Services, members: bool) -> list[ProjectOut]:
             continue
         where = _city(name, entity.city, member_cities)
         refs = []
-        for doc_id in catalogue.documents(entity, members)[:DOCUMENTS_SHOWN]:
+        for doc_id in catalogue.documents(entity, viewer)[:DOCUMENTS_SHOWN]:
             doc = services.store.document(doc_id)
             if doc is not None:
                 refs.append(
@@ -127,7 +128,7 @@ async def api_projects(
     kind: KindQ = "",
 ) -> ProjectList:
     """Projects and organisations with their city, state, topics and documents."""
-    everything = project_database(services, sees_members_only(request))
+    everything = project_database(services, viewer_of(request))
     found = matching(everything, city, state, topic, q, kind)
     return ProjectList(total=len(found), projects=found)
 
@@ -142,7 +143,7 @@ async def projects_page(
     q: NameQ = "",
     kind: KindQ = "",
 ) -> Any:
-    everything = project_database(services, sees_members_only(request))
+    everything = project_database(services, viewer_of(request))
     found = matching(everything, city, state, topic, q, kind)
     return render(
         request,

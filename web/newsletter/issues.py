@@ -12,6 +12,7 @@ from kb.entity_catalogue import EntityCatalogue
 from kb.newsletter_store import IssueRecord, NewsletterStore, SavedSearch
 from kb.settings import Settings
 from kb.store import Store
+from kb.viewer import MEMBER
 from web.newsletter.compose import Item, items_from
 from web.newsletter.send import Connect, Sender, SendReport
 
@@ -43,7 +44,7 @@ def search_matches(
     found: dict[str, list[int]] = {}
     for saved in set(searches):
         request = SearchRequest(
-            query=saved.query, filters={k: list(v) for k, v in saved.filters}, members=True
+            query=saved.query, filters={k: list(v) for k, v in saved.filters}, viewer=MEMBER
         )
         matched = sorted(search.matching_ids(request) & ids)
         if matched:
