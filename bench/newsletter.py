@@ -31,9 +31,9 @@ from kb.model import Document, Mention
 from kb.newsletter_store import NewsletterStore, Preferences, SavedSearch
 from kb.settings import Settings
 from kb.store import Store
-from web.newsletter.compose import CHOOSABLE
-from web.newsletter.issues import compose_issue
-from web.newsletter.send import Sender
+from ops.newsletter.compose import CHOOSABLE
+from ops.newsletter.issues import compose_issue
+from ops.newsletter.send import Sender
 
 CITIES = ("Essen", "Mannheim", "Heidelberg", "Düsseldorf", "Stuttgart", "Hannover")
 KINDS = ("publication", "news", "news", "funding", "event", "post")

@@ -19,9 +19,9 @@ from crawler.crawl import Crawler
 from index.search import SearchRequest, SearchService
 from kb.settings import Settings
 from kb.viewer import ANONYMOUS, MEMBER
-from web.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
-from web.demo.server import DemoSite
-from web.services import Services
+from ops.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
+from ops.demo.server import DemoSite
+from ops.services import Services
 
 RELEVANCE_FILE = Path(__file__).parent.parent / "tests" / "data" / "relevance.json"
 K = 10

@@ -125,8 +125,9 @@ class CatalogueEntry(BaseModel):
 
     @model_validator(mode="after")
     def _collection_is_members_only(self) -> CatalogueEntry:
-        if self.collection and not self.members_only:
-            raise ValueError("a collection is members-only: set members_only = true")
+        # A collection is members-only by definition, however the entry was written.
+        if self.collection:
+            self.members_only = True
         return self
 
     def to_source(self) -> Source:
@@ -150,6 +151,22 @@ def default_path() -> Path:
     return Path(str(resources.files("crawler").joinpath("data/sources.toml")))
 
 
+def validate_entry(given: dict[str, object]) -> Source:
+    """One source from its settings, by the rules of the catalogue; `CatalogueError` lists
+    every problem."""
+    try:
+        return CatalogueEntry.model_validate(given).to_source()
+    except ValidationError as exc:
+        raise CatalogueError(_problems(exc)) from exc
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors()
+    )
+
+
 def load_catalogue(path: Path | None = None) -> list[Source]:
     """The validated sources of the catalogue at ``path`` (default: the shipped one)."""
     path = path or default_path()
@@ -171,10 +188,7 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
         try:
             entry = CatalogueEntry.model_validate(raw)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}" for e in exc.errors()
-            )
-            raise CatalogueError(problems, index, label) from exc
+            raise CatalogueError(_problems(exc), index, label) from exc
         if entry.name in names:
             raise CatalogueError(
                 f"duplicate name, already used by source #{names[entry.name]}", index, label

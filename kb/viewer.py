@@ -20,10 +20,11 @@ RANK = {"anonymous": 0, "member": 1, "editor": 2, "admin": 3}
 
 @dataclass(frozen=True)
 class Viewer:
-    """The asker: an account's role and address, or an anonymous visitor (no address)."""
+    """The asker: an account's role and address, the command line's local user, or an
+    anonymous visitor (nobody named)."""
 
     role: str = "anonymous"
-    email: str | None = None
+    who: str | None = None
 
     def at_least(self, role: str) -> bool:
         return RANK[self.role] >= RANK[role]
@@ -36,7 +37,7 @@ class Viewer:
     @property
     def actor(self) -> str:
         """How the audit log names the asker."""
-        return self.email or "anonymous"
+        return self.who or "anonymous"
 
 
 ANONYMOUS = Viewer()

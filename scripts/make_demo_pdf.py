@@ -1,6 +1,6 @@
 """Generate the two PDF files of the bundled demo website.
 
-The PDFs live in ``web/demo/site/pufii/dateien/`` and are committed to the
+The PDFs live in ``ops/demo/site/pufii/dateien/`` and are committed to the
 repository; run this script again only when their text changes::
 
     python scripts/make_demo_pdf.py
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-OUT_DIR = Path(__file__).resolve().parent.parent / "web" / "demo" / "site" / "pufii" / "dateien"
+OUT_DIR = Path(__file__).resolve().parent.parent / "ops" / "demo" / "site" / "pufii" / "dateien"
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,16 @@ from crawler.report import CrawlReport
 from index.indexer import Index
 from index.search import SearchService
 from index.synonyms import SynonymTable
+from kb.call_store import CallStore
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import EntityCatalogue
 from kb.settings import Settings
 from kb.store import Store
+from ops.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
+from ops.demo.server import DemoSite
 from tests.factories import make_settings
 from tests.smtp import Inbox
-from web.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
-from web.demo.server import DemoSite
 
 
 @pytest.fixture
@@ -65,6 +66,7 @@ class DemoCorpus:
         self.store = store
         self.report = report
         self.index = Index(settings.index_dir)
+        CallStore(store).refresh()  # what is derived from the store, as `Services.sync` does
         self.index.sync(store)
         self.search = SearchService(self.index, store)
 

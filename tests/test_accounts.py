@@ -15,12 +15,12 @@ import pytest
 from kb.accounts import MAX_FAILURES_ACCOUNT, MAX_FAILURES_ADDRESS, Accounts, secret_key
 from kb.errors import AccountError
 from kb.store import Store
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.factories import make_settings
 from tests.sessions import PASSWORD, form_token, login
 from tests.smtp import Inbox
 from web.app import create_app
-from web.services import Services
 
 KEY = b"k" * 32
 

@@ -17,7 +17,7 @@ from kb.store import Store
 from tests.servers import Reply, Route, RouteServer, html
 
 ROOT = Path(__file__).parent.parent
-PDF = ROOT / "web/demo/site/pufii/dateien/leitfaden-sicherheitsaudits.pdf"
+PDF = ROOT / "ops/demo/site/pufii/dateien/leitfaden-sicherheitsaudits.pdf"
 COLLECTION = "Sicherheitsbefragung & Audits"
 
 

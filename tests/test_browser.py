@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from web.app import create_app
-from web.services import Services
 
 pytestmark = pytest.mark.browser
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from ops.demo.server import DemoSite
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from tests.factories import make_settings
 from tests.sessions import PASSWORD, ensure_user
 from web.app import create_app
-from web.demo.server import DemoSite
-from web.services import Services
 
 pytestmark = pytest.mark.browser
 

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from playwright.sync_api import Browser, expect
 
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from web.app import create_app
-from web.clock import today
-from web.services import Services
+from web.deps import today
 
 pytestmark = pytest.mark.browser
 

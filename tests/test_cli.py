@@ -1,4 +1,5 @@
-"""The ``kb`` command line, run as a real process: the scripted contract of the service."""
+"""The ``kb`` command line, the scripted contract of the service: run in-process, and once as
+a real process (the demo)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,30 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
-from tests.appserver import free_port
-from web.demo.server import DemoSite
+from cli.main import app
+from kb.audit import AuditLog
+from kb.store import Store
+from ops.demo.server import DemoSite
+from tests.appserver import AppServer, free_port
 
 KB = str(Path(sys.executable).with_name("kb"))
 
 
 def kb(data: Path, *args: str, stdin: str | None = None, check: bool = True) -> str:
-    env = {**os.environ, "KB_DATA_DIR": str(data), "KB_CRAWL_DELAY": "0"}
-    done = subprocess.run(
-        [KB, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
-    )
+    """Run ``kb ARGS`` in this process with ``KB_DATA_DIR=data``; its output and errors."""
+    env = {"KB_DATA_DIR": str(data), "KB_CRAWL_DELAY": "0"}
+    done = CliRunner().invoke(app, list(args), input=stdin, env=env)
+    if done.exception is not None and not isinstance(done.exception, SystemExit):
+        raise done.exception
     if check:
-        assert done.returncode == 0, done.stderr
-    return done.stdout + done.stderr
+        assert done.exit_code == 0, done.output
+    return done.output
 
 
 def _jsonl(path: Path, *records: dict[str, object]) -> Path:
@@ -42,7 +49,21 @@ def test_source_add_and_list(tmp_path: Path) -> None:
     assert "essen\tnews\thttps://essen.test/feed.xml\tcity=Essen" in listing
     assert "collection=Mitarbeitersicherheit members-only" in listing
     refused = kb(tmp_path, "source", "add", "x", "https://x.test/", "--kind", "blog", check=False)
-    assert "unknown kind" in refused
+    assert "kind: 'blog' is not one of publication" in refused
+
+
+def test_sources_are_validated_as_on_the_staff_pages(tmp_path: Path) -> None:
+    """The command line and the staff pages share one validation (`ops.sources`)."""
+    refused = kb(tmp_path, "source", "add", "Essen News", "https://essen.test/", "--kind", "news",
+                 check=False)  # fmt: skip
+    assert "name: must be kebab-case" in refused
+    refused = kb(tmp_path, "source", "add", "essen", "essen.test/feed", "--kind", "news",
+                 check=False)  # fmt: skip
+    assert "url: 'essen.test/feed' is not an absolute http(s) URL" in refused
+    assert "source essen" not in kb(tmp_path, "source", "list")
+    kb(tmp_path, "source", "add", "pool", "https://pufii.test/intern/", "--kind", "post",
+       "--collection", "Mitarbeitersicherheit")  # fmt: skip
+    assert "collection=Mitarbeitersicherheit members-only" in kb(tmp_path, "source", "list")
 
 
 def test_import_search_and_reindex(tmp_path: Path) -> None:
@@ -135,6 +156,20 @@ def test_entity_curation_commands_reapply_to_stored_documents(tmp_path: Path) ->
     assert set(orgs()) == {"Deutscher Präventionstag", "Nachtbüro"}
     refused = kb(tmp_path, "entity", "alias", "Gibtsnicht", "x", check=False)
     assert "no entity named" in refused
+    store = Store.open(tmp_path / "kb.sqlite3")
+    try:
+        audited = [(e.action, e.target) for e in AuditLog(store).entries()]
+        actors = {e.actor for e in AuditLog(store).entries()}
+    finally:
+        store.close()
+    # Curation from the command line is audited like the staff's, naming the local user.
+    assert audited[:4] == [
+        ("entity.block", "ORG Büro Runde"),
+        ("entity.merge", "ORG Nachtbüro"),
+        ("entity.add", "ORG Nachtbüro"),
+        ("entity.alias", "ORG Deutscher Präventionstag"),
+    ]
+    assert len(actors) == 1 and actors.pop().endswith("(kb)")
 
 
 def test_crawl_prints_the_report(tmp_path: Path, demo_site: DemoSite) -> None:
@@ -171,14 +206,16 @@ def _start(data: Path, *args: str, site_port: int = 0) -> subprocess.Popen[str]:
     )
 
 
-def test_serve_answers_health(tmp_path: Path) -> None:
-    port = free_port()
-    process = _start(tmp_path, "serve", "--port", str(port))
-    try:
-        assert _wait_for(f"http://127.0.0.1:{port}/healthz", process).json() == {"status": "ok"}
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
+def test_serve_runs_the_app_with_its_scheduler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.update(app=app, **options))
+    out = kb(tmp_path, "serve", "--port", "8123")
+    assert "Web UI: http://127.0.0.1:8123/" in out and served["port"] == 8123
+    with AppServer(served["app"]) as server:  # runs the lifespan: the scheduler starts
+        assert httpx.get(server.url + "/healthz").json() == {"status": "ok"}
+        assert served["app"].state.services.scheduler is not None
 
 
 def test_demo_crawls_serves_and_reuses_what_is_stored(tmp_path: Path) -> None:
@@ -211,7 +248,7 @@ def test_source_catalogue_edit_disable_enable_remove(tmp_path: Path) -> None:
     kb(tmp_path, "source", "enable", "efus-news")
     kb(tmp_path, "source", "remove", "efus-news")
     assert "efus-news" not in kb(tmp_path, "source", "list")
-    assert "no source named" in kb(tmp_path, "source", "remove", "efus-news", check=False)
+    assert "no source 'efus-news'" in kb(tmp_path, "source", "remove", "efus-news", check=False)
     bad = tmp_path / "bad.toml"
     bad.write_text('[[source]]\nname = "x"\nurl = "ftp://x"\nkind = "news"\n')
     assert "source #1 (x)" in kb(tmp_path, "source", "import", str(bad), check=False)

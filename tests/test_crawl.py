@@ -7,9 +7,9 @@ from crawler.login import Credentials
 from kb.entities import EntityExtractor
 from kb.settings import Settings
 from kb.store import Source, Store
+from ops.demo import COLLECTION, SOURCE_COLLECTION, demo_sources
+from ops.demo.server import DemoSite
 from tests.servers import Reply, RouteServer, html
-from web.demo import COLLECTION, SOURCE_COLLECTION, demo_sources
-from web.demo.server import DemoSite
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -126,7 +126,7 @@ def test_a_collection_without_a_valid_login_fails_clearly(
 def test_collection_documents_are_members_only(
     demo_site: DemoSite, store: Store, settings: Settings, extractor: EntityExtractor
 ) -> None:
-    from web.demo import CREDENTIALS
+    from ops.demo import CREDENTIALS
 
     source = next(s for s in demo_sources(demo_site.base_url) if s.name == SOURCE_COLLECTION)
     report = Crawler(store, settings, extractor, {SOURCE_COLLECTION: CREDENTIALS}).run([source])

@@ -22,14 +22,15 @@ from bs4 import BeautifulSoup
 from index.search import SearchRequest
 from kb.settings import Settings
 from kb.store import Source, Store
+from ops import jobs as crawls
+from ops.jobs import start as start_jobs
+from ops.scheduler import trigger
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.factories import make_settings
 from tests.servers import Reply, RouteServer, html
 from tests.sessions import ensure_user, form_token, logged_in
-from web import crawls
-from web.app import create_app, start_jobs
-from web.scheduler import trigger
-from web.services import Services
+from web.app import create_app
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EDITOR = "e@schedule.test"
@@ -157,7 +158,7 @@ def test_each_enabled_source_has_a_job_with_its_schedule(services: Services) -> 
         # One scheduler for the service: the newsletter, the crawls and their reconcile.
         assert set(jobs) == {"weekly-newsletter", "crawl-schedules", "crawl:essen", "crawl:koeln"}
         essen = jobs["crawl:essen"]
-        assert (essen.func_ref, essen.args) == ("web.crawls:crawl_source", ("essen",))
+        assert (essen.func_ref, essen.args) == ("ops.jobs:crawl_source", ("essen",))
         assert str(essen.trigger.timezone) == "Europe/Berlin"
         due = essen.next_run_time.astimezone(BERLIN)
         assert (due.weekday(), due.hour, due.minute) == (0, 6, 0)  # Monday, six in Berlin
@@ -220,7 +221,8 @@ def test_staff_changes_reschedule_at_once_and_the_page_shows_the_next_runs(
     ensure_user(services.store, EDITOR, "editor")
     app = create_app(services, scheduler=True)
     with AppServer(app) as server, logged_in(server.url, EDITOR) as editor:
-        scheduler: BackgroundScheduler = app.state.scheduler
+        scheduler = services.scheduler
+        assert scheduler is not None
         page = "/staff/quellen/essen"
         _post(editor, page, page, url=f"{site.url}/news/", kind="news", schedule="30 4 * * *")
         assert "hour='4', minute='30'" in str(scheduler.get_job("crawl:essen").trigger)
@@ -254,7 +256,7 @@ def test_staff_changes_reschedule_at_once_and_the_page_shows_the_next_runs(
 def test_the_job_crawls_the_source_as_configured_now_into_store_and_index(
     services: Services, site: RouteServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="web.crawls")
+    caplog.set_level(logging.INFO, logger="ops.jobs")
     with scheduled(services):
         # Changed after it was scheduled: the job crawls the address the source has now.
         essen = _source(services.store, "essen")
@@ -274,7 +276,7 @@ def test_the_job_crawls_the_source_as_configured_now_into_store_and_index(
 def test_a_scheduled_crawl_waits_for_the_running_crawl(
     services: Services, site: RouteServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="web.crawls")
+    caplog.set_level(logging.INFO, logger="ops.jobs")
     koeln = _source(services.store, "koeln")
     with scheduled(services):
         assert services.crawl_lock.acquire(blocking=False)  # another crawl of the service runs

@@ -13,7 +13,7 @@ from kb.settings import Settings
 from kb.store import Source, Store
 from tests.servers import Reply, Route, RouteServer, html
 
-PDF = Path(__file__).parent.parent / "web" / "demo" / "site" / "pufii" / "dateien"
+PDF = Path(__file__).parent.parent / "ops" / "demo" / "site" / "pufii" / "dateien"
 XML = {"Content-Type": "application/xml"}
 
 

@@ -11,8 +11,8 @@ from kb.errors import EntityError
 from kb.model import CatalogueEntry
 from kb.settings import Settings
 from kb.store import Store
+from ops.services import Services
 from tests.factories import make_document
-from web.services import Services
 
 TEXT = (
     "Die Fachstelle Nachtökonomie der Stadt berät Clubs. Die Fachstelle Nachtökonomie "

@@ -11,11 +11,11 @@ import pytest
 
 from index.search import SearchRequest
 from kb.viewer import ANONYMOUS, MEMBER
+from ops.demo.server import DemoSite
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from web.app import create_app
-from web.demo.server import DemoSite
-from web.services import Services
 
 GOLD = json.loads((Path(__file__).parent / "data" / "demo_entities.json").read_text("utf-8"))
 SECTION_FILTERS = {

@@ -11,7 +11,7 @@ from crawler.errors import ParseError
 from crawler.extract import extract_html, extract_pdf
 
 PAGES = Path(__file__).parent / "pages"
-SITE = Path(__file__).parent.parent / "web" / "demo" / "site"
+SITE = Path(__file__).parent.parent / "ops" / "demo" / "site"
 
 
 def _golden(name: str, content_type: str | None = None) -> tuple[dict[str, object], object]:

@@ -18,10 +18,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from kb.accounts import Accounts
+from ops.services import Services
 from tests.conftest import DemoCorpus
 from tests.sessions import ensure_user
 from web.app import create_app
-from web.services import Services
 
 EXAMPLES = 25
 

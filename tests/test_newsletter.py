@@ -24,12 +24,7 @@ from kb.accounts import Accounts
 from kb.newsletter_store import Candidate, NewsletterStore, Preferences, SavedSearch
 from kb.settings import Settings
 from kb.store import Store
-from tests.appserver import AppServer
-from tests.factories import make_document, make_settings, mention
-from tests.sessions import PASSWORD, form_token, login
-from tests.smtp import Inbox
-from web.app import create_app
-from web.newsletter.compose import (
+from ops.newsletter.compose import (
     Item,
     ReaderLinks,
     items_from,
@@ -38,9 +33,14 @@ from web.newsletter.compose import (
     render_html,
     render_text,
 )
-from web.newsletter.issues import compose_issue, send_next
-from web.newsletter.send import SendAbortedError, Sender
-from web.services import Services
+from ops.newsletter.issues import compose_issue, send_next
+from ops.newsletter.send import SendAbortedError, Sender
+from ops.services import Services
+from tests.appserver import AppServer
+from tests.factories import make_document, make_settings, mention
+from tests.sessions import PASSWORD, form_token, login
+from tests.smtp import Inbox
+from web.app import create_app
 
 KEY = b"n" * 32
 SINCE = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)

@@ -15,13 +15,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from kb.settings import Settings
 from kb.store import Store
+from ops import jobs
+from ops.scheduler import start_scheduler
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.factories import make_settings
 from tests.test_newsletter import Corpus, Inbox
 from web.app import create_app
-from web.newsletter import schedule
-from web.scheduler import start_scheduler
-from web.services import Services
 
 JOB = "tests.test_newsletter_schedule:record"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -37,14 +37,16 @@ def record() -> None:
 
 def _start(settings: Settings) -> BackgroundScheduler:
     """The scheduler with the newsletter's job only, and ``record`` in place of the run."""
-    return start_scheduler(settings.db_path, partial(schedule.install, settings=settings, job=JOB))
+    return start_scheduler(
+        settings.db_path, partial(jobs.install_newsletter, settings=settings, job=JOB)
+    )
 
 
 def test_the_weekly_job_is_stored_with_its_cron_in_berlin_time(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     scheduler = _start(settings)
     try:
-        job = scheduler.get_job(schedule.JOB_ID)
+        job = scheduler.get_job(jobs.NEWSLETTER_ID)
         assert job is not None and job.func_ref == JOB
         assert str(job.trigger.timezone) == "Europe/Berlin"
         assert "day_of_week='mon', hour='8', minute='0'" in str(job.trigger)
@@ -54,12 +56,12 @@ def test_the_weekly_job_is_stored_with_its_cron_in_berlin_time(tmp_path: Path) -
         scheduler.shutdown()
     store = Store.open(settings.db_path)
     (stored,) = store.connection.execute("SELECT id FROM scheduler_jobs").fetchall()
-    assert stored[0] == schedule.JOB_ID  # persisted in the project's store
+    assert stored[0] == jobs.NEWSLETTER_ID  # persisted in the project's store
     store.close()
     # Another schedule from the setting replaces the stored one; weekday 5 is Friday, as in cron.
     other = _start(settings.model_copy(update={"newsletter_cron": "30 7 * * 5"}))
     try:
-        job = other.get_job(schedule.JOB_ID)
+        job = other.get_job(jobs.NEWSLETTER_ID)
         assert "day_of_week='fri', hour='7', minute='30'" in str(job.trigger)
     finally:
         other.shutdown()
@@ -71,7 +73,7 @@ def test_a_missed_run_runs_once_when_the_service_comes_back(tmp_path: Path) -> N
     first.pause()
     # The service was down for three Mondays: the stored run is three weeks overdue.
     overdue = datetime.now(BERLIN) - timedelta(weeks=3)
-    first.modify_job(schedule.JOB_ID, next_run_time=overdue)
+    first.modify_job(jobs.NEWSLETTER_ID, next_run_time=overdue)
     first.shutdown()
     runs.clear()
     ran.clear()
@@ -80,7 +82,7 @@ def test_a_missed_run_runs_once_when_the_service_comes_back(tmp_path: Path) -> N
         assert ran.wait(10), "the missed run did not run"
         time.sleep(0.3)  # room for a second run, which must not come
         assert len(runs) == 1
-        job = back.get_job(schedule.JOB_ID)
+        job = back.get_job(jobs.NEWSLETTER_ID)
         assert job.next_run_time > datetime.now(BERLIN)  # next Monday, not the missed ones
     finally:
         back.shutdown()
@@ -100,7 +102,7 @@ def test_the_weekly_job_sends_the_next_issue_on_its_own_connections(tmp_path: Pa
         store = Store.open(corpus.settings.db_path)
         assert store.connection.execute("SELECT id FROM scheduler_jobs").fetchall()
         store.close()
-        schedule.weekly_newsletter()
+        jobs.weekly_newsletter()
     services.close()
     controller.stop()
     assert inbox.recipients() == ["leser0@stadt.test", "leser1@stadt.test"]

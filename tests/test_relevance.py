@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bench.relevance import evaluate
+from ops.demo.server import DemoSite
 from tests.conftest import DemoCorpus
-from web.demo.server import DemoSite
 
 
 def test_relevance_does_not_regress(demo: DemoCorpus, demo_site: DemoSite) -> None:

@@ -84,7 +84,6 @@ def test_a_minimal_entry_gets_the_defaults(tmp_path: Path) -> None:
         ('schedule = "0 5 * * L"', "unknown value 'l'"),
         ('name = "Pufii News"', "kebab-case"),
         ('lang = "fr"', "lang"),
-        ('collection = "Mitarbeitersicherheit"', "members_only = true"),
         ("mebers_only = true", "mebers_only"),
     ],
 )
@@ -98,6 +97,11 @@ def test_a_bad_entry_is_refused_with_its_position_and_reason(
         load_catalogue(_write(tmp_path, GOOD + bad))
     assert caught.value.index == 2
     assert message in str(caught.value) and str(caught.value).startswith("source #2")
+
+
+def test_a_collection_is_members_only_without_saying_so(tmp_path: Path) -> None:
+    (entry,) = load_catalogue(_write(tmp_path, GOOD + 'collection = "Mitarbeitersicherheit"\n'))
+    assert entry.members_only
 
 
 def test_a_duplicate_name_is_refused(tmp_path: Path) -> None:

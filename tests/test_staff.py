@@ -16,12 +16,12 @@ from fastapi import FastAPI
 
 from kb.audit import AuditLog
 from kb.store import Source
+from ops.demo.server import DemoSite
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.factories import make_settings
 from tests.sessions import ensure_user, form_token, logged_in
 from web.app import create_app
-from web.demo.server import DemoSite
-from web.services import Services
 
 MEMBER, EDITOR, ADMIN = "m@staff.test", "e@staff.test", "a@staff.test"
 UPLOAD_LIMIT = 20_000

@@ -15,14 +15,14 @@ from fastapi import FastAPI
 
 from index.search import SearchRequest
 from kb.call_store import StoredCall
+from ops.events import calendar, fold
+from ops.services import Services
+from ops.topics import TOPICS
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from web.app import create_app
 from web.charts import matrix_chart, year_chart
-from web.clock import today
-from web.services import Services
-from web.topics import TOPICS
-from web.views_events import calendar, fold
+from web.deps import today
 
 BAHNHOF = "Sicherheit im Bahnhofsviertel"
 

@@ -11,12 +11,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 from index.search import SearchRequest
+from kb.formatting import format_date, german_key
 from kb.viewer import MEMBER
+from ops.services import Services
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from web.app import create_app
-from web.i18n import format_date, german_key
-from web.services import Services
 
 
 @pytest.fixture(scope="module")

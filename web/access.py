@@ -1,8 +1,9 @@
 """Who may see and do what, decided in one place for every surface.
 
-Each request is resolved once into a `Viewer` (from a ``Bearer`` token or the session cookie)
-and cached on ``request.state``; every surface asks `sees_members_only`, staff pages
-`require` a role. State-changing requests are checked against CSRF here too (see `guard`).
+Each request is resolved once into an `Asker` (from a ``Bearer`` token or the session cookie)
+and cached on ``request.state``; the layers below get its `kb.viewer.Viewer`, which decides
+what is visible; staff pages `require` a role. State-changing requests are checked against
+CSRF here too (see `guard`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import Literal
 from fastapi import HTTPException, Request, Response
 
 from kb.accounts import SESSION_DAYS, Accounts, User
-from kb.viewer import RANK
-from kb.viewer import Viewer as Reader
-from web.services import Services
+from kb.viewer import ANONYMOUS, Viewer
+from ops.services import Services
 
 SESSION_COOKIE = "kb_session"
 # The CSRF secret of visitors without a session (the login and password forms): a random
@@ -35,31 +35,28 @@ PUBLIC_JSON_ROUTE = "api_subscribe"
 
 
 @dataclass(frozen=True)
-class Viewer:
-    """The asker: an account (reached by session or token) or an anonymous visitor."""
+class Asker:
+    """Who sent the request: an account (reached by session or token) or an anonymous
+    visitor, with how it was authenticated."""
 
     user: User | None = None
     via: Literal["session", "token"] | None = None
     csrf_secret: str | None = None
 
     @property
-    def role(self) -> str:
-        return self.user.role if self.user else "anonymous"
+    def viewer(self) -> Viewer:
+        """What the asker may see and do, for the operations."""
+        return Viewer(self.user.role, self.user.email) if self.user else ANONYMOUS
 
     @property
-    def reader(self) -> Reader:
-        return Reader(self.role, self.user.email if self.user else None)
+    def role(self) -> str:
+        return self.viewer.role
 
     def at_least(self, role: str) -> bool:
-        return RANK[self.role] >= RANK[role]
-
-    @property
-    def actor(self) -> str:
-        """How the audit log names the asker."""
-        return self.user.email if self.user else "anonymous"
+        return self.viewer.at_least(role)
 
 
-ANONYMOUS = Viewer()
+NOBODY = Asker()
 
 
 class LoginRequired(HTTPException):
@@ -82,12 +79,12 @@ def services_of(request: Request) -> Services:
     return services
 
 
-def viewer(request: Request) -> Viewer:
+def asker(request: Request) -> Asker:
     """The asker of this request, resolved once; a bad Bearer token is refused with 401."""
-    cached: Viewer | None = getattr(request.state, "viewer", None)
+    cached: Asker | None = getattr(request.state, "asker", None)
     if cached is not None:
         return cached
-    request.state.viewer = ANONYMOUS  # what an error page shows if the credentials are refused
+    request.state.asker = NOBODY  # what an error page shows if the credentials are refused
     accounts = Accounts(services_of(request).store)
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -97,30 +94,30 @@ def viewer(request: Request) -> Viewer:
             raise HTTPException(
                 401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
             )
-        found = Viewer(user, "token")
+        found = Asker(user, "token")
     elif (cookie := request.cookies.get(SESSION_COOKIE)) and (session := accounts.session(cookie)):
-        found = Viewer(session[0], "session", session[1])
+        found = Asker(session[0], "session", session[1])
     else:
-        found = ANONYMOUS
-    request.state.viewer = found
+        found = NOBODY
+    request.state.asker = found
     return found
 
 
-def viewer_of(request: Request) -> Reader:
-    """What the asker may see, for the layers below the web."""
-    return viewer(request).reader
+def viewer_of(request: Request) -> Viewer:
+    """What the asker may see and do, for the operations."""
+    return asker(request).viewer
 
 
 def require(role: str) -> Callable[[Request], Viewer]:
     """A dependency that lets only accounts of ``role`` or higher through."""
 
     def dependency(request: Request) -> Viewer:
-        asker = viewer(request)
-        if asker.user is None:
+        found = asker(request)
+        if found.user is None:
             raise LoginRequired()
-        if not asker.at_least(role):
+        if not found.at_least(role):
             raise HTTPException(403, "forbidden")
-        return asker
+        return found.viewer
 
     return dependency
 
@@ -130,9 +127,9 @@ def require(role: str) -> Callable[[Request], Viewer]:
 
 def _csrf_secret(request: Request) -> str:
     """The session's secret, or the anonymous visitor's cookie (made on first need)."""
-    asker = viewer(request)
-    if asker.csrf_secret is not None:
-        return asker.csrf_secret
+    found = asker(request)
+    if found.csrf_secret is not None:
+        return found.csrf_secret
     secret = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or getattr(
         request.state, "new_csrf_cookie", None
     )
@@ -155,7 +152,7 @@ def keep_csrf_cookie(request: Request, response: Response) -> None:
         set_cookie(services_of(request), response, ANONYMOUS_CSRF_COOKIE, secret, max_age=None)
 
 
-def _exempt(request: Request, asker: Viewer) -> bool:
+def _exempt(request: Request, found: Asker) -> bool:
     """State-changing requests that prove themselves without a CSRF token.
 
     - The RFC 8058 one-click unsubscribe: mail clients POST it without cookies or a token;
@@ -170,20 +167,20 @@ def _exempt(request: Request, asker: Viewer) -> bool:
     if name == ONE_CLICK_ROUTE:
         return True
     json_body = request.headers.get("content-type", "").startswith("application/json")
-    return name == PUBLIC_JSON_ROUTE and asker.user is None and json_body
+    return name == PUBLIC_JSON_ROUTE and found.user is None and json_body
 
 
 async def guard(request: Request) -> None:
     """Every request: resolve the asker; a state-changing one needs a valid CSRF token, unless
     a Bearer token (which no other site can make a browser send) authenticates it, or it is
     one of the `_exempt` requests."""
-    asker = viewer(request)
-    if request.method in SAFE_METHODS or asker.via == "token" or _exempt(request, asker):
+    found = asker(request)
+    if request.method in SAFE_METHODS or found.via == "token" or _exempt(request, found):
         return
     sent: object = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
         sent = (await request.form()).get(CSRF_FIELD)
-    has_secret = asker.csrf_secret is not None or ANONYMOUS_CSRF_COOKIE in request.cookies
+    has_secret = found.csrf_secret is not None or ANONYMOUS_CSRF_COOKIE in request.cookies
     if not (
         has_secret and isinstance(sent, str) and hmac.compare_digest(sent, csrf_token(request))
     ):

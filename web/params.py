@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 
-from index.search import SearchRequest, filters_from
+from ops.search import SearchRequest, filters_from
 
 FILTER_PARAMS = (
     "kind", "city", "lang", "year", "collection", "person", "org", "place", "project", "entity",

@@ -1,0 +1,63 @@
+"""``kb serve`` and ``kb demo``: the web UI and API, with the service's scheduler."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli.common import fail
+
+if TYPE_CHECKING:
+    from ops.services import Services
+
+
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the web UI and the API."""
+    from kb.settings import Settings
+    from ops.services import Services
+
+    settings = Settings()
+    _serve(Services.open(settings), host or settings.host, port or settings.port)
+
+
+def _serve(services: Services, host: str, port: int) -> None:
+    import uvicorn
+
+    from web.app import create_app
+
+    typer.echo(f"Web UI: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    app = create_app(services, scheduler=True)  # the newsletter and crawls run while serving
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port of the web UI.")] = None,
+) -> None:
+    """Start the bundled demo site, crawl and index it, and serve the web UI."""
+    from cli.documents import run_crawl
+    from kb.settings import Settings
+    from ops.demo import CREDENTIALS, MEMBER, SOURCE_COLLECTION, demo_sources, member_password
+    from ops.demo.server import DemoSite
+    from ops.services import Services
+
+    settings = Settings()
+    # The demo site is ours and on loopback: no need to wait between requests.
+    services = Services.open(settings.model_copy(update={"crawl_delay": 0.0}))
+    try:
+        site = DemoSite(port=settings.demo_site_port).start()
+    except OSError as exc:
+        raise fail(f"demo site port {settings.demo_site_port} unavailable: {exc}") from exc
+    typer.echo(f"Demo site: {site.base_url}/")
+    sources = demo_sources(site.base_url)
+    for source in sources:
+        services.store.add_source(source)
+    typer.echo("Crawling the demo site …")
+    report = run_crawl(services, sources, {SOURCE_COLLECTION: CREDENTIALS})
+    typer.echo(report.render())
+    password = member_password(services)
+    typer.echo(f"Members-only content: log in as {MEMBER} with password {password}")
+    _serve(services, settings.host, port or settings.port)

@@ -1,0 +1,106 @@
+"""The project database: projects, bodies, networks and institutions the documents mention.
+
+Built from the search's ``org`` facet (so visibility is the search's) and the entity catalogue
+(kind, city, aliases); topics from the topics' searches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from index.search import SearchRequest
+from kb.entity_catalogue import EntityCatalogue
+from kb.formatting import german_key
+from kb.viewer import Viewer
+from ops.documents import DocumentRef, ref
+from ops.services import Services
+from ops.topics import CITY_STATES, TOPICS, search_topic
+
+DOCUMENTS_SHOWN = 5
+
+
+class ProjectOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    """The catalogue's kind (project, body, network, police, …); empty when found in texts."""
+    city: str | None
+    state: str | None
+    aliases: list[str]
+    topics: list[str]
+    document_count: int
+    documents: list[DocumentRef]
+    """The newest documents that mention it (at most five; the entity page lists all)."""
+
+
+class ProjectList(BaseModel):
+    total: int
+    projects: list[ProjectOut]
+
+
+def _city(name: str, city: str | None, member_cities: frozenset[str]) -> str | None:
+    """The catalogue's city, else a member city the name ends with ("Polizeipräsidium Essen")."""
+    if city:
+        return city
+    return next((c for c in sorted(member_cities) if name.endswith(" " + c)), None)
+
+
+def database(services: Services, viewer: Viewer) -> list[ProjectOut]:
+    """Organisations of the documents the asker may see, most mentioned first."""
+    counts = services.search.search(SearchRequest("", viewer=viewer, per_page=1)).facets["org"]
+    in_topics: dict[str, set[str]] = {}
+    for name in TOPICS:
+        for org in search_topic(services.search, name, viewer, per_page=1).facets["org"]:
+            in_topics.setdefault(org, set()).add(name)
+    catalogue = EntityCatalogue(services.store)
+    member_cities = catalogue.member_cities()
+    ids = catalogue.ids((name, "ORG") for name in counts)
+    found = []
+    for name, count in counts.items():
+        entity = catalogue.get(ids[(name, "ORG")]) if (name, "ORG") in ids else None
+        if entity is None or entity.blocked:
+            continue
+        where = _city(name, entity.city, member_cities)
+        shown = catalogue.documents(entity, viewer)[:DOCUMENTS_SHOWN]
+        refs = [ref(d) for d in (services.store.document(i) for i in shown) if d is not None]
+        found.append(
+            ProjectOut(
+                id=entity.id,
+                name=name,
+                kind=entity.kind,
+                city=where,
+                state=CITY_STATES.get(where or ""),
+                aliases=list(entity.aliases),
+                topics=sorted(in_topics.get(name, ()), key=german_key),
+                document_count=count,
+                documents=refs,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    """What a visitor narrows the database by; empty means any."""
+
+    city: str = ""
+    state: str = ""
+    topic: str = ""
+    q: str = ""  # part of the name or an alias
+    kind: str = ""
+
+
+def matching(projects: list[ProjectOut], chosen: ProjectFilter) -> list[ProjectOut]:
+    """The projects that pass every given filter."""
+    needle = german_key(chosen.q.strip())
+    return [
+        p
+        for p in projects
+        if (not chosen.city or p.city == chosen.city)
+        and (not chosen.state or p.state == chosen.state)
+        and (not chosen.topic or chosen.topic in p.topics)
+        and (not chosen.kind or p.kind == chosen.kind)
+        and (not needle or any(needle in german_key(n) for n in (p.name, *p.aliases)))
+    ]

@@ -1,0 +1,113 @@
+"""The service objects of one running process, built once from the settings and passed to
+every operation.
+
+How threads share SQLite: the process's own connection (``Services.store``) serves the calling
+thread and the web's request threads (SQLite serialises their writes); work that runs in a
+thread of its own (a background crawl, a board import, a newsletter send, a scheduled job)
+opens a connection of its own with `Services.connection` and closes it when done.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from index.indexer import Index
+from index.search import SearchService
+from index.synonyms import SynonymTable
+from kb.accounts import secret_key
+from kb.audit import AuditLog
+from kb.call_store import CallStore
+from kb.entity_catalogue import EntityCatalogue
+from kb.settings import Settings
+from kb.store import Store
+from kb.viewer import Viewer
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from kb.entities import EntityExtractor
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    index: Index
+    search: SearchService
+    _extractor: EntityExtractor | None = field(default=None, repr=False)
+    # One index writer at a time: a crawl started from the staff pages syncs from its thread
+    # while curation syncs from requests, and Whoosh refuses a second writer.
+    index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # One crawl or board import at a time in this process.
+    crawl_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # One newsletter send started from the staff pages at a time.
+    newsletter_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The scheduler this process runs (``kb serve``), so that source changes reach it at once.
+    scheduler: BackgroundScheduler | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        store = Store.open(settings.db_path)
+        SynonymTable(store).seed()
+        index = Index(settings.index_dir)
+        return cls(settings, store, index, SearchService(index, store))
+
+    @cached_property
+    def key(self) -> bytes:
+        """The secret that signs CSRF tokens and mailed links."""
+        return secret_key(self.settings)
+
+    @contextmanager
+    def connection(self) -> Iterator[Store]:
+        """A store connection of the calling thread's own, closed at the end."""
+        store = Store.open(self.settings.db_path)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def sync(self, store: Store | None = None, procs: int = 1) -> int:
+        """Bring what is derived from the store up to date: the facts of funding calls and
+        events, then the index. Safe from any thread; ``store`` is the caller's connection
+        (default: the process's own). Returns the number of documents indexed."""
+        store = store or self.store
+        CallStore(store).refresh()
+        with self.index_lock:
+            return self.index.sync(store, procs=procs)
+
+    def audit(self, actor: Viewer, action: str, target: str, **detail: Any) -> None:
+        AuditLog(self.store).record(actor.actor, action, target, detail)
+
+    def catalogue(self) -> EntityCatalogue:
+        """The entity catalogue, seeded from the shipped gazetteer on first use."""
+        from kb.entities.catalogue import seed_catalogue  # with spaCy: see `fresh_extractor`
+
+        catalogue = EntityCatalogue(self.store)
+        catalogue.seed(seed_catalogue())
+        return catalogue
+
+    @property
+    def extractor(self) -> EntityExtractor:
+        """Built on first use: the web front never pays for loading pipelines it does not run."""
+        if self._extractor is None:
+            self._extractor = self.fresh_extractor()
+        return self._extractor
+
+    def fresh_extractor(self) -> EntityExtractor:
+        """An extractor of the catalogue as it is now, e.g. after curation."""
+        # Imported here: loading spaCy takes half a second that searching never needs.
+        from kb.entities import EntityConfig, EntityExtractor
+
+        catalogue = self.catalogue()
+        config = EntityConfig(self.settings.spacy_model_de, self.settings.spacy_model_en)
+        self._extractor = EntityExtractor(config, catalogue.entries(), catalogue.blocked())
+        return self._extractor
+
+    def close(self) -> None:
+        self.search.close()
+        self.store.close()
