@@ -19,7 +19,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["EventInfo", "FundingCall", "extract_event", "extract_funding", "parse_date"]
+from kb.dates import DateMention, find_mentions, resolve
+
+__all__ = ["EventInfo", "FundingCall", "extract_event", "extract_funding"]
 
 
 @dataclass(frozen=True)
@@ -47,230 +49,13 @@ class EventInfo:
     organiser: str | None
 
 
-# --- date mentions ---------------------------------------------------------------------------
-
-MONTHS: dict[str, int] = {
-    # German
-    "januar": 1, "jänner": 1, "jan": 1, "februar": 2, "febr": 2, "feb": 2, "märz": 3,
-    "maerz": 3, "marz": 3, "mär": 3, "mrz": 3, "april": 4, "apr": 4, "mai": 5, "juni": 6,
-    "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
-    "oktober": 10, "okt": 10, "november": 11, "nov": 11, "dezember": 12, "dez": 12,
-    # English (abbreviations shared with German are above)
-    "january": 1, "february": 2, "march": 3, "mar": 3, "may": 5, "june": 6, "july": 7,
-    "october": 10, "oct": 10, "december": 12, "dec": 12,
-}  # fmt: skip
-_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
-_MONTH = rf"(?<![^\W\d_])(?P<mon>{_MON})(?![^\W\d_])\.?"
-_DAY = r"(?:3[01]|[12]\d|0?[1-9])"
-_NUM_MONTH = r"(?:1[0-2]|0?[1-9])"
-_YEAR = r"(?:19|20)\d\d(?!\d)"
-_ORD = r"(?:\.|st|nd|rd|th)?"
-_RANGE_SEP = r"(?:-|–|—|bis|to|until|till|through)"
-
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(rf"(?<![\d.])(?P<y>{_YEAR})-(?P<m>{_NUM_MONTH})-(?P<d>{_DAY})(?!\d)")),
-    (
-        "dmy",
-        re.compile(
-            rf"(?<![\d.:/,])(?P<d>{_DAY})\.\s?(?P<m>{_NUM_MONTH})\.\s?(?P<y>{_YEAR}|\d\d(?!\d))"
-            r"(?!\.\d)"
-        ),
-    ),
-    ("slash", re.compile(rf"(?<![\d/])(?P<d>{_DAY})/(?P<m>{_DAY})/(?P<y>{_YEAR})")),
-    ("dm", re.compile(rf"(?<![\d.:/,])(?P<d>{_DAY})\.(?P<m>{_NUM_MONTH})\.(?!\d)")),
-    (
-        "dmonth",
-        re.compile(
-            rf"(?<![\d.,])(?P<d>{_DAY}){_ORD}\s*(?:of\s+)?{_MONTH}(?:\s*,?\s*(?P<y>{_YEAR}))?",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "monthd",
-        re.compile(
-            rf"{_MONTH}\s+(?P<d>{_DAY})(?:st|nd|rd|th)?(?![\d:])"
-            rf"(?:\s*{_RANGE_SEP}\s*(?P<d2>{_DAY})(?:st|nd|rd|th)?(?![\d:]))?"
-            rf"(?:\s*,?\s*(?P<y>{_YEAR}))?",
-            re.IGNORECASE,
-        ),
-    ),
-]
-# A bare day joined to the date that follows: "12.–13. März", "vom 3. bis 5. November".
-_BARE_DAY = re.compile(
-    rf"(?<![\d:.,/])(?P<d>{_DAY})(?:\.|st|nd|rd|th)?\s*"
-    r"(?:-|–|—|/|bis|to|until|till|through|und|and|&)\s*$",
-    re.IGNORECASE,
-)
-_GAP = re.compile(
-    r"\s*(?:-|–|—|bis(?:\s+(?:zum|einschließlich))?|to|until|till|through)\s*(?:(?:zum|dem)\s+)?",
-    re.IGNORECASE,
-)
-_GAP_BETWEEN = re.compile(r"\s*(?:und|and)(?:\s+(?:dem|the))?\s*", re.IGNORECASE)
-_BETWEEN = re.compile(r"(?:zwischen|between)(?:\s+(?:dem|the))?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Parts:
-    day: int
-    month: int
-    year: int | None
-
-
-@dataclass(frozen=True)
-class _Mention:
-    start: int
-    end: int
-    first: _Parts
-    last: _Parts | None = None  # the end of a range
-
-
-def _year(text: str | None) -> int | None:
-    if not text:
-        return None
-    value = int(text)
-    return value + 2000 if value < 100 else value
-
-
-def _valid(parts: _Parts) -> bool:
-    try:
-        date(parts.year or 2000, parts.month, parts.day)  # 2000 is a leap year
-    except ValueError:
-        return False
-    return True
-
-
-def _build(kind: str, match: re.Match[str]) -> _Mention | None:
-    groups = match.groupdict()
-    year = _year(groups.get("y"))
-    last: _Parts | None = None
-    if kind in {"dmonth", "monthd"}:
-        month = MONTHS[match["mon"].lower()]
-        first = _Parts(int(match["d"]), month, year)
-        if groups.get("d2"):
-            last = _Parts(int(groups["d2"]), month, year)
-            if last.day <= first.day:
-                return None
-    elif kind == "slash":
-        day, month = int(match["d"]), int(match["m"])
-        if month > 12 >= day:  # an American month-first date
-            day, month = month, day
-        first = _Parts(day, month, year)
-    else:
-        first = _Parts(int(match["d"]), int(match["m"]), year)
-    if not _valid(first) or (last is not None and not _valid(last)):
-        return None
-    return _Mention(match.start(), match.end(), first, last)
-
-
-def _fill_years(first: _Parts, last: _Parts) -> tuple[_Parts, _Parts]:
-    """Give the year-less end of a range the year of the other end."""
-    order = (first.month, first.day) > (last.month, last.day)
-    if first.year is None and last.year is not None:
-        first = _Parts(first.day, first.month, last.year - order)
-    elif last.year is None and first.year is not None:
-        last = _Parts(last.day, last.month, first.year + order)
-    return first, last
-
-
-def _combine(text: str, mentions: list[_Mention]) -> list[_Mention]:
-    """Join ranges: a bare day before a date, or two dates with "bis", "to", "–" between."""
-    joined: list[_Mention] = []
-    for mention in mentions:
-        previous = joined[-1] if joined else None
-        low = previous.end if previous else 0
-        if previous is not None and previous.last is None and mention.last is None:
-            gap = text[previous.end : mention.start]
-            between = _GAP_BETWEEN.fullmatch(gap) and _BETWEEN.search(
-                text, max(0, previous.start - 20), previous.start
-            )
-            if _GAP.fullmatch(gap) or between:
-                first, last = _fill_years(previous.first, mention.first)
-                if first.year is None or date(first.year, first.month, first.day) <= date(
-                    last.year or first.year, last.month, last.day
-                ):
-                    joined[-1] = _Mention(previous.start, mention.end, first, last)
-                    continue
-        if mention.last is None:
-            bare = _BARE_DAY.search(text, max(low, mention.start - 30), mention.start)
-            if bare and int(bare["d"]) < mention.first.day:
-                first = _Parts(int(bare["d"]), mention.first.month, mention.first.year)
-                joined.append(_Mention(bare.start(), mention.end, first, mention.first))
-                continue
-        joined.append(mention)
-    return joined
-
-
-def _mentions(text: str) -> list[_Mention]:
-    found = [
-        mention
-        for kind, pattern in _PATTERNS
-        for match in pattern.finditer(text)
-        if (mention := _build(kind, match)) is not None
-    ]
-    found.sort(key=lambda m: (m.start, m.start - m.end))
-    chosen: list[_Mention] = []
-    for mention in found:
-        if not chosen or mention.start >= chosen[-1].end:
-            chosen.append(mention)
-    return _combine(text, chosen)
-
-
-def _on_or_after(day: int, month: int, reference: date) -> date:
-    for year in range(reference.year, reference.year + 5):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:  # 29 February
-            continue
-        if candidate >= reference:
-            return candidate
-    raise AssertionError("unreachable: every valid day and month occurs within five years")
-
-
-def _resolve_parts(parts: _Parts, reference: date | None) -> date | None:
-    if parts.year is not None:
-        try:
-            return date(parts.year, parts.month, parts.day)
-        except ValueError:
-            return None
-    if reference is None:
-        return None
-    return _on_or_after(parts.day, parts.month, reference)
-
-
-def _resolve(mention: _Mention, reference: date | None) -> tuple[date, date] | None:
-    start = _resolve_parts(mention.first, reference)
-    if start is None:
-        return None
-    if mention.last is None:
-        return start, start
-    if mention.last.year is None:
-        end = _on_or_after(mention.last.day, mention.last.month, start)
-    else:
-        end = _resolve_parts(mention.last, reference) or start
-    return start, max(start, end)
-
-
-def _reference(published: date | None, mentions: list[_Mention]) -> date | None:
+def _reference(published: date | None, mentions: list[DateMention]) -> date | None:
     """The publication date, else 1 January of the first year the text writes out."""
     if published is not None:
         return published
     years = [m.first.year for m in mentions if m.first.year is not None]
     years += [m.last.year for m in mentions if m.last is not None and m.last.year is not None]
     return date(years[0], 1, 1) if years else None
-
-
-def parse_date(text: str, reference: date | None, lang: str) -> date | None:
-    """The first date in a short phrase (the start of a range).
-
-    A date without a year is the next occurrence on or after ``reference``; without a reference
-    it stays unresolved (``None``). Both languages' month names are always recognised; ``lang``
-    is accepted for symmetry with the extractors. Slash dates are read day first (European).
-    """
-    for mention in _mentions(text):
-        resolved = _resolve(mention, reference)
-        if resolved is not None:
-            return resolved[0]
-    return None
 
 
 # --- context around each date ----------------------------------------------------------------
@@ -280,7 +65,7 @@ _BOUNDARY = re.compile(r"[.!?](?=\s+[A-ZÄÖÜ„\"§(])|\n|;|\|")
 
 @dataclass(frozen=True)
 class _Context:
-    mention: _Mention
+    mention: DateMention
     start: date
     end: date
     before: str  # lower-cased text from the clause start (or the previous date) to the date
@@ -290,7 +75,7 @@ class _Context:
 
 
 def _contexts(text: str, reference: date | None) -> list[_Context]:
-    mentions = _mentions(text)
+    mentions = find_mentions(text)
     reference = _reference(reference, mentions)
     chars = list(text)
     for mention in mentions:
@@ -299,7 +84,7 @@ def _contexts(text: str, reference: date | None) -> list[_Context]:
     bounds = [m.end() for m in _BOUNDARY.finditer("".join(chars))]
     contexts = []
     for i, mention in enumerate(mentions):
-        resolved = _resolve(mention, reference)
+        resolved = resolve(mention, reference)
         if resolved is None:
             continue
         before_count = bisect_right(bounds, mention.start)
@@ -497,7 +282,7 @@ def _eligible(masked: str, text: str) -> str | None:
 
 def _masked(text: str) -> str:
     chars = list(text)
-    for mention in _mentions(text):
+    for mention in find_mentions(text):
         chars[mention.start : mention.end] = ["§"] * (mention.end - mention.start)
     return "".join(chars)
 

@@ -16,10 +16,11 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from kb.dates import parse_optional
 from kb.errors import MigrationError, StoreError
 from kb.fingerprint import simhash, text_hash
 from kb.migrations import MIGRATIONS
@@ -252,7 +253,7 @@ class Store:
                 doc.city,
                 doc.collection,
                 int(doc.members_only),
-                doc.date.isoformat() if doc.date else None,
+                doc.published.isoformat() if doc.published else None,
                 digest,
                 etag,
                 last_modified,
@@ -446,7 +447,7 @@ class Store:
                 "SELECT * FROM mentions WHERE doc_id=? ORDER BY start", (row["id"],)
             )
         ]
-        return Document(
+        doc = Document(
             id=int(row["id"]),
             url=row["url"],
             title=row["title"],
@@ -456,11 +457,12 @@ class Store:
             city=row["city"],
             collection=row["collection"],
             members_only=bool(row["members_only"]),
-            date=date.fromisoformat(row["date"]) if row["date"] else None,
             source=row["source"],
             mentions=mentions,
             gone=bool(row["gone"]),
         )
+        doc.published = parse_optional(row["date"])
+        return doc
 
     # -- crawl runs ------------------------------------------------------------------------
 

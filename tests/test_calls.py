@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from bench.calls import accuracy, evaluate, load
-from kb.calls import extract_event, extract_funding, parse_date
+from kb.calls import extract_event, extract_funding
+from kb.dates import first_day
 
 REF = date(2025, 1, 10)
 
@@ -35,8 +36,8 @@ REF = date(2025, 1, 10)
     ],
 )
 def test_every_written_form_of_a_full_date(phrase: str, lang: str, expected: date) -> None:
-    assert parse_date(phrase, REF, lang) == expected
-    assert parse_date(phrase, None, lang) == expected  # a full date needs no reference
+    assert first_day(phrase, REF) == expected
+    assert first_day(phrase, None) == expected  # a full date needs no reference
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ def test_every_written_form_of_a_full_date(phrase: str, lang: str, expected: dat
     ],
 )
 def test_german_month_names_and_abbreviations(phrase: str, expected: date) -> None:
-    assert parse_date(phrase, REF, "de") == expected
+    assert first_day(phrase, REF) == expected
 
 
 @pytest.mark.parametrize(
@@ -69,30 +70,30 @@ def test_german_month_names_and_abbreviations(phrase: str, expected: date) -> No
     ],
 )
 def test_a_range_starts_on_its_first_day(phrase: str, start: date) -> None:
-    assert parse_date(phrase, REF, "de") == start
+    assert first_day(phrase, REF) == start
 
 
 def test_a_date_without_a_year_is_the_next_occurrence_on_or_after_the_reference() -> None:
-    assert parse_date("bis zum 15.01.", date(2025, 1, 2), "de") == date(2025, 1, 15)
-    assert parse_date("Einsendeschluss 15. Januar", date(2025, 1, 15), "de") == date(2025, 1, 15)
-    assert parse_date("closing on 15 March", date(2025, 1, 2), "en") == date(2025, 3, 15)
+    assert first_day("bis zum 15.01.", date(2025, 1, 2)) == date(2025, 1, 15)
+    assert first_day("Einsendeschluss 15. Januar", date(2025, 1, 15)) == date(2025, 1, 15)
+    assert first_day("closing on 15 March", date(2025, 1, 2)) == date(2025, 3, 15)
 
 
 def test_a_year_less_date_wraps_into_the_next_year() -> None:
-    assert parse_date("bis zum 15.01.", date(2025, 11, 20), "de") == date(2026, 1, 15)
+    assert first_day("bis zum 15.01.", date(2025, 11, 20)) == date(2026, 1, 15)
     call = extract_funding("Anträge bis zum 15.01. einreichen.", "", date(2025, 11, 20), "de")
     assert call.deadline == date(2026, 1, 15)
 
 
 def test_without_a_reference_a_year_less_date_stays_open_or_takes_the_texts_year() -> None:
-    assert parse_date("bis zum 15.01.", None, "de") is None
+    assert first_day("bis zum 15.01.", None) is None
     text = "Förderrunde 2025: Der Fonds läuft seit 1. März 2025. Anträge bis zum 31. Juli."
     assert extract_funding(text, "", None, "de").deadline == date(2025, 7, 31)
 
 
 def test_a_phrase_without_a_date_gives_none() -> None:
-    assert parse_date("Gefördert werden bis zu 50.000 Euro im Jahr 2025.", REF, "de") is None
-    assert parse_date("von 10:00 bis 16:00 Uhr", REF, "de") is None
+    assert first_day("Gefördert werden bis zu 50.000 Euro im Jahr 2025.", REF) is None
+    assert first_day("von 10:00 bis 16:00 Uhr", REF) is None
 
 
 def test_the_deadline_is_the_date_tied_to_a_deadline_keyword() -> None:
