@@ -16,10 +16,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import httpx
 
+from crawler.documents import Origin, places_of, to_document
 from crawler.duplicates import Duplicates
 from crawler.errors import CrawlError, FetchError, ParseError
 from crawler.extract import Page, extract_fetched, media_type
@@ -31,7 +32,6 @@ from crawler.sitemaps import is_sitemap, parse_sitemap
 from crawler.urls import in_scope, normalize, origin
 from kb.crawl_state import CrawlState, Task
 from kb.entities import EntityExtractor
-from kb.language import detect
 from kb.model import Document
 from kb.settings import Settings
 from kb.store import FetchState, Source, Store
@@ -91,6 +91,7 @@ class Crawler:
         self._state = CrawlState(store)
         self._settings = settings
         self._extractor = extractor
+        self._places = places_of(extractor)
         self._credentials = dict(credentials or {})
         self._transport = transport
         self._progress = progress
@@ -265,21 +266,15 @@ class Crawler:
         return _Outcome(found, save=(doc, result, page.links))
 
     def _document(self, source: Source, page: Page, task: Task) -> Document:
-        if task.date is not None:
-            page = replace(page, date=page.date or task.date)
-        lang = source.lang or page.lang or detect(page.text)
-        return Document(
-            url=page.url,
-            title=page.title,
-            text=page.text,
-            lang=lang if lang in {"de", "en"} else detect(page.text),
+        origin = Origin(
             kind=source.kind,
+            source=source.name,
             city=source.city,
             collection=source.collection,
             members_only=source.members_only,
-            date=page.date,
-            source=source.name,
+            lang=source.lang,
         )
+        return to_document(page, origin, self._places, date_hint=task.date)
 
     def _follow(self, links: list[str], start: str) -> list[Task]:
         """Links under the start folder are crawled on; PDFs elsewhere on the host are fetched."""
@@ -294,7 +289,7 @@ class Crawler:
     def _expand_xml(self, result: Fetched, task: Task) -> list[Task]:
         if is_sitemap(result.content):
             sitemap = parse_sitemap(result.content, result.url)
-            return [Task(normalize(u), expand=False) for u in sitemap.pages] + [
+            return [Task(normalize(p.url), expand=False, date=p.lastmod) for p in sitemap.pages] + [
                 Task(normalize(u), expand=True) for u in sitemap.sitemaps
             ]
         if is_feed(result.content):
