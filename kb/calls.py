@@ -15,11 +15,15 @@ online=False, organiser=None)
 from __future__ import annotations
 
 import re
+import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
+from functools import cache
+from importlib import resources
 
-from kb.dates import DateMention, find_mentions, resolve
+from kb.dates import DateMention, find_mentions, find_times, resolve, weekdays
+from kb.language import ENGLISH_WORDS, GERMAN_WORDS
 
 __all__ = ["EventInfo", "FundingCall", "extract_event", "extract_funding"]
 
@@ -35,7 +39,11 @@ class FundingCall:
     amount: str | None
     """The amount as written ("bis zu 50.000 Euro", "€2.5 million")."""
     deadline: date | None
-    """The application deadline; of several stages the earliest upcoming one."""
+    """The application deadline; of several stages the earliest upcoming one; the end of an
+    application window ("Bewerbungen vom 15. März bis 30. April")."""
+    rolling: bool = False
+    """Applications are taken at any time ("laufend", "rolling basis"): open without a date.
+    Only when the text gives no dated deadline."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,9 @@ class EventInfo:
     """City or venue as written, or ``"online"``."""
     online: bool
     organiser: str | None
+    start_time: time | None = None
+    """Local time (Europe/Berlin unless the text says otherwise) where the text gives one."""
+    end_time: time | None = None
 
 
 def _reference(published: date | None, mentions: list[DateMention]) -> date | None:
@@ -143,9 +154,36 @@ _AFTER_NOT = re.compile(
 )
 
 
+# An application window: its end is the deadline, whatever "Zeitraum" or "läuft" say.
+_WINDOW = re.compile(
+    r"(?:bewerbungs|antrags|einreichungs|teilnahme)(?:zeitraum|phase|fenster)|application"
+    r" (?:period|window)|submission (?:period|window)|(?:call|aufruf|ausschreibung|portal)\s+"
+    r"(?:is open|läuft|ist (?:vom )?geöffnet|ist offen|opens|öffnet)|open for (?:applications"
+    r"|submissions)|entgegengenommen|accepted|angenommen"
+)
+# Applications at any time. Only in a sentence about applications or deadlines.
+_ROLLING = re.compile(
+    r"\blaufend\b|fortlaufend|jederzeit|ganzjährig|ohne\s+(?:\w+)?frist|keine\s+(?:\w+)?frist"
+    r"|kein(?:en)?\s+stichtag|bis auf weiteres|solange\s+(?:die\s+)?(?:\w+\s+)?mittel"
+    r"|rolling|at any time|all year(?: round)?|no (?:fixed )?(?:deadline|closing date)"
+    r"|open[- ]ended|until (?:the )?funds are|while funds last|continuously|on an ongoing basis"
+)
+_SENTENCE = re.compile(r"[^.!?;\n]+")
+
+
+def _rolling(text: str) -> bool:
+    return any(
+        _ROLLING.search(sentence)
+        and (_SUBMISSION.search(sentence) or _DEADLINE_STRONG.search(sentence))
+        for sentence in _SENTENCE.findall(text.lower())
+    )
+
+
 def _deadline_score(context: _Context) -> int:
     before, after = context.before, context.after
     is_range = context.mention.last is not None
+    if is_range and (_SUBMISSION.search(before) or _WINDOW.search(before)):
+        return -3 if _AFTER_NOT.search(after) else 3
     if not is_range and _OPENS.search(before):  # "Richtlinie vom …", "from 1 May"
         return -1
     if _DEADLINE_STRONG.search(before):
@@ -179,15 +217,71 @@ def _deadline(contexts: list[_Context], published: date | None) -> date | None:
 
 # --- funding facts ---------------------------------------------------------------------------
 
-_NUM = r"(?<![\d.,])\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
-_SCALE = r"(?:Mio\.?|Millionen|Mrd\.?|Milliarden|million|billion|Tsd\.?)"
+_NUM = r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
+# Scale words of amounts with their factors ("Mio.", "Tsd.", "million", "k").
+_SCALES = {
+    "tsd": 1e3, "tausend": 1e3, "thousand": 1e3, "k": 1e3, "mio": 1e6, "million": 1e6,
+    "millionen": 1e6, "mrd": 1e9, "milliarde": 1e9, "milliarden": 1e9, "billion": 1e9,
+}  # fmt: skip
+_SCALE = (
+    r"(?:(?:mio|mrd|tsd)\.?|"  # only abbreviations take a dot: "2 million." ends a sentence
+    + "|".join(sorted(_SCALES, key=len, reverse=True))
+    + r")(?![\w])"
+)
 _CUR = r"(?:Euro|EUR|€)"
+# One sum: "EUR 1", "50.000 Euro", "€2.5 million", "1,5 Mio. €", "2 million".
+_SUM = rf"(?:{_CUR}\s?)?(?<![\d.,]){_NUM}(?:\s?{_SCALE})?(?:\s?{_CUR}(?![\w]))?"
 _AMOUNT = re.compile(
     r"(?:(?P<cap>bis zu|maximal|höchstens|jeweils bis zu|up to|a maximum of|maximum of|max\.)\s+)?"
-    rf"(?:{_CUR}\s?{_NUM}(?:\s?{_SCALE})?(?:\s?(?:bis|to|-|–)\s?{_CUR}\s?{_NUM}(?:\s?{_SCALE})?)?"
-    rf"|{_NUM}\s?(?:{_SCALE}\s?)?(?:(?:bis|to|-|–)\s?{_NUM}\s?(?:{_SCALE}\s?)?)?{_CUR})",
+    rf"(?:(?P<between>zwischen|between)\s+)?(?P<low>{_SUM})"
+    rf"(?:\s*(?P<sep>bis|to|-|–|und|and)\s*(?P<high>{_SUM}))?",
     re.IGNORECASE,
 )
+_SCALE_WORD = re.compile(_SCALE, re.IGNORECASE)
+_CURRENCY = re.compile(_CUR, re.IGNORECASE)
+
+
+def _value(text: str, scale: float | None) -> float | None:
+    """The number a sum writes, with its own scale word or else ``scale``."""
+    number = re.search(_NUM, text)
+    if number is None:
+        return None
+    digits = number[0].replace("\u00a0", "").replace("\u202f", "")
+    # "50.000" and "50,000" are thousands; "2,5" and "2.5" are decimals.
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
+        value = float(re.sub(r"[.,]", "", digits))
+    else:
+        value = float(digits.replace(",", "."))
+    word = _SCALE_WORD.search(text[number.end() :])
+    factor = _SCALES[word[0].lower().rstrip(".")] if word else scale
+    return value * (factor or 1)
+
+
+def _amount_of(match: re.Match[str]) -> str | None:
+    """The amount as written, the range kept whole; None for a number that is no amount."""
+    low, high = match["low"], match["high"]
+    if high is not None:
+        joined_by_and = match["sep"].lower() in {"und", "and"}
+        high_scale = _SCALE_WORD.search(high)
+        scale = _SCALES[high_scale[0].lower().rstrip(".")] if high_scale else None
+        low_value, high_value = _value(low, scale), _value(high, None)
+        year_before = re.fullmatch(r"(?:19|20)\d\d", low.strip()) is not None
+        if (
+            (joined_by_and and not match["between"])
+            or year_before
+            or low_value is None
+            or high_value is None
+            or low_value > high_value
+        ):
+            # Not one range ("2025 – 30.000 Euro"): the sum with a currency is the amount.
+            if _CURRENCY.search(low) or not _CURRENCY.search(high):
+                high = None
+            else:
+                return high.strip()
+    written = match[0] if high is not None else match[0][: match.end("low") - match.start()]
+    return written.strip() if _CURRENCY.search(written) else None
+
+
 _QUOTED_NAME = re.compile(
     r"(?:programm|fonds|fund|wettbewerb|aufruf|richtlinie|förderlinie|programme|program|call"
     r"|initiative|preis|prize|award)\w*\s+(?:for\s+proposals\s+)?[„\"“»‚'‘]"
@@ -203,21 +297,6 @@ _TITLE_PREFIX = re.compile(
     r"|funding call|neu|new)\s*:\s*",
     re.IGNORECASE,
 )
-_CAPWORD = r"[A-ZÄÖÜ][\w-]*"
-_FUNDERS = re.compile(
-    rf"Bundesministeri(?:um|ums)\s+(?:für|des|der)\s+{_CAPWORD}"
-    rf"(?:(?:,\s*|\s+und\s+|\s+für\s+){_CAPWORD})*(?:\s*\(BM\w*\))?"
-    rf"|(?:Landes|Justiz|Innen|Sozial)?[Mm]inisteri(?:um|ums)\s+(?:für|des|der)\s+{_CAPWORD}"
-    rf"(?:(?:,\s*|\s+und\s+|\s+für\s+){_CAPWORD})*"
-    rf"|Landespräventionsrat(?:es|s)?(?:\s+(?!Sie\b|Die\b){_CAPWORD})?"
-    r"|Deutsche Stiftung für Engagement und Ehrenamt|\bDSEE\b"
-    rf"|(?:{_CAPWORD}[ -])+Stiftung(?:\s+(?:für|der|des)\s+{_CAPWORD}(?:\s+und\s+{_CAPWORD})?)?"
-    rf"|Stiftung\s+(?:für|der|des)\s+{_CAPWORD}(?:\s+und\s+{_CAPWORD})?"
-    r"|European Commission|Europäische(?:n)? Kommission|EU-Kommission|Council of Europe"
-    r"|Europarat|Deutsches Forum für Kriminalprävention|\bDFK\b"
-)
-_FUNDER_ACRONYM = re.compile(r"\b(?:BMBF|BMI|BMFSFJ|BMJ|BMWSB|BMWK|BMAS|BMDV|BMZ)\b")
-_GENITIVE = re.compile(r"\b(Bundesministeri|Ministeri)ums\b|\b(Landespräventionsrat)(?:es|s)\b")
 _ARTICLE = re.compile(r"^(?:Die|Der|Das|Den|Dem|The)\s+")
 _CLAUSE = r"(?P<e>(?:[^.\n;]|\.(?=\d))+)"
 _CLAUSE_SHORT = r"(?P<e>(?:[^.\n;]|\.(?=\d))+?)"
@@ -247,10 +326,11 @@ _ELIGIBLE = [
 
 
 def _amount(text: str) -> str | None:
-    found = list(_AMOUNT.finditer(text))
-    capped = [m for m in found if m["cap"]]
-    best = capped or found
-    return best[0][0].strip() if best else None
+    """The amount per project: a capped one ("bis zu …") first, else the first one."""
+    found = [(m, amount) for m in _AMOUNT.finditer(text) if (amount := _amount_of(m))]
+    capped = [amount for m, amount in found if m["cap"]]
+    best = capped or [amount for _, amount in found]
+    return best[0] if best else None
 
 
 def _programme(title: str, text: str) -> str | None:
@@ -263,11 +343,99 @@ def _programme(title: str, text: str) -> str | None:
     return cleaned or None
 
 
+@dataclass(frozen=True)
+class _FunderWords:
+    names: re.Pattern[str]
+    heads: frozenset[str]
+    compound_heads: tuple[str, ...]
+    joiners: frozenset[str]
+    genitive: dict[str, str]
+
+
+@cache
+def _funder_words() -> _FunderWords:
+    raw = tomllib.loads(resources.files("kb").joinpath("data", "funders.toml").read_text("utf-8"))
+    names = sorted(raw["names"], key=len, reverse=True)
+    return _FunderWords(
+        names=re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])"),
+        heads=frozenset(raw["heads"]),
+        compound_heads=tuple(raw["compound_heads"]),
+        joiners=frozenset(raw["joiners"]),
+        genitive=dict(raw["genitive"]),
+    )
+
+
+_TOKEN = re.compile(r"[\w-]+|[^\w\s]")
+_STOP_WORDS = GERMAN_WORDS | ENGLISH_WORDS
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and word.lower() not in _STOP_WORDS
+
+
+def _ungenitive(word: str, words: _FunderWords) -> str:
+    for ending, base in words.genitive.items():
+        if word.lower().endswith(ending):
+            return word[: len(word) - len(ending)] + base
+    return word
+
+
+def _is_head(word: str, words: _FunderWords) -> bool:
+    word = _ungenitive(word, words)
+    if word in words.heads:
+        return True
+    return word[:1].isupper() and any(
+        word.endswith(head) and len(word) > len(head) for head in words.compound_heads
+    )
+
+
+def _built_funders(text: str, words: _FunderWords) -> list[tuple[int, str]]:
+    """Names built around head words: capitalised words before it (up to three), after it
+    capitalised words directly or behind joiners ("für", "und", "of the"), a comma list
+    only when it closes with "und"/"and" ("für Inneres, Digitalisierung und Kommunen")."""
+    tokens = list(_TOKEN.finditer(text))
+    found = []
+    for i, token in enumerate(tokens):
+        if not _is_head(token[0], words):
+            continue
+        first = i
+        while first > 0 and i - first < 3 and _capitalised(tokens[first - 1][0]):
+            first -= 1
+        last, k, pending_comma = i, i + 1, None
+        while k < len(tokens):
+            word = tokens[k][0]
+            if _capitalised(word) or word.isupper():
+                last, k = k, k + 1
+                continue
+            if word in words.joiners:
+                k += 1
+                continue
+            if word == "," and pending_comma is None:
+                pending_comma, k = last, k + 1
+                continue
+            break
+        name_tokens = [t[0] for t in tokens[first : last + 1]]
+        if pending_comma is not None and not (
+            {"und", "and"} & set(name_tokens[pending_comma - first :])
+        ):
+            last = pending_comma  # "Stiftung X, Kommunen können …": the list is not the name's
+        if first == last:
+            continue  # a bare head ("die Stiftung") names nobody
+        start, end = tokens[first].start(), tokens[last].end()
+        name = text[start:end]
+        name = name.replace(token[0], _ungenitive(token[0], words), 1)
+        found.append((start, name))
+    return found
+
+
 def _funder(combined: str) -> str | None:
-    match = _FUNDERS.search(combined) or _FUNDER_ACRONYM.search(combined)
-    if match is None:
+    """The first funder the text names: a known name or one built around a head word."""
+    words = _funder_words()
+    candidates = [(m.start(), m[0]) for m in words.names.finditer(combined)]
+    candidates += _built_funders(combined, words)
+    if not candidates:
         return None
-    name = _GENITIVE.sub(lambda m: (m[1] + "um") if m[1] else m[2], match[0])
+    _, name = min(candidates, key=lambda c: (c[0], -len(c[1])))
     return _ARTICLE.sub("", name).strip()
 
 
@@ -297,6 +465,7 @@ def extract_funding(text: str, title: str, published: date | None, lang: str) ->
         eligible=_eligible(_masked(combined), combined),
         amount=_amount(combined),
         deadline=deadline,
+        rolling=deadline is None and _rolling(combined),
     )
 
 
@@ -407,6 +576,60 @@ def _organiser(text: str) -> str | None:
     return None
 
 
+# Before a second date: it is the end of the event that starts at the first.
+@cache
+def _end_label() -> re.Pattern[str]:
+    days = "|".join(weekdays())
+    return re.compile(
+        r"(?:\bbis|\bende|\bend(?:s|et|ing)?|\buntil|\bthrough|\bto|–|-)"
+        rf"(?:\s+(?:am|on|zum|dem|the))?(?:\s+(?:{days})\b)?\W*$"
+    )
+
+
+_LONGEST_EVENT = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: date
+    end: date
+    start_time: time | None
+    end_time: time | None
+
+
+def _span(text: str, contexts: list[_Context], best: _Context) -> _Span:
+    """Start and end with their times: a range's, or a date and a later one labelled as the end
+    ("Beginn: 12.03.2025, 10 Uhr. Ende: 14.03.2025, 13 Uhr"); times follow their date ("10:00
+    bis 16:30 Uhr") or stand within a range ("3. November, 10 Uhr, bis 5. November, 13 Uhr")."""
+    index = contexts.index(best)
+    following = contexts[index + 1 :]
+
+    def times_after(context: _Context, after: list[_Context]) -> tuple[time, time | None] | None:
+        stop = min([context.sentence_end, *(c.mention.start for c in after[:1])])
+        return find_times(text[context.mention.end : stop])
+
+    mention = best.mention
+    inside = find_times(text[mention.start : mention.end]) if mention.last else None
+    after = times_after(best, following)
+    start_time: time | None = None
+    end_time: time | None = None
+    if inside is not None:
+        start_time, end_time = inside[0], after[0] if after else None
+    elif after is not None:
+        start_time, end_time = after
+    end = best.end
+    labelled = following[0] if following and mention.last is None else None
+    if (
+        labelled is not None
+        and _end_label().search(labelled.before)
+        and best.start < labelled.start <= best.start + _LONGEST_EVENT
+    ):
+        end = labelled.end
+        later = times_after(labelled, following[1:])
+        end_time = later[0] if later else None
+    return _Span(best.start, end, start_time, end_time)
+
+
 def extract_event(text: str, title: str, published: date | None, lang: str) -> EventInfo:
     """Dates, place, online flag and organiser of an event announcement."""
     combined = f"{title}\n{text}" if title else text
@@ -427,10 +650,13 @@ def extract_event(text: str, title: str, published: date | None, lang: str) -> E
         place = "online"
     if place is None and best is not None:
         place = _place_near(combined, best)
+    span = _span(combined, contexts, best) if best is not None else None
     return EventInfo(
-        start=best.start if best else None,
-        end=best.end if best else None,
+        start=span.start if span else None,
+        end=span.end if span else None,
         place=place,
         online=online,
         organiser=_organiser(combined),
+        start_time=span.start_time if span else None,
+        end_time=span.end_time if span else None,
     )

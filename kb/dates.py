@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 from kb.errors import DateError
 
@@ -33,11 +33,19 @@ PRECISIONS: tuple[Precision, ...] = ("year", "month", "day")
 
 
 @cache
+def _table() -> dict[str, Any]:
+    return tomllib.loads(resources.files("kb").joinpath("data", "months.toml").read_text("utf-8"))
+
+
 def months() -> dict[str, int]:
     """Lower-cased month names and abbreviations of both languages → month number."""
-    raw = resources.files("kb").joinpath("data", "months.toml").read_text("utf-8")
-    table: dict[str, int] = tomllib.loads(raw)["months"]
+    table: dict[str, int] = _table()["months"]
     return table
+
+
+def weekdays() -> list[str]:
+    names: list[str] = _table()["weekdays"]["names"]
+    return names
 
 
 @dataclass(frozen=True)
@@ -195,10 +203,21 @@ _BARE_DAY = re.compile(
     r"(?:-|–|—|/|bis|to|until|till|through|und|and|&)\s*$",
     re.IGNORECASE,
 )
-_GAP = re.compile(
-    r"\s*(?:-|–|—|bis(?:\s+(?:zum|einschließlich))?|to|until|till|through)\s*(?:(?:zum|dem|the)\s+)?",
-    re.IGNORECASE,
-)
+# What may stand between the two dates of a range: a time of the first day, the word or dash,
+# a weekday ("3. November, 10 Uhr, bis Mittwoch, 5. November").
+_CLOCK_IN_GAP = r"(?:,?\s*(?:um|ab|at|from)?\s*\d{1,2}(?:[:.]\d\d)?\s*(?:uhr|h|[ap]\.?m\.?)\s*,?)?"
+
+
+@cache
+def _gap() -> re.Pattern[str]:
+    days = "|".join(sorted(weekdays(), key=len, reverse=True))
+    return re.compile(
+        rf"\s*{_CLOCK_IN_GAP}\s*,?\s*(?:-|–|—|bis(?:\s+(?:zum|einschließlich))?|to|until|till|through)"
+        rf"\s*(?:(?:zum|dem|the)\s+)?(?:(?:{days})\.?,?\s*)?",
+        re.IGNORECASE,
+    )
+
+
 _GAP_BETWEEN = re.compile(r"\s*(?:und|and)(?:\s+(?:dem|the))?\s*", re.IGNORECASE)
 _BETWEEN = re.compile(r"(?:zwischen|between)(?:\s+(?:dem|the))?\s*$", re.IGNORECASE)
 
@@ -288,7 +307,7 @@ def _combine(text: str, found: list[DateMention]) -> list[DateMention]:
             between = _GAP_BETWEEN.fullmatch(gap) and _BETWEEN.search(
                 text, max(0, previous.start - 20), previous.start
             )
-            if _GAP.fullmatch(gap) or between:
+            if _gap().fullmatch(gap) or between:
                 first, last = _fill_years(previous.first, mention.first)
                 if _ordered(first, last):
                     joined[-1] = DateMention(previous.start, mention.end, first, last)
