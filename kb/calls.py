@@ -164,6 +164,7 @@ _WINDOW = re.compile(
 # Applications at any time. Only in a sentence about applications or deadlines.
 _ROLLING = re.compile(
     r"\blaufend\b|fortlaufend|jederzeit|ganzjährig|ohne\s+(?:\w+)?frist|keine\s+(?:\w+)?frist"
+    r"|frist(?:en)?\s+gibt\s+es\s+(?:nicht|keine)"
     r"|kein(?:en)?\s+stichtag|bis auf weiteres|solange\s+(?:die\s+)?(?:\w+\s+)?mittel"
     r"|rolling|at any time|all year(?: round)?|no (?:fixed )?(?:deadline|closing date)"
     r"|open[- ]ended|until (?:the )?funds are|while funds last|continuously|on an ongoing basis"
@@ -347,6 +348,7 @@ def _programme(title: str, text: str) -> str | None:
 class _FunderWords:
     names: re.Pattern[str]
     heads: frozenset[str]
+    regions: frozenset[str]
     compound_heads: tuple[str, ...]
     joiners: frozenset[str]
     genitive: dict[str, str]
@@ -359,6 +361,7 @@ def _funder_words() -> _FunderWords:
     return _FunderWords(
         names=re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])"),
         heads=frozenset(raw["heads"]),
+        regions=frozenset(raw["regions"]),
         compound_heads=tuple(raw["compound_heads"]),
         joiners=frozenset(raw["joiners"]),
         genitive=dict(raw["genitive"]),
@@ -384,15 +387,19 @@ def _is_head(word: str, words: _FunderWords) -> bool:
     word = _ungenitive(word, words)
     if word in words.heads:
         return True
+    lower = word.lower()
     return word[:1].isupper() and any(
-        word.endswith(head) and len(word) > len(head) for head in words.compound_heads
+        lower.endswith(head) and len(word) > len(head) for head in words.compound_heads
     )
 
 
-def _built_funders(text: str, words: _FunderWords) -> list[tuple[int, str]]:
+def _built_funders(text: str, words: _FunderWords, lang: str) -> list[tuple[int, str]]:
     """Names built around head words: capitalised words before it (up to three), after it
-    capitalised words directly or behind joiners ("für", "und", "of the"), a comma list
-    only when it closes with "und"/"and" ("für Inneres, Digitalisierung und Kommunen")."""
+    capitalised words behind joiners ("für", "und", "of the"), a comma list only when it closes
+    with "und"/"and" ("für Inneres, Digitalisierung und Kommunen"). A capitalised word right
+    after another belongs to the name after the head ("Stiftung Mercator"), in English titles
+    ("for Safer Cities") and as a region ("… Kommunen Baden-Württemberg"); in German it is
+    otherwise the next noun of the sentence ("… Bauwesen Modellvorhaben")."""
     tokens = list(_TOKEN.finditer(text))
     found = []
     for i, token in enumerate(tokens):
@@ -401,26 +408,25 @@ def _built_funders(text: str, words: _FunderWords) -> list[tuple[int, str]]:
         first = i
         while first > 0 and i - first < 3 and _capitalised(tokens[first - 1][0]):
             first -= 1
-        last, k, pending_comma = i, i + 1, None
+        last, k, first_comma = i, i + 1, None
         while k < len(tokens):
             word = tokens[k][0]
-            if _capitalised(word) or word.isupper():
+            joined = tokens[k - 1][0] in words.joiners or tokens[k - 1][0] == ","
+            direct = k == last + 1 and (last == i or lang == "en" or word in words.regions)
+            if (_capitalised(word) or word.isupper()) and (joined or direct):
                 last, k = k, k + 1
-                continue
-            if word in words.joiners:
+            elif word in words.joiners:
                 k += 1
-                continue
-            if word == "," and pending_comma is None:
-                pending_comma, k = last, k + 1
-                continue
-            break
-        name_tokens = [t[0] for t in tokens[first : last + 1]]
-        if pending_comma is not None and not (
-            {"und", "and"} & set(name_tokens[pending_comma - first :])
-        ):
-            last = pending_comma  # "Stiftung X, Kommunen können …": the list is not the name's
-        if first == last:
-            continue  # a bare head ("die Stiftung") names nobody
+            elif word == ",":
+                first_comma = last if first_comma is None else first_comma
+                k += 1
+            else:
+                break
+        listed = {t[0] for t in tokens[last if first_comma is None else first_comma : last + 1]}
+        if first_comma is not None and not {"und", "and", "&"} & listed:
+            last = first_comma  # "Stiftung X, Kommunen können …": the list is not the name's
+        if first == last and token[0] in words.heads:
+            continue  # a bare head ("die Stiftung") names nobody; a compound does
         start, end = tokens[first].start(), tokens[last].end()
         name = text[start:end]
         name = name.replace(token[0], _ungenitive(token[0], words), 1)
@@ -428,11 +434,11 @@ def _built_funders(text: str, words: _FunderWords) -> list[tuple[int, str]]:
     return found
 
 
-def _funder(combined: str) -> str | None:
+def _funder(combined: str, lang: str) -> str | None:
     """The first funder the text names: a known name or one built around a head word."""
     words = _funder_words()
     candidates = [(m.start(), m[0]) for m in words.names.finditer(combined)]
-    candidates += _built_funders(combined, words)
+    candidates += _built_funders(combined, words, lang)
     if not candidates:
         return None
     _, name = min(candidates, key=lambda c: (c[0], -len(c[1])))
@@ -461,7 +467,7 @@ def extract_funding(text: str, title: str, published: date | None, lang: str) ->
     deadline = _deadline(_contexts(combined, published), published)
     return FundingCall(
         programme=_programme(title, text),
-        funder=_funder(combined),
+        funder=_funder(combined, lang),
         eligible=_eligible(_masked(combined), combined),
         amount=_amount(combined),
         deadline=deadline,
@@ -503,8 +509,8 @@ _ONLINE = re.compile(
     re.IGNORECASE,
 )
 _PLACE_LABEL = re.compile(
-    r"(?:^|\n|(?<=[.;|]\s))\s*(?:veranstaltungsort|tagungsort|ort|venue|location|where|wo)\s*:\s*"
-    r"(?P<p>[^\n;|]+)",
+    r"(?:^|\n|(?<=[.;|]\s))\s*(?:veranstaltungsort|tagungsort|ort|venue|location|where|wo)"
+    r"(?:\s*:|\s+(?:ist|is)\b)\s*(?P<p>[^\n;|]+)",
     re.IGNORECASE,
 )
 _CAPWORDS = (
@@ -582,11 +588,12 @@ def _end_label() -> re.Pattern[str]:
     days = "|".join(weekdays())
     return re.compile(
         r"(?:\bbis|\bende|\bend(?:s|et|ing)?|\buntil|\bthrough|\bto|–|-)"
-        rf"(?:\s+(?:am|on|zum|dem|the))?(?:\s+(?:{days})\b)?\W*$"
+        rf"\W*(?:(?:am|on|zum|dem|the)\W+)?(?:(?:{days})\b\W*)?$"
     )
 
 
 _LONGEST_EVENT = timedelta(days=31)
+_STARTS = re.compile(r"\bbeginn|\bstart|\bbegin|\beinlass|\bdoors open|\bgeht es los|\blos geht")
 
 
 @dataclass(frozen=True)
@@ -611,6 +618,11 @@ def _span(text: str, contexts: list[_Context], best: _Context) -> _Span:
     mention = best.mention
     inside = find_times(text[mention.start : mention.end]) if mention.last else None
     after = times_after(best, following)
+    if after is None and inside is None:
+        # "Am 22. Mai treffen sich … in Potsdam. Beginn ist um 9:30 Uhr."
+        stop = following[0].mention.start if following else len(text)
+        nxt = text[best.sentence_end : min(stop, best.sentence_end + 120)]
+        after = find_times(nxt) if _STARTS.search(nxt.lower()) else None
     start_time: time | None = None
     end_time: time | None = None
     if inside is not None:
