@@ -32,6 +32,7 @@ from crawler.sitemaps import is_sitemap, parse_sitemap
 from crawler.urls import in_scope, normalize, origin
 from kb.crawl_state import CrawlState, Task
 from kb.entities import EntityExtractor
+from kb.fingerprint import carries
 from kb.model import Document
 from kb.settings import Settings
 from kb.store import FetchState, Source, Store
@@ -70,6 +71,7 @@ class _Outcome:
 
     found: list[Task] = field(default_factory=list)
     save: tuple[Document, Fetched, list[str]] | None = None
+    attach: tuple[int, str] | None = None  # (page id, URL of a file that carries its text)
     unchanged: bool = False
     failure: CrawlError | None = None
 
@@ -215,6 +217,8 @@ class Crawler:
                     report.gone.append(task.url)
             if outcome.unchanged:
                 self._store.seen(task.url)
+            if outcome.attach is not None:
+                self._store.attach(*outcome.attach)
             if outcome.save is not None:
                 doc, fetched, links = outcome.save
                 saved = self._store.upsert_document(
@@ -256,6 +260,13 @@ class Crawler:
             report.skipped.append(Skipped(task.url, "noindex"))
             return _Outcome(found)
         doc = self._document(run.source, page, task)
+        if media_type(result.content_type) == "application/pdf" or result.content[:5] == b"%PDF-":
+            for carrier in self._store.carrying_pages(doc.url, doc.members_only):
+                if carries(carrier.text, doc.text):
+                    # One result for a page and its PDF: the page, which links the file.
+                    assert carrier.id is not None
+                    report.skipped.append(Skipped(task.url, f"same text as {carrier.url}"))
+                    return _Outcome(found, attach=(carrier.id, doc.url))
         stored = self._store.fetch_state(doc.url)
         if stored is None and (original := duplicates.of(doc)) is not None:
             # An expected rejection: the text is in the index under another URL already.

@@ -20,7 +20,9 @@ from kb.dates import find_mentions
 
 LEAD_WORDS = 60
 DATE_LINE_WORDS = 12  # a date line is short; a longer paragraph with a date is text
+BYLINE_WORDS = 4  # a publisher or author beside the date: "| Stadt Essen"
 _PARAGRAPH = re.compile(r"\n\s*\n")
+_SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -50,11 +52,21 @@ def _is_preamble(paragraph: str, title: str) -> bool:
     vocabulary = _vocabulary()
     if words in vocabulary.labels:
         return True
-    if len(paragraph.split()) > DATE_LINE_WORDS or not find_mentions(paragraph):
+    if len(paragraph.split()) > DATE_LINE_WORDS:
         return False
-    # What is left besides the dates must be date-line words, labels or separators.
-    masked = paragraph
-    for mention in reversed(find_mentions(paragraph)):
+    # "Veröffentlicht am 3. März 2025 | Stadt Essen": a date part, and short parts beside it.
+    parts = _SEPARATOR.split(paragraph)
+    dated = [part for part in parts if _is_date_part(part, vocabulary)]
+    return bool(dated) and all(part in dated or len(part.split()) <= BYLINE_WORDS for part in parts)
+
+
+def _is_date_part(part: str, vocabulary: _Vocabulary) -> bool:
+    """A date with nothing but date-line words and labels around it."""
+    mentions = find_mentions(part)
+    if not mentions:
+        return False
+    masked = part
+    for mention in reversed(mentions):
         masked = masked[: mention.start] + masked[mention.end :]
     rest = [w.casefold() for w in _WORD.findall(masked)]
     return all(w in vocabulary.date_line_words or w in vocabulary.labels for w in rest)

@@ -65,6 +65,8 @@ class Document:
     gone: bool = False  # answered 404/410 on consecutive crawls: kept, but not searchable
     date_precision: Precision = "day"
     """How much of ``date`` was given: "year" (2017), "month" (2017-08) or "day"."""
+    attachments: list[str] = field(default_factory=list)
+    """URLs of files (PDFs) that carry this page's text: one result, the page, links them."""
 
     def __post_init__(self) -> None:
         published = self.published

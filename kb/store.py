@@ -333,6 +333,31 @@ class Store:
             )
         return gone
 
+    def carrying_pages(self, url: str, members_only: bool) -> list[Document]:
+        """Stored pages that link ``url`` and are visible to at least the same readers."""
+        rows = self._conn.execute(
+            "SELECT * FROM documents WHERE instr(links, ?) > 0 AND NOT gone AND members_only<=?"
+            " ORDER BY id",
+            (json.dumps(url), int(members_only)),
+        )
+        return [self._to_document(r) for r in rows]
+
+    def attach(self, doc_id: int, url: str) -> bool:
+        """Record that the file at ``url`` carries the text of document ``doc_id`` (the index
+        picks the page up again to link it); False when it was known."""
+        with self.transaction():
+            row = self._conn.execute(
+                "SELECT attachments FROM documents WHERE id=?", (doc_id,)
+            ).fetchone()
+            attached = json.loads(row[0]) if row else []
+            if row is None or url in attached:
+                return False
+            self._conn.execute(
+                "UPDATE documents SET attachments=?, seq=?, updated_at=? WHERE id=?",
+                (json.dumps([*attached, url]), self._next_seq(), _now(), doc_id),
+            )
+        return True
+
     def seen(self, url: str) -> None:
         """A stored page answered (if only "not modified"): it is not missing."""
         with self.transaction():
@@ -460,6 +485,7 @@ class Store:
             source=row["source"],
             mentions=mentions,
             gone=bool(row["gone"]),
+            attachments=json.loads(row["attachments"]),
         )
         doc.published = parse_optional(row["date"])
         return doc

@@ -3,6 +3,8 @@ precision it gives, and its city (the one it is about, not every one it mentions
 
 from __future__ import annotations
 
+from fpdf import FPDF
+
 from crawler.crawl import Crawler
 from kb.entities import EntityExtractor
 from kb.settings import Settings
@@ -124,3 +126,44 @@ def test_a_sources_city_and_language_still_come_first_where_the_text_is_silent(
         )
         doc = store.document_by_url(f"{server.url}/presse/kurz.html")
     assert doc is not None and (doc.city, doc.lang) == ("Essen", "en")
+
+
+REPORT = (
+    "Die Stadt hat im vergangenen Jahr an zwölf Orten Sicherheitsbegehungen mit Anwohnerinnen "
+    "und Anwohnern durchgeführt. An den meisten Orten wünschten sich die Beteiligten mehr Licht, "
+    "freie Sichtachsen und eine bessere Pflege der Grünflächen. Der Bericht beschreibt die "
+    "Methode, die Ergebnisse je Ort und die Maßnahmen, die der Präventionsrat daraus abgeleitet "
+    "hat. Die meisten Maßnahmen sind bereits umgesetzt, andere folgen im kommenden Haushaltsjahr."
+)
+
+
+def _pdf(text: str) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "Stadt Beispiel - Präventionsrat\n\n" + text + "\n\nSeite 1 von 1")
+    return bytes(pdf.output())
+
+
+def test_a_page_and_its_pdf_are_one_result(
+    store: Store, settings: Settings, extractor: EntityExtractor
+) -> None:
+    routes = {
+        "/robots.txt": Reply(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"}),
+        "/berichte/": Reply(200, html("Berichte", "<a href='begehungen.html'>Begehungen</a>")),
+        "/berichte/begehungen.html": Reply(
+            200,
+            html("Bericht Sicherheitsbegehungen", f"<p>{REPORT}</p><a href='bericht.pdf'>PDF</a>"),
+        ),
+        "/berichte/bericht.pdf": Reply(200, _pdf(REPORT), {"Content-Type": "application/pdf"}),
+    }
+    with RouteServer(routes) as server:
+        report = Crawler(store, settings, extractor).run(
+            [Source("berichte", f"{server.url}/berichte/", "publication")]
+        )
+        page = store.document_by_url(f"{server.url}/berichte/begehungen.html")
+        assert store.document_by_url(f"{server.url}/berichte/bericht.pdf") is None
+    assert page is not None and page.attachments == [f"{server.url}/berichte/bericht.pdf"]
+    assert [s.reason for s in report.skipped if s.url.endswith(".pdf")] == [
+        f"same text as {page.url}"
+    ]
