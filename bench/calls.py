@@ -1,11 +1,13 @@
-"""Funding-call deadlines and event dates: accuracy on the development set.
+"""Funding-call and event facts: accuracy per field on the hand-labelled set.
 
     python -m bench calls [--verbose]
 
-Reads ``tests/data/calls_gold.jsonl`` and prints exact-date accuracy per kind (the deadline of a
-funding call; start AND end of an event) and overall, then the secondary event figures: the online
-flag and the place (right when the expected city or venue, case-folded, is contained in the
-extracted place; "online" must be "online"; an expected null must be null).
+Reads ``tests/data/calls_gold.jsonl`` and prints, per field, the share of texts whose extracted
+value is right: for funding calls the deadline (an ISO day or null), whether the call is rolling,
+the amount and the funder (as written, exact); for events the start and end day, the start and
+end time ("HH:MM" or null), the online flag and the place (right when the expected city or venue,
+case-folded, is contained in the extracted place; an expected null must be null). The last line
+per kind counts texts with every field right.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
 from kb.calls import extract_event, extract_funding
 
 GOLD_FILE = Path(__file__).parent.parent / "tests" / "data" / "calls_gold.jsonl"
+FIELDS = {
+    "funding": ("deadline", "rolling", "amount", "funder"),
+    "event": ("start", "end", "start_time", "end_time", "online", "place"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,8 @@ class GoldCall:
 @dataclass(frozen=True)
 class Outcome:
     doc: GoldCall
-    dates_right: bool
-    online_right: bool | None  # None for funding calls
-    place_right: bool | None
-    found: str
+    found: dict[str, Any]
+    right: dict[str, bool]
 
 
 def load(path: Path = GOLD_FILE) -> list[GoldCall]:
@@ -51,20 +55,17 @@ def load(path: Path = GOLD_FILE) -> list[GoldCall]:
         published = date.fromisoformat(row["published"]) if row["published"] else None
         docs.append(
             GoldCall(
-                row["id"],
-                row["kind"],
-                row["lang"],
-                row["title"],
-                published,
-                row["text"],
+                row["id"], row["kind"], row["lang"], row["title"], published, row["text"],
                 row["expected"],
             )
-        )
+        )  # fmt: skip
     return docs
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def _plain(value: date | time | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
 
 
 def place_matches(expected: str | None, found: str | None) -> bool:
@@ -76,23 +77,40 @@ def place_matches(expected: str | None, found: str | None) -> bool:
 def evaluate(doc: GoldCall) -> Outcome:
     if doc.kind == "funding":
         call = extract_funding(doc.text, doc.title, doc.published, doc.lang)
-        deadline = _iso(call.deadline)
-        return Outcome(doc, deadline == doc.expected["deadline"], None, None, f"{deadline}")
-    event = extract_event(doc.text, doc.title, doc.published, doc.lang)
-    start, end = _iso(event.start), _iso(event.end)
-    dates_right = (start, end) == (doc.expected["start"], doc.expected["end"])
-    return Outcome(
-        doc,
-        dates_right,
-        event.online == doc.expected["online"],
-        place_matches(doc.expected["place"], event.place),
-        f"{start}..{end} online={event.online} place={event.place!r}",
-    )
+        found: dict[str, Any] = {
+            "deadline": _plain(call.deadline),
+            "rolling": call.rolling,
+            "amount": call.amount,
+            "funder": call.funder,
+        }
+    else:
+        event = extract_event(doc.text, doc.title, doc.published, doc.lang)
+        found = {
+            "start": _plain(event.start),
+            "end": _plain(event.end),
+            "start_time": _plain(event.start_time),
+            "end_time": _plain(event.end_time),
+            "online": event.online,
+            "place": event.place,
+        }
+    right = {
+        name: (
+            place_matches(doc.expected[name], found[name])
+            if name == "place"
+            else found[name] == doc.expected[name]
+        )
+        for name in FIELDS[doc.kind]
+    }
+    return Outcome(doc, found, right)
 
 
-def accuracy(outcomes: list[Outcome], kind: str | None = None) -> float:
-    chosen = [o for o in outcomes if kind is None or o.doc.kind == kind]
-    return sum(o.dates_right for o in chosen) / len(chosen) if chosen else 0.0
+def accuracy(outcomes: list[Outcome], kind: str, name: str | None = None) -> float:
+    """Share of ``kind`` texts with field ``name`` right (every field when None)."""
+    chosen = [o for o in outcomes if o.doc.kind == kind]
+    if not chosen:
+        return 0.0
+    hits = sum(o.right[name] if name else all(o.right.values()) for o in chosen)
+    return hits / len(chosen)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,18 +118,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
     outcomes = [evaluate(doc) for doc in load()]
-    events = [o for o in outcomes if o.doc.kind == "event"]
-    print(f"development set: {len(outcomes)} texts ({len(events)} events)")
-    print(f"{'kind':<8} {'date accuracy':>13} {'texts':>6}")
-    for kind in ("funding", "event"):
+    for kind, names in FIELDS.items():
         count = sum(o.doc.kind == kind for o in outcomes)
-        print(f"{kind:<8} {accuracy(outcomes, kind):>13.3f} {count:>6}")
-    print(f"{'overall':<8} {accuracy(outcomes):>13.3f} {len(outcomes):>6}")
-    if events:
-        online = sum(bool(o.online_right) for o in events) / len(events)
-        place = sum(bool(o.place_right) for o in events) / len(events)
-        print(f"events: online flag {online:.3f}, place {place:.3f}")
+        print(f"{kind}: {count} texts")
+        for name in names:
+            print(f"  {name:<12} {accuracy(outcomes, kind, name):.3f}")
+        print(f"  {'all fields':<12} {accuracy(outcomes, kind):.3f}")
     if args.verbose:
         for o in outcomes:
-            if not o.dates_right or o.online_right is False or o.place_right is False:
-                print(f"miss {o.doc.id}: expected {o.doc.expected}, found {o.found}")
+            for name, right in o.right.items():
+                if not right:
+                    print(f"miss {o.doc.id} {name}: expected {o.doc.expected[name]!r}, "
+                          f"found {o.found[name]!r}")  # fmt: skip

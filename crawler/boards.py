@@ -14,7 +14,6 @@ collection. A bad row or a failed link is reported; everything else is imported.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -29,13 +28,16 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
+from crawler.documents import Origin, places_of, to_document
 from crawler.errors import CrawlError, ParseError
 from crawler.extract import Page, extract_fetched, media_type
 from crawler.fetch import Disallowed, Fetcher, NotModified
 from crawler.urls import normalize, origin
+from kb.dates import parse_optional
 from kb.entities import EntityExtractor
-from kb.language import detect
+from kb.errors import DateError
 from kb.model import Document
+from kb.places import Places
 from kb.settings import Settings
 from kb.store import Store
 
@@ -52,9 +54,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.I)
 _URL_TAIL = ".,;:!?)]}»«“”„'\""
-_GERMAN_DATE = re.compile(
-    r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:[ ,T]+\d{1,2}:\d{2}(?::\d{2})?)?$"
-)
 _HTML = re.compile(r"<(?:p|br|div|a|ul|ol|li|strong|em|b|i|span|h[1-6])\b[^>]*>", re.I)
 _UMLAUTS = str.maketrans({ord("ä"): "ae", ord("ö"): "oe", ord("ü"): "ue", ord("ß"): "ss"})
 
@@ -196,24 +195,6 @@ def read_board(path: Path) -> list[BoardRow]:
 # -- turning rows into documents --------------------------------------------------------------
 
 
-def parse_date(value: str) -> dt.date | None:
-    """ISO ("2024-03-12", also with a time) or German ("12.03.2024") dates; ValueError else.
-
-    >>> parse_date("12.3.24"), parse_date("2024-03-12T09:30:00Z")
-    (datetime.date(2024, 3, 12), datetime.date(2024, 3, 12))
-    """
-    value = value.strip()
-    if not value:
-        return None
-    german = _GERMAN_DATE.match(value)
-    if german:
-        day, month, year = (int(g) for g in german.groups())
-        return dt.date(year + 2000 if year < 100 else year, month, day)
-    if re.match(r"^\d{4}-\d{2}-\d{2}(?:$|[ T])", value):
-        return dt.date.fromisoformat(value[:10])
-    raise ValueError(f"unknown date format {value!r}")
-
-
 def slug(text: str) -> str:
     """``"Nächtliches Feiern & Sicherheit"`` → ``"naechtliches-feiern-sicherheit"``."""
     text = text.lower().translate(_UMLAUTS)
@@ -257,7 +238,14 @@ def _is_pdf(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(".pdf")
 
 
-def _post(row: BoardRow, collection: str, site: str | None) -> _Post:
+def _origin(collection: str) -> Origin:
+    """Posts and the documents they link are members-only documents of the collection."""
+    return Origin(
+        kind="post", source=f"board:{slug(collection)}", collection=collection, members_only=True
+    )
+
+
+def _post(row: BoardRow, collection: str, site: str | None, places: Places) -> _Post:
     """The document of one row; ValueError with the reason when the row is unusable."""
     values = row.values
     if "_error" in values:
@@ -269,8 +257,8 @@ def _post(row: BoardRow, collection: str, site: str | None) -> _Post:
     if not title and not text:
         raise ValueError("neither title nor text")
     try:
-        date = parse_date(values.get("date", ""))
-    except ValueError as exc:
+        date = parse_optional(values.get("date"))
+    except DateError as exc:
         raise ValueError(f"unparseable date {values.get('date', '').strip()!r}") from exc
     if link and not link.lower().startswith(("http://", "https://")):
         raise ValueError(f"link {link!r} is not an absolute http(s) URL")
@@ -293,17 +281,7 @@ def _post(row: BoardRow, collection: str, site: str | None) -> _Post:
     follow = [u for u in find_links(text) if u != url]
     if attachment and link not in follow:
         follow.insert(0, link)
-    doc = Document(
-        url=url,
-        title=title,
-        text=body,
-        lang=detect(f"{title}\n{text}"),
-        kind="post",
-        collection=collection,
-        members_only=True,
-        date=date,
-        source=f"board:{slug(collection)}",
-    )
+    doc = to_document(Page(url, title, body, date), _origin(collection), places)
     return _Post(row.label, doc, follow)
 
 
@@ -333,9 +311,10 @@ def import_board(
     board_origin = origin(normalize(site)) if site else None
     posts: list[_Post] = []
     seen: dict[str, str] = {}
+    places = places_of(extractor)
     for row in read_board(path):
         try:
-            post = _post(row, collection, board_origin)
+            post = _post(row, collection, board_origin, places)
         except ValueError as exc:
             report.errors.append(f"{row.label}: {exc}")
             continue
@@ -354,7 +333,7 @@ def import_board(
             if url in fetched:
                 continue
             fetched.add(url)
-            reason = _follow(url, collection, store, extractor, fetch, report)
+            reason = _follow(url, collection, store, extractor, places, fetch, report)
             if reason:
                 report.errors.append(f"{post.label}: link {url}: {reason}")
     return report
@@ -365,6 +344,7 @@ def _follow(
     collection: str,
     store: Store,
     extractor: EntityExtractor,
+    places: Places,
     fetch: Fetch,
     report: BoardReport,
 ) -> str | None:
@@ -380,17 +360,7 @@ def _follow(
     if known is not None and not (known.source or "").startswith("board:"):
         # A public document already crawled stays public: a board linking it hides nothing.
         return None
-    doc = Document(
-        url=page.url,
-        title=page.title,
-        text=page.text,
-        lang=page.lang if page.lang in {"de", "en"} else detect(page.text),
-        kind="post",
-        collection=collection,
-        members_only=True,
-        date=page.date,
-        source=f"board:{slug(collection)}",
-    )
+    doc = to_document(page, _origin(collection), places)
     _store(doc, store, extractor, report)
     report.linked += 1
     return None

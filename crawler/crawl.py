@@ -16,10 +16,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import httpx
 
+from crawler.documents import Origin, places_of, to_document
 from crawler.duplicates import Duplicates
 from crawler.errors import CrawlError, FetchError, ParseError
 from crawler.extract import Page, extract_fetched, media_type
@@ -31,7 +32,7 @@ from crawler.sitemaps import is_sitemap, parse_sitemap
 from crawler.urls import in_scope, normalize, origin
 from kb.crawl_state import CrawlState, Task
 from kb.entities import EntityExtractor
-from kb.language import detect
+from kb.fingerprint import carries
 from kb.model import Document
 from kb.settings import Settings
 from kb.store import FetchState, Source, Store
@@ -70,6 +71,7 @@ class _Outcome:
 
     found: list[Task] = field(default_factory=list)
     save: tuple[Document, Fetched, list[str]] | None = None
+    attach: tuple[int, str] | None = None  # (page id, URL of a file that carries its text)
     unchanged: bool = False
     failure: CrawlError | None = None
 
@@ -91,6 +93,7 @@ class Crawler:
         self._state = CrawlState(store)
         self._settings = settings
         self._extractor = extractor
+        self._places = places_of(extractor)
         self._credentials = dict(credentials or {})
         self._transport = transport
         self._progress = progress
@@ -214,6 +217,8 @@ class Crawler:
                     report.gone.append(task.url)
             if outcome.unchanged:
                 self._store.seen(task.url)
+            if outcome.attach is not None:
+                self._store.attach(*outcome.attach)
             if outcome.save is not None:
                 doc, fetched, links = outcome.save
                 saved = self._store.upsert_document(
@@ -255,6 +260,13 @@ class Crawler:
             report.skipped.append(Skipped(task.url, "noindex"))
             return _Outcome(found)
         doc = self._document(run.source, page, task)
+        if media_type(result.content_type) == "application/pdf" or result.content[:5] == b"%PDF-":
+            for carrier in self._store.carrying_pages(doc.url, doc.members_only):
+                if carries(carrier.text, doc.text):
+                    # One result for a page and its PDF: the page, which links the file.
+                    assert carrier.id is not None
+                    report.skipped.append(Skipped(task.url, f"same text as {carrier.url}"))
+                    return _Outcome(found, attach=(carrier.id, doc.url))
         stored = self._store.fetch_state(doc.url)
         if stored is None and (original := duplicates.of(doc)) is not None:
             # An expected rejection: the text is in the index under another URL already.
@@ -265,21 +277,15 @@ class Crawler:
         return _Outcome(found, save=(doc, result, page.links))
 
     def _document(self, source: Source, page: Page, task: Task) -> Document:
-        if task.date is not None:
-            page = replace(page, date=page.date or task.date)
-        lang = source.lang or page.lang or detect(page.text)
-        return Document(
-            url=page.url,
-            title=page.title,
-            text=page.text,
-            lang=lang if lang in {"de", "en"} else detect(page.text),
+        origin = Origin(
             kind=source.kind,
+            source=source.name,
             city=source.city,
             collection=source.collection,
             members_only=source.members_only,
-            date=page.date,
-            source=source.name,
+            lang=source.lang,
         )
+        return to_document(page, origin, self._places, date_hint=task.date)
 
     def _follow(self, links: list[str], start: str) -> list[Task]:
         """Links under the start folder are crawled on; PDFs elsewhere on the host are fetched."""
@@ -294,7 +300,7 @@ class Crawler:
     def _expand_xml(self, result: Fetched, task: Task) -> list[Task]:
         if is_sitemap(result.content):
             sitemap = parse_sitemap(result.content, result.url)
-            return [Task(normalize(u), expand=False) for u in sitemap.pages] + [
+            return [Task(normalize(p.url), expand=False, date=p.lastmod) for p in sitemap.pages] + [
                 Task(normalize(u), expand=True) for u in sitemap.sitemaps
             ]
         if is_feed(result.content):

@@ -9,9 +9,12 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
@@ -21,7 +24,10 @@ from pypdf.errors import PyPdfError
 from crawler import rules
 from crawler.errors import ParseError
 from crawler.urls import normalize, origin
+from kb.dates import PartialDate, first_written_date
+from kb.errors import DateError
 
+VISIBLE_DATE_CHARS = 600  # a date line is near the top; later dates are what the text is about
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 
@@ -33,8 +39,8 @@ class Page:
     url: str
     title: str
     text: str
-    date: date | None = None
-    lang: str | None = None
+    date: PartialDate | None = None  # at the precision the page gives
+    lang: str | None = None  # as declared (<html lang>): a hint
     links: list[str] = field(default_factory=list)
     noindex: bool = False
     nofollow: bool = False
@@ -87,7 +93,7 @@ def extract_html(content: bytes, url: str, content_type: str | None = None) -> P
         url=canonical,
         title=title or text.split("\n", 1)[0][:120],
         text=text,
-        date=published or _text_date(text[:600]),
+        date=published or first_written_date(text[:VISIBLE_DATE_CHARS]),
         lang=html_lang,
         links=links,
         noindex="noindex" in robots,
@@ -111,33 +117,39 @@ def _title(soup: BeautifulSoup) -> str:
     return rules.TITLE_SEPARATORS.split(title, maxsplit=1)[0].strip()
 
 
-def _date(soup: BeautifulSoup) -> date | None:
-    for name in rules.DATE_META:
-        parsed = _iso_date(_meta(soup, name))
-        if parsed:
-            return parsed
-    for time_tag in soup.find_all("time", datetime=True):
-        parsed = _iso_date(str(time_tag["datetime"]))
-        if parsed:
-            return parsed
-    return None
-
-
-def _iso_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _text_date(text: str) -> date | None:
-    for match in rules.TEXT_DATE.finditer(text):
-        month = int(match["m"]) if match["m"] else rules.GERMAN_MONTHS.get(match["mn"].lower(), 0)
-        try:
-            return date(int(match["y"]), month, int(match["d"]))
-        except ValueError:
+def _date(soup: BeautifulSoup) -> PartialDate | None:
+    """The publication date the markup gives: meta tags, JSON-LD, then ``<time>``."""
+    candidates = [
+        *(_meta(soup, name) for name in rules.DATE_META),
+        *_json_ld_dates(soup),
+        *(str(tag["datetime"]) for tag in soup.find_all("time", datetime=True)),
+    ]
+    for value in candidates:
+        if not value.strip():
             continue
+        try:
+            return PartialDate.parse(value)
+        except DateError:
+            continue  # a value in no date form: the next candidate may have one
     return None
+
+
+def _json_ld_dates(soup: BeautifulSoup) -> Iterator[str]:
+    """``datePublished`` (then ``dateCreated``) of the JSON-LD objects of a page."""
+    objects: list[Any] = []
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            data = json.loads(script.get_text())
+        except json.JSONDecodeError:
+            continue  # a broken block of metadata does not make the page unreadable
+        objects.extend(data if isinstance(data, list) else [data])
+    for obj in list(objects):
+        if isinstance(obj, dict) and isinstance(obj.get("@graph"), list):
+            objects.extend(obj["@graph"])
+    for key in rules.JSON_LD_DATES:
+        for obj in objects:
+            if isinstance(obj, dict) and isinstance(obj.get(key), str):
+                yield obj[key]
 
 
 def _text(root: Tag | BeautifulSoup) -> str:
@@ -172,7 +184,11 @@ def extract_pdf(content: bytes, url: str) -> Page:
         url=url,
         title=title or text.split("\n", 1)[0][:120],
         text=text,
-        date=created.date() if created else _text_date(text[:600]),
+        date=(
+            PartialDate.of(created.date())
+            if created
+            else first_written_date(text[:VISIBLE_DATE_CHARS])
+        ),
     )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import feedparser
 
 from crawler.errors import ParseError
+from kb.dates import PartialDate
 
 FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF")
 
@@ -16,7 +16,7 @@ FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF")
 class FeedItem:
     link: str
     title: str
-    date: date | None
+    date: PartialDate | None
     summary: str
 
 
@@ -39,7 +39,7 @@ def parse_feed(content: bytes, url: str) -> list[FeedItem]:
             FeedItem(
                 link=link,
                 title=entry.get("title", ""),
-                date=date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None,
+                date=PartialDate(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None,
                 summary=entry.get("summary", ""),
             )
         )

@@ -1,13 +1,14 @@
 """Importing documents from JSON Lines: one object per line.
 
-Fields: ``url`` (required), ``title``, ``text`` or ``html``, ``date`` (ISO), ``lang``, ``kind``,
-``city``, ``collection``, ``members_only``. A bad line is reported with its number; the others
-are imported. Importing a URL again updates its document.
+Fields: ``url`` (required), ``title``, ``text`` or ``html``, ``date`` (ISO 8601 at any precision:
+"2017", "2017-08", "2017-08-14"; or a German or written date), ``lang`` (a hint: clear evidence
+in the text overrules it), ``kind``, ``city``, ``collection``, ``members_only``. A bad line is
+reported with its number; the others are imported. Importing a URL again updates its document.
+Every record becomes a document by the crawler's one path (`crawler.documents`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -16,27 +17,31 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from crawler.documents import Origin, places_of, to_document
 from crawler.errors import ParseError
-from crawler.extract import extract_html
+from crawler.extract import Page, extract_html
 from crawler.urls import normalize
+from kb.dates import PartialDate
 from kb.entities import EntityExtractor
 from kb.entities.extract import ExtractorSpec
 from kb.errors import ImportLineError
-from kb.language import detect
 from kb.model import KINDS, Document, Mention
+from kb.places import Places
 from kb.store import Store
 
 
 class ImportRecord(BaseModel):
     """One line of an import file."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="ignore", str_strip_whitespace=True, arbitrary_types_allowed=True
+    )
 
     url: str
     title: str | None = None
     text: str | None = None
     html: str | None = None
-    date: dt.date | None = None
+    date: PartialDate | None = None
     lang: Literal["de", "en"] | None = None
     kind: str = "page"
     city: str | None = None
@@ -49,6 +54,17 @@ class ImportRecord(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("url must be an absolute http(s) URL")
         return normalize(value)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> PartialDate | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # a year written as a number
+        if not isinstance(value, str):
+            raise ValueError("date must be a string such as 2017, 2017-08 or 2017-08-14")
+        return PartialDate.parse(value)
 
     @field_validator("kind")
     @classmethod
@@ -82,14 +98,14 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def parse_lines(lines: Iterable[str]) -> Iterator[Document | ImportLineError]:
+def parse_lines(lines: Iterable[str], places: Places) -> Iterator[Document | ImportLineError]:
     """Documents (without entities yet) or the error of each non-empty line."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             record = ImportRecord.model_validate(json.loads(line))
-            yield _document(record)
+            yield _document(record, places)
         except json.JSONDecodeError as exc:
             yield ImportLineError(number, f"not JSON: {exc.msg}")
         except ValidationError as exc:
@@ -101,24 +117,23 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Document | ImportLineError]:
             yield ImportLineError(number, exc.reason)
 
 
-def _document(record: ImportRecord) -> Document:
-    title, text = record.title, record.text or ""
+def _document(record: ImportRecord, places: Places) -> Document:
+    text = record.text or ""
+    page = Page(url=record.url, title=record.title or "", text=text)
     if record.html and not text:
         page = extract_html(record.html.encode("utf-8"), record.url, "text/html; charset=utf-8")
-        title, text = title or page.title, page.text
-    lang = record.lang or detect(text)
-    return Document(
-        url=record.url,
-        title=title or text.strip().split("\n", 1)[0][:120],
-        text=text,
-        lang=lang,
+        page.url = record.url
+    page.title = record.title or page.title or page.text.strip().split("\n", 1)[0][:120]
+    page.date = record.date or page.date
+    origin = Origin(
         kind=record.kind,
+        source="import",
         city=record.city,
         collection=record.collection,
         members_only=record.members_only,
-        date=record.date,
-        source="import",
+        lang=record.lang,
     )
+    return to_document(page, origin, places)
 
 
 def import_lines(
@@ -128,7 +143,7 @@ def import_lines(
     that many processes while this one writes the store."""
     report = ImportReport()
     documents: list[Document] = []
-    for item in parse_lines(lines):
+    for item in parse_lines(lines, places_of(extractor)):
         if isinstance(item, ImportLineError):
             report.errors.append(item)
         else:

@@ -1,4 +1,5 @@
-"""Extraction vocabulary: what is boilerplate, where dates hide. Logic lives in `extract`."""
+"""Extraction vocabulary: what is boilerplate, where dates hide. Logic lives in `extract`;
+month names live with all date reading in `kb.dates`."""
 
 from __future__ import annotations
 
@@ -27,12 +28,5 @@ DATE_META = (
 # Title suffixes such as "Seite – Pufii" or "Seite | Stadt Essen".
 TITLE_SEPARATORS = re.compile(r"\s+[–—|·-]\s+")
 
-GERMAN_MONTHS = {
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5,
-    "juni": 6, "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11,
-    "dezember": 12, "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7,
-    "october": 10, "december": 12,
-}  # fmt: skip
-TEXT_DATE = re.compile(
-    r"\b(?P<d>\d{1,2})\.\s?(?:(?P<m>\d{1,2})\.\s?|(?P<mn>[A-Za-zäÄ]+)\s+)(?P<y>(?:19|20)\d{2})\b"
-)
+# JSON-LD properties that carry a publication date, best first.
+JSON_LD_DATES = ("datePublished", "dateCreated", "dateModified")

@@ -1,4 +1,4 @@
-"""Sitemaps (urlset and sitemap index) as lists of URLs."""
+"""Sitemaps (urlset and sitemap index) as lists of URLs, each page with its ``lastmod``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,22 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.errors import ParseError
+from kb.dates import PartialDate
+from kb.errors import DateError
 
 # No external entities, no network: sitemaps come from servers we do not control.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 @dataclass(frozen=True)
+class SitemapPage:
+    url: str
+    lastmod: PartialDate | None  # W3C datetime at any precision: "2017", "2017-08", ...
+
+
+@dataclass(frozen=True)
 class Sitemap:
-    pages: list[str]
+    pages: list[SitemapPage]
     sitemaps: list[str]
 
 
@@ -30,15 +38,30 @@ def is_sitemap(content: bytes) -> bool:
     return root is not None and etree.QName(root).localname in {"urlset", "sitemapindex"}
 
 
+def _child(element: etree._Element, name: str) -> str:
+    for child in element:
+        if isinstance(child.tag, str) and etree.QName(child).localname == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def _lastmod(value: str) -> PartialDate | None:
+    try:
+        return PartialDate.parse(value) if value else None
+    except DateError:
+        return None  # a broken lastmod costs only the hint, not the page
+
+
 def parse_sitemap(content: bytes, url: str) -> Sitemap:
     root = _root(content)
     if root is None:
         raise ParseError(url, "broken sitemap XML")
-    locs = [
-        (el.text or "").strip()
-        for el in root.iter()
-        if isinstance(el.tag, str) and etree.QName(el).localname == "loc"
-    ]
+    entries = [el for el in root if isinstance(el.tag, str)]
     if etree.QName(root).localname == "sitemapindex":
-        return Sitemap(pages=[], sitemaps=[loc for loc in locs if loc])
-    return Sitemap(pages=[loc for loc in locs if loc], sitemaps=[])
+        return Sitemap(pages=[], sitemaps=[loc for el in entries if (loc := _child(el, "loc"))])
+    pages = [
+        SitemapPage(loc, _lastmod(_child(el, "lastmod")))
+        for el in entries
+        if (loc := _child(el, "loc"))
+    ]
+    return Sitemap(pages=pages, sitemaps=[])

@@ -7,20 +7,27 @@ from, so :meth:`CallStore.refresh` redoes only documents written since.
     >>> calls = CallStore(store)
     >>> calls.refresh()
     5
-    >>> [c.deadline for c in calls.funding(ANONYMOUS)]
+    >>> [c.status(date.today()) for c in calls.funding(ANONYMOUS)]
+    ['open', 'open', 'rolling', 'closed', 'unknown']
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
+from typing import Literal
 
 from kb.calls import extract_event, extract_funding
+from kb.dates import PartialDate, Precision, parse_optional
 from kb.store import Store
 from kb.viewer import Viewer
 
 CALL_KINDS = ("funding", "event")
+Day = date  # for annotations inside StoredCall, where the field "date" shadows the type
+
+CallStatus = Literal["open", "rolling", "closed", "unknown"]
+CALL_STATUSES: tuple[CallStatus, ...] = ("open", "rolling", "closed", "unknown")
 
 
 @dataclass(frozen=True)
@@ -39,21 +46,48 @@ class StoredCall:
     eligible: str | None = None
     amount: str | None = None
     deadline: date | None = None
+    rolling: bool = False
     start: date | None = None
     end: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
     place: str | None = None
     online: bool = False
     organiser: str | None = None
+    date_precision: Precision = "day"
+    source: str | None = None
     # Last: a field named "date" shadows the type for the annotations after it.
-    date: date | None = None  # publication date of the announcement
+    date: date | None = None  # first day of the announcement's publication date
+
+    @property
+    def published(self) -> PartialDate | None:
+        """The announcement's publication date as given."""
+        return PartialDate.from_first(self.date, self.date_precision) if self.date else None
+
+    def status(self, today: Day) -> CallStatus:
+        """ "open" until the deadline has passed; "rolling" when applications are taken at any
+        time; "closed" after the deadline; "unknown" when the text gives neither."""
+        if self.deadline is not None:
+            return "open" if self.deadline >= today else "closed"
+        return "rolling" if self.rolling else "unknown"
+
+    def is_open(self, today: Day) -> bool:
+        """Whether a city can still apply today: open by deadline, or rolling."""
+        return self.status(today) in {"open", "rolling"}
 
 
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def _clock(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def _iso(value: date | time | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
 
 
 class CallStore:
@@ -89,63 +123,87 @@ class CallStore:
             )
             self._conn.executemany(
                 """INSERT OR REPLACE INTO calls (doc_id, kind, programme, funder, eligible, amount,
-                       deadline, start, "end", place, online, organiser, seq)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                       deadline, rolling, start, "end", start_time, end_time, place, online,
+                       organiser, seq)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 rows,
             )
         return len(rows)
 
     @staticmethod
     def _extract(row: sqlite3.Row) -> tuple[object, ...]:
-        published = _day(row["date"])
+        # Year-less dates in the text are resolved from the first day of the publication date.
+        published = parse_optional(row["date"])
+        reference = published.first if published else None
         if row["kind"] == "funding":
-            call = extract_funding(row["text"], row["title"], published, row["lang"])
+            call = extract_funding(row["text"], row["title"], reference, row["lang"])
             return (
                 row["id"], "funding", call.programme, call.funder, call.eligible, call.amount,
-                _iso(call.deadline), None, None, None, 0, None, row["seq"],
+                _iso(call.deadline), int(call.rolling), None, None, None, None, None, 0, None,
+                row["seq"],
             )  # fmt: skip
-        event = extract_event(row["text"], row["title"], published, row["lang"])
+        event = extract_event(row["text"], row["title"], reference, row["lang"])
         return (
-            row["id"], "event", None, None, None, None, None, _iso(event.start), _iso(event.end),
-            event.place, int(event.online), event.organiser, row["seq"],
+            row["id"], "event", None, None, None, None, None, 0, _iso(event.start),
+            _iso(event.end), _iso(event.start_time), _iso(event.end_time), event.place,
+            int(event.online), event.organiser, row["seq"],
         )  # fmt: skip
 
     def funding(self, viewer: Viewer) -> list[StoredCall]:
-        """Funding calls the asker may see, by deadline (unknown deadlines last)."""
-        return self._select("funding", viewer, "c.deadline IS NULL, c.deadline, d.id")
+        """Funding calls the asker may see: dated ones by deadline, then rolling ones, then
+        those without either."""
+        return self._select(
+            "funding", viewer, "c.deadline IS NULL, c.deadline, NOT c.rolling, d.id"
+        )
+
+    def open_funding(self, viewer: Viewer, today: date) -> list[StoredCall]:
+        """The calls a city can still apply to today: by nearest deadline, rolling ones after."""
+        return [call for call in self.funding(viewer) if call.is_open(today)]
 
     def events(self, viewer: Viewer) -> list[StoredCall]:
         """Events the asker may see, by start (undated events last)."""
-        return self._select("event", viewer, 'c.start IS NULL, c.start, c."end", d.id')
+        return self._select(
+            "event",
+            viewer,
+            'c.start IS NULL, c.start, c.start_time IS NOT NULL, c.start_time, c."end", d.id',
+        )
 
     def _select(self, kind: str, viewer: Viewer, order: str) -> list[StoredCall]:
         rows = self._conn.execute(
-            f"""SELECT c.*, d.url, d.title, d.text, d.date, d.city, d.members_only
+            f"""SELECT c.*, d.url, d.title, d.text, d.date, d.city, d.members_only, d.source
                 FROM calls c JOIN documents d ON d.id = c.doc_id
                 WHERE c.kind = ? AND d.kind = c.kind AND (? OR NOT d.members_only)
                 ORDER BY {order}""",
             (kind, viewer.sees_members_only),
         )
-        return [
-            StoredCall(
-                doc_id=int(r["doc_id"]),
-                kind=r["kind"],
-                url=r["url"],
-                title=r["title"],
-                text=r["text"],
-                date=_day(r["date"]),
-                city=r["city"],
-                members_only=bool(r["members_only"]),
-                programme=r["programme"],
-                funder=r["funder"],
-                eligible=r["eligible"],
-                amount=r["amount"],
-                deadline=_day(r["deadline"]),
-                start=_day(r["start"]),
-                end=_day(r["end"]),
-                place=r["place"],
-                online=bool(r["online"]),
-                organiser=r["organiser"],
+        calls = []
+        for r in rows:
+            published = parse_optional(r["date"])
+            calls.append(
+                StoredCall(
+                    doc_id=int(r["doc_id"]),
+                    kind=r["kind"],
+                    url=r["url"],
+                    title=r["title"],
+                    text=r["text"],
+                    date=published.first if published else None,
+                    date_precision=published.precision if published else "day",
+                    source=r["source"],
+                    city=r["city"],
+                    members_only=bool(r["members_only"]),
+                    programme=r["programme"],
+                    funder=r["funder"],
+                    eligible=r["eligible"],
+                    amount=r["amount"],
+                    deadline=_day(r["deadline"]),
+                    rolling=bool(r["rolling"]),
+                    start=_day(r["start"]),
+                    end=_day(r["end"]),
+                    start_time=_clock(r["start_time"]),
+                    end_time=_clock(r["end_time"]),
+                    place=r["place"],
+                    online=bool(r["online"]),
+                    organiser=r["organiser"],
+                )
             )
-            for r in rows
-        ]
+        return calls

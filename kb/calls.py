@@ -15,11 +15,17 @@ online=False, organiser=None)
 from __future__ import annotations
 
 import re
+import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
+from functools import cache
+from importlib import resources
 
-__all__ = ["EventInfo", "FundingCall", "extract_event", "extract_funding", "parse_date"]
+from kb.dates import DateMention, find_mentions, find_times, resolve, weekdays
+from kb.language import ENGLISH_WORDS, GERMAN_WORDS
+
+__all__ = ["EventInfo", "FundingCall", "extract_event", "extract_funding"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,11 @@ class FundingCall:
     amount: str | None
     """The amount as written ("bis zu 50.000 Euro", "€2.5 million")."""
     deadline: date | None
-    """The application deadline; of several stages the earliest upcoming one."""
+    """The application deadline; of several stages the earliest upcoming one; the end of an
+    application window ("Bewerbungen vom 15. März bis 30. April")."""
+    rolling: bool = False
+    """Applications are taken at any time ("laufend", "rolling basis"): open without a date.
+    Only when the text gives no dated deadline."""
 
 
 @dataclass(frozen=True)
@@ -45,232 +55,18 @@ class EventInfo:
     """City or venue as written, or ``"online"``."""
     online: bool
     organiser: str | None
+    start_time: time | None = None
+    """Local time (Europe/Berlin unless the text says otherwise) where the text gives one."""
+    end_time: time | None = None
 
 
-# --- date mentions ---------------------------------------------------------------------------
-
-MONTHS: dict[str, int] = {
-    # German
-    "januar": 1, "jänner": 1, "jan": 1, "februar": 2, "febr": 2, "feb": 2, "märz": 3,
-    "maerz": 3, "marz": 3, "mär": 3, "mrz": 3, "april": 4, "apr": 4, "mai": 5, "juni": 6,
-    "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
-    "oktober": 10, "okt": 10, "november": 11, "nov": 11, "dezember": 12, "dez": 12,
-    # English (abbreviations shared with German are above)
-    "january": 1, "february": 2, "march": 3, "mar": 3, "may": 5, "june": 6, "july": 7,
-    "october": 10, "oct": 10, "december": 12, "dec": 12,
-}  # fmt: skip
-_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
-_MONTH = rf"(?<![^\W\d_])(?P<mon>{_MON})(?![^\W\d_])\.?"
-_DAY = r"(?:3[01]|[12]\d|0?[1-9])"
-_NUM_MONTH = r"(?:1[0-2]|0?[1-9])"
-_YEAR = r"(?:19|20)\d\d(?!\d)"
-_ORD = r"(?:\.|st|nd|rd|th)?"
-_RANGE_SEP = r"(?:-|–|—|bis|to|until|till|through)"
-
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(rf"(?<![\d.])(?P<y>{_YEAR})-(?P<m>{_NUM_MONTH})-(?P<d>{_DAY})(?!\d)")),
-    (
-        "dmy",
-        re.compile(
-            rf"(?<![\d.:/,])(?P<d>{_DAY})\.\s?(?P<m>{_NUM_MONTH})\.\s?(?P<y>{_YEAR}|\d\d(?!\d))"
-            r"(?!\.\d)"
-        ),
-    ),
-    ("slash", re.compile(rf"(?<![\d/])(?P<d>{_DAY})/(?P<m>{_DAY})/(?P<y>{_YEAR})")),
-    ("dm", re.compile(rf"(?<![\d.:/,])(?P<d>{_DAY})\.(?P<m>{_NUM_MONTH})\.(?!\d)")),
-    (
-        "dmonth",
-        re.compile(
-            rf"(?<![\d.,])(?P<d>{_DAY}){_ORD}\s*(?:of\s+)?{_MONTH}(?:\s*,?\s*(?P<y>{_YEAR}))?",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "monthd",
-        re.compile(
-            rf"{_MONTH}\s+(?P<d>{_DAY})(?:st|nd|rd|th)?(?![\d:])"
-            rf"(?:\s*{_RANGE_SEP}\s*(?P<d2>{_DAY})(?:st|nd|rd|th)?(?![\d:]))?"
-            rf"(?:\s*,?\s*(?P<y>{_YEAR}))?",
-            re.IGNORECASE,
-        ),
-    ),
-]
-# A bare day joined to the date that follows: "12.–13. März", "vom 3. bis 5. November".
-_BARE_DAY = re.compile(
-    rf"(?<![\d:.,/])(?P<d>{_DAY})(?:\.|st|nd|rd|th)?\s*"
-    r"(?:-|–|—|/|bis|to|until|till|through|und|and|&)\s*$",
-    re.IGNORECASE,
-)
-_GAP = re.compile(
-    r"\s*(?:-|–|—|bis(?:\s+(?:zum|einschließlich))?|to|until|till|through)\s*(?:(?:zum|dem)\s+)?",
-    re.IGNORECASE,
-)
-_GAP_BETWEEN = re.compile(r"\s*(?:und|and)(?:\s+(?:dem|the))?\s*", re.IGNORECASE)
-_BETWEEN = re.compile(r"(?:zwischen|between)(?:\s+(?:dem|the))?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Parts:
-    day: int
-    month: int
-    year: int | None
-
-
-@dataclass(frozen=True)
-class _Mention:
-    start: int
-    end: int
-    first: _Parts
-    last: _Parts | None = None  # the end of a range
-
-
-def _year(text: str | None) -> int | None:
-    if not text:
-        return None
-    value = int(text)
-    return value + 2000 if value < 100 else value
-
-
-def _valid(parts: _Parts) -> bool:
-    try:
-        date(parts.year or 2000, parts.month, parts.day)  # 2000 is a leap year
-    except ValueError:
-        return False
-    return True
-
-
-def _build(kind: str, match: re.Match[str]) -> _Mention | None:
-    groups = match.groupdict()
-    year = _year(groups.get("y"))
-    last: _Parts | None = None
-    if kind in {"dmonth", "monthd"}:
-        month = MONTHS[match["mon"].lower()]
-        first = _Parts(int(match["d"]), month, year)
-        if groups.get("d2"):
-            last = _Parts(int(groups["d2"]), month, year)
-            if last.day <= first.day:
-                return None
-    elif kind == "slash":
-        day, month = int(match["d"]), int(match["m"])
-        if month > 12 >= day:  # an American month-first date
-            day, month = month, day
-        first = _Parts(day, month, year)
-    else:
-        first = _Parts(int(match["d"]), int(match["m"]), year)
-    if not _valid(first) or (last is not None and not _valid(last)):
-        return None
-    return _Mention(match.start(), match.end(), first, last)
-
-
-def _fill_years(first: _Parts, last: _Parts) -> tuple[_Parts, _Parts]:
-    """Give the year-less end of a range the year of the other end."""
-    order = (first.month, first.day) > (last.month, last.day)
-    if first.year is None and last.year is not None:
-        first = _Parts(first.day, first.month, last.year - order)
-    elif last.year is None and first.year is not None:
-        last = _Parts(last.day, last.month, first.year + order)
-    return first, last
-
-
-def _combine(text: str, mentions: list[_Mention]) -> list[_Mention]:
-    """Join ranges: a bare day before a date, or two dates with "bis", "to", "–" between."""
-    joined: list[_Mention] = []
-    for mention in mentions:
-        previous = joined[-1] if joined else None
-        low = previous.end if previous else 0
-        if previous is not None and previous.last is None and mention.last is None:
-            gap = text[previous.end : mention.start]
-            between = _GAP_BETWEEN.fullmatch(gap) and _BETWEEN.search(
-                text, max(0, previous.start - 20), previous.start
-            )
-            if _GAP.fullmatch(gap) or between:
-                first, last = _fill_years(previous.first, mention.first)
-                if first.year is None or date(first.year, first.month, first.day) <= date(
-                    last.year or first.year, last.month, last.day
-                ):
-                    joined[-1] = _Mention(previous.start, mention.end, first, last)
-                    continue
-        if mention.last is None:
-            bare = _BARE_DAY.search(text, max(low, mention.start - 30), mention.start)
-            if bare and int(bare["d"]) < mention.first.day:
-                first = _Parts(int(bare["d"]), mention.first.month, mention.first.year)
-                joined.append(_Mention(bare.start(), mention.end, first, mention.first))
-                continue
-        joined.append(mention)
-    return joined
-
-
-def _mentions(text: str) -> list[_Mention]:
-    found = [
-        mention
-        for kind, pattern in _PATTERNS
-        for match in pattern.finditer(text)
-        if (mention := _build(kind, match)) is not None
-    ]
-    found.sort(key=lambda m: (m.start, m.start - m.end))
-    chosen: list[_Mention] = []
-    for mention in found:
-        if not chosen or mention.start >= chosen[-1].end:
-            chosen.append(mention)
-    return _combine(text, chosen)
-
-
-def _on_or_after(day: int, month: int, reference: date) -> date:
-    for year in range(reference.year, reference.year + 5):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:  # 29 February
-            continue
-        if candidate >= reference:
-            return candidate
-    raise AssertionError("unreachable: every valid day and month occurs within five years")
-
-
-def _resolve_parts(parts: _Parts, reference: date | None) -> date | None:
-    if parts.year is not None:
-        try:
-            return date(parts.year, parts.month, parts.day)
-        except ValueError:
-            return None
-    if reference is None:
-        return None
-    return _on_or_after(parts.day, parts.month, reference)
-
-
-def _resolve(mention: _Mention, reference: date | None) -> tuple[date, date] | None:
-    start = _resolve_parts(mention.first, reference)
-    if start is None:
-        return None
-    if mention.last is None:
-        return start, start
-    if mention.last.year is None:
-        end = _on_or_after(mention.last.day, mention.last.month, start)
-    else:
-        end = _resolve_parts(mention.last, reference) or start
-    return start, max(start, end)
-
-
-def _reference(published: date | None, mentions: list[_Mention]) -> date | None:
+def _reference(published: date | None, mentions: list[DateMention]) -> date | None:
     """The publication date, else 1 January of the first year the text writes out."""
     if published is not None:
         return published
     years = [m.first.year for m in mentions if m.first.year is not None]
     years += [m.last.year for m in mentions if m.last is not None and m.last.year is not None]
     return date(years[0], 1, 1) if years else None
-
-
-def parse_date(text: str, reference: date | None, lang: str) -> date | None:
-    """The first date in a short phrase (the start of a range).
-
-    A date without a year is the next occurrence on or after ``reference``; without a reference
-    it stays unresolved (``None``). Both languages' month names are always recognised; ``lang``
-    is accepted for symmetry with the extractors. Slash dates are read day first (European).
-    """
-    for mention in _mentions(text):
-        resolved = _resolve(mention, reference)
-        if resolved is not None:
-            return resolved[0]
-    return None
 
 
 # --- context around each date ----------------------------------------------------------------
@@ -280,7 +76,7 @@ _BOUNDARY = re.compile(r"[.!?](?=\s+[A-ZÄÖÜ„\"§(])|\n|;|\|")
 
 @dataclass(frozen=True)
 class _Context:
-    mention: _Mention
+    mention: DateMention
     start: date
     end: date
     before: str  # lower-cased text from the clause start (or the previous date) to the date
@@ -290,7 +86,7 @@ class _Context:
 
 
 def _contexts(text: str, reference: date | None) -> list[_Context]:
-    mentions = _mentions(text)
+    mentions = find_mentions(text)
     reference = _reference(reference, mentions)
     chars = list(text)
     for mention in mentions:
@@ -299,7 +95,7 @@ def _contexts(text: str, reference: date | None) -> list[_Context]:
     bounds = [m.end() for m in _BOUNDARY.finditer("".join(chars))]
     contexts = []
     for i, mention in enumerate(mentions):
-        resolved = _resolve(mention, reference)
+        resolved = resolve(mention, reference)
         if resolved is None:
             continue
         before_count = bisect_right(bounds, mention.start)
@@ -358,9 +154,37 @@ _AFTER_NOT = re.compile(
 )
 
 
+# An application window: its end is the deadline, whatever "Zeitraum" or "läuft" say.
+_WINDOW = re.compile(
+    r"(?:bewerbungs|antrags|einreichungs|teilnahme)(?:zeitraum|phase|fenster)|application"
+    r" (?:period|window)|submission (?:period|window)|(?:call|aufruf|ausschreibung|portal)\s+"
+    r"(?:is open|läuft|ist (?:vom )?geöffnet|ist offen|opens|öffnet)|open for (?:applications"
+    r"|submissions)|entgegengenommen|accepted|angenommen"
+)
+# Applications at any time. Only in a sentence about applications or deadlines.
+_ROLLING = re.compile(
+    r"\blaufend\b|fortlaufend|jederzeit|ganzjährig|ohne\s+(?:\w+)?frist|keine\s+(?:\w+)?frist"
+    r"|frist(?:en)?\s+gibt\s+es\s+(?:nicht|keine)"
+    r"|kein(?:en)?\s+stichtag|bis auf weiteres|solange\s+(?:die\s+)?(?:\w+\s+)?mittel"
+    r"|rolling|at any time|all year(?: round)?|no (?:fixed )?(?:deadline|closing date)"
+    r"|open[- ]ended|until (?:the )?funds are|while funds last|continuously|on an ongoing basis"
+)
+_SENTENCE = re.compile(r"[^.!?;\n]+")
+
+
+def _rolling(text: str) -> bool:
+    return any(
+        _ROLLING.search(sentence)
+        and (_SUBMISSION.search(sentence) or _DEADLINE_STRONG.search(sentence))
+        for sentence in _SENTENCE.findall(text.lower())
+    )
+
+
 def _deadline_score(context: _Context) -> int:
     before, after = context.before, context.after
     is_range = context.mention.last is not None
+    if is_range and (_SUBMISSION.search(before) or _WINDOW.search(before)):
+        return -3 if _AFTER_NOT.search(after) else 3
     if not is_range and _OPENS.search(before):  # "Richtlinie vom …", "from 1 May"
         return -1
     if _DEADLINE_STRONG.search(before):
@@ -394,15 +218,71 @@ def _deadline(contexts: list[_Context], published: date | None) -> date | None:
 
 # --- funding facts ---------------------------------------------------------------------------
 
-_NUM = r"(?<![\d.,])\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
-_SCALE = r"(?:Mio\.?|Millionen|Mrd\.?|Milliarden|million|billion|Tsd\.?)"
+_NUM = r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
+# Scale words of amounts with their factors ("Mio.", "Tsd.", "million", "k").
+_SCALES = {
+    "tsd": 1e3, "tausend": 1e3, "thousand": 1e3, "k": 1e3, "mio": 1e6, "million": 1e6,
+    "millionen": 1e6, "mrd": 1e9, "milliarde": 1e9, "milliarden": 1e9, "billion": 1e9,
+}  # fmt: skip
+_SCALE = (
+    r"(?:(?:mio|mrd|tsd)\.?|"  # only abbreviations take a dot: "2 million." ends a sentence
+    + "|".join(sorted(_SCALES, key=len, reverse=True))
+    + r")(?![\w])"
+)
 _CUR = r"(?:Euro|EUR|€)"
+# One sum: "EUR 1", "50.000 Euro", "€2.5 million", "1,5 Mio. €", "2 million".
+_SUM = rf"(?:{_CUR}\s?)?(?<![\d.,]){_NUM}(?:\s?{_SCALE})?(?:\s?{_CUR}(?![\w]))?"
 _AMOUNT = re.compile(
     r"(?:(?P<cap>bis zu|maximal|höchstens|jeweils bis zu|up to|a maximum of|maximum of|max\.)\s+)?"
-    rf"(?:{_CUR}\s?{_NUM}(?:\s?{_SCALE})?(?:\s?(?:bis|to|-|–)\s?{_CUR}\s?{_NUM}(?:\s?{_SCALE})?)?"
-    rf"|{_NUM}\s?(?:{_SCALE}\s?)?(?:(?:bis|to|-|–)\s?{_NUM}\s?(?:{_SCALE}\s?)?)?{_CUR})",
+    rf"(?:(?P<between>zwischen|between)\s+)?(?P<low>{_SUM})"
+    rf"(?:\s*(?P<sep>bis|to|-|–|und|and)\s*(?P<high>{_SUM}))?",
     re.IGNORECASE,
 )
+_SCALE_WORD = re.compile(_SCALE, re.IGNORECASE)
+_CURRENCY = re.compile(_CUR, re.IGNORECASE)
+
+
+def _value(text: str, scale: float | None) -> float | None:
+    """The number a sum writes, with its own scale word or else ``scale``."""
+    number = re.search(_NUM, text)
+    if number is None:
+        return None
+    digits = number[0].replace("\u00a0", "").replace("\u202f", "")
+    # "50.000" and "50,000" are thousands; "2,5" and "2.5" are decimals.
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
+        value = float(re.sub(r"[.,]", "", digits))
+    else:
+        value = float(digits.replace(",", "."))
+    word = _SCALE_WORD.search(text[number.end() :])
+    factor = _SCALES[word[0].lower().rstrip(".")] if word else scale
+    return value * (factor or 1)
+
+
+def _amount_of(match: re.Match[str]) -> str | None:
+    """The amount as written, the range kept whole; None for a number that is no amount."""
+    low, high = match["low"], match["high"]
+    if high is not None:
+        joined_by_and = match["sep"].lower() in {"und", "and"}
+        high_scale = _SCALE_WORD.search(high)
+        scale = _SCALES[high_scale[0].lower().rstrip(".")] if high_scale else None
+        low_value, high_value = _value(low, scale), _value(high, None)
+        year_before = re.fullmatch(r"(?:19|20)\d\d", low.strip()) is not None
+        if (
+            (joined_by_and and not match["between"])
+            or year_before
+            or low_value is None
+            or high_value is None
+            or low_value > high_value
+        ):
+            # Not one range ("2025 – 30.000 Euro"): the sum with a currency is the amount.
+            if _CURRENCY.search(low) or not _CURRENCY.search(high):
+                high = None
+            else:
+                return high.strip()
+    written = match[0] if high is not None else match[0][: match.end("low") - match.start()]
+    return written.strip() if _CURRENCY.search(written) else None
+
+
 _QUOTED_NAME = re.compile(
     r"(?:programm|fonds|fund|wettbewerb|aufruf|richtlinie|förderlinie|programme|program|call"
     r"|initiative|preis|prize|award)\w*\s+(?:for\s+proposals\s+)?[„\"“»‚'‘]"
@@ -418,21 +298,6 @@ _TITLE_PREFIX = re.compile(
     r"|funding call|neu|new)\s*:\s*",
     re.IGNORECASE,
 )
-_CAPWORD = r"[A-ZÄÖÜ][\w-]*"
-_FUNDERS = re.compile(
-    rf"Bundesministeri(?:um|ums)\s+(?:für|des|der)\s+{_CAPWORD}"
-    rf"(?:(?:,\s*|\s+und\s+|\s+für\s+){_CAPWORD})*(?:\s*\(BM\w*\))?"
-    rf"|(?:Landes|Justiz|Innen|Sozial)?[Mm]inisteri(?:um|ums)\s+(?:für|des|der)\s+{_CAPWORD}"
-    rf"(?:(?:,\s*|\s+und\s+|\s+für\s+){_CAPWORD})*"
-    rf"|Landespräventionsrat(?:es|s)?(?:\s+(?!Sie\b|Die\b){_CAPWORD})?"
-    r"|Deutsche Stiftung für Engagement und Ehrenamt|\bDSEE\b"
-    rf"|(?:{_CAPWORD}[ -])+Stiftung(?:\s+(?:für|der|des)\s+{_CAPWORD}(?:\s+und\s+{_CAPWORD})?)?"
-    rf"|Stiftung\s+(?:für|der|des)\s+{_CAPWORD}(?:\s+und\s+{_CAPWORD})?"
-    r"|European Commission|Europäische(?:n)? Kommission|EU-Kommission|Council of Europe"
-    r"|Europarat|Deutsches Forum für Kriminalprävention|\bDFK\b"
-)
-_FUNDER_ACRONYM = re.compile(r"\b(?:BMBF|BMI|BMFSFJ|BMJ|BMWSB|BMWK|BMAS|BMDV|BMZ)\b")
-_GENITIVE = re.compile(r"\b(Bundesministeri|Ministeri)ums\b|\b(Landespräventionsrat)(?:es|s)\b")
 _ARTICLE = re.compile(r"^(?:Die|Der|Das|Den|Dem|The)\s+")
 _CLAUSE = r"(?P<e>(?:[^.\n;]|\.(?=\d))+)"
 _CLAUSE_SHORT = r"(?P<e>(?:[^.\n;]|\.(?=\d))+?)"
@@ -462,10 +327,11 @@ _ELIGIBLE = [
 
 
 def _amount(text: str) -> str | None:
-    found = list(_AMOUNT.finditer(text))
-    capped = [m for m in found if m["cap"]]
-    best = capped or found
-    return best[0][0].strip() if best else None
+    """The amount per project: a capped one ("bis zu …") first, else the first one."""
+    found = [(m, amount) for m in _AMOUNT.finditer(text) if (amount := _amount_of(m))]
+    capped = [amount for m, amount in found if m["cap"]]
+    best = capped or [amount for _, amount in found]
+    return best[0] if best else None
 
 
 def _programme(title: str, text: str) -> str | None:
@@ -478,11 +344,104 @@ def _programme(title: str, text: str) -> str | None:
     return cleaned or None
 
 
-def _funder(combined: str) -> str | None:
-    match = _FUNDERS.search(combined) or _FUNDER_ACRONYM.search(combined)
-    if match is None:
+@dataclass(frozen=True)
+class _FunderWords:
+    names: re.Pattern[str]
+    heads: frozenset[str]
+    regions: frozenset[str]
+    compound_heads: tuple[str, ...]
+    joiners: frozenset[str]
+    genitive: dict[str, str]
+
+
+@cache
+def _funder_words() -> _FunderWords:
+    raw = tomllib.loads(resources.files("kb").joinpath("data", "funders.toml").read_text("utf-8"))
+    names = sorted(raw["names"], key=len, reverse=True)
+    return _FunderWords(
+        names=re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])"),
+        heads=frozenset(raw["heads"]),
+        regions=frozenset(raw["regions"]),
+        compound_heads=tuple(raw["compound_heads"]),
+        joiners=frozenset(raw["joiners"]),
+        genitive=dict(raw["genitive"]),
+    )
+
+
+_TOKEN = re.compile(r"[\w-]+|[^\w\s]")
+_STOP_WORDS = GERMAN_WORDS | ENGLISH_WORDS
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and word.lower() not in _STOP_WORDS
+
+
+def _ungenitive(word: str, words: _FunderWords) -> str:
+    for ending, base in words.genitive.items():
+        if word.lower().endswith(ending):
+            return word[: len(word) - len(ending)] + base
+    return word
+
+
+def _is_head(word: str, words: _FunderWords) -> bool:
+    word = _ungenitive(word, words)
+    if word in words.heads:
+        return True
+    lower = word.lower()
+    return word[:1].isupper() and any(
+        lower.endswith(head) and len(word) > len(head) for head in words.compound_heads
+    )
+
+
+def _built_funders(text: str, words: _FunderWords, lang: str) -> list[tuple[int, str]]:
+    """Names built around head words: capitalised words before it (up to three), after it
+    capitalised words behind joiners ("für", "und", "of the"), a comma list only when it closes
+    with "und"/"and" ("für Inneres, Digitalisierung und Kommunen"). A capitalised word right
+    after another belongs to the name after the head ("Stiftung Mercator"), in English titles
+    ("for Safer Cities") and as a region ("… Kommunen Baden-Württemberg"); in German it is
+    otherwise the next noun of the sentence ("… Bauwesen Modellvorhaben")."""
+    tokens = list(_TOKEN.finditer(text))
+    found = []
+    for i, token in enumerate(tokens):
+        if not _is_head(token[0], words):
+            continue
+        first = i
+        while first > 0 and i - first < 3 and _capitalised(tokens[first - 1][0]):
+            first -= 1
+        last, k, first_comma = i, i + 1, None
+        while k < len(tokens):
+            word = tokens[k][0]
+            joined = tokens[k - 1][0] in words.joiners or tokens[k - 1][0] == ","
+            direct = k == last + 1 and (last == i or lang == "en" or word in words.regions)
+            if (_capitalised(word) or word.isupper()) and (joined or direct):
+                last, k = k, k + 1
+            elif word in words.joiners:
+                k += 1
+            elif word == ",":
+                first_comma = last if first_comma is None else first_comma
+                k += 1
+            else:
+                break
+        listed = {t[0] for t in tokens[last if first_comma is None else first_comma : last + 1]}
+        if first_comma is not None and not {"und", "and", "&"} & listed:
+            last = first_comma  # "Stiftung X, Kommunen können …": the list is not the name's
+        if first == last and token[0] in words.heads:
+            continue  # a bare head ("die Stiftung") names nobody; a compound does
+        start, end = tokens[first].start(), tokens[last].end()
+        name = text[start:end]
+        name = name.replace(token[0], _ungenitive(token[0], words), 1)
+        found.append((start, name))
+    return found
+
+
+def _funder(combined: str, lang: str) -> str | None:
+    """The first funder the text names: a known name or one built around a head word."""
+    words = _funder_words()
+    candidates = [(m.start(), m[0]) for m in words.names.finditer(combined)]
+    candidates += _built_funders(combined, words, lang)
+    if not candidates:
         return None
-    name = _GENITIVE.sub(lambda m: (m[1] + "um") if m[1] else m[2], match[0])
+    _, name = min(candidates, key=lambda c: (c[0], -len(c[1])))
     return _ARTICLE.sub("", name).strip()
 
 
@@ -497,7 +456,7 @@ def _eligible(masked: str, text: str) -> str | None:
 
 def _masked(text: str) -> str:
     chars = list(text)
-    for mention in _mentions(text):
+    for mention in find_mentions(text):
         chars[mention.start : mention.end] = ["§"] * (mention.end - mention.start)
     return "".join(chars)
 
@@ -508,10 +467,11 @@ def extract_funding(text: str, title: str, published: date | None, lang: str) ->
     deadline = _deadline(_contexts(combined, published), published)
     return FundingCall(
         programme=_programme(title, text),
-        funder=_funder(combined),
+        funder=_funder(combined, lang),
         eligible=_eligible(_masked(combined), combined),
         amount=_amount(combined),
         deadline=deadline,
+        rolling=deadline is None and _rolling(combined),
     )
 
 
@@ -549,8 +509,8 @@ _ONLINE = re.compile(
     re.IGNORECASE,
 )
 _PLACE_LABEL = re.compile(
-    r"(?:^|\n|(?<=[.;|]\s))\s*(?:veranstaltungsort|tagungsort|ort|venue|location|where|wo)\s*:\s*"
-    r"(?P<p>[^\n;|]+)",
+    r"(?:^|\n|(?<=[.;|]\s))\s*(?:veranstaltungsort|tagungsort|ort|venue|location|where|wo)"
+    r"(?:\s*:|\s+(?:ist|is)\b)\s*(?P<p>[^\n;|]+)",
     re.IGNORECASE,
 )
 _CAPWORDS = (
@@ -622,6 +582,66 @@ def _organiser(text: str) -> str | None:
     return None
 
 
+# Before a second date: it is the end of the event that starts at the first.
+@cache
+def _end_label() -> re.Pattern[str]:
+    days = "|".join(weekdays())
+    return re.compile(
+        r"(?:\bbis|\bende|\bend(?:s|et|ing)?|\buntil|\bthrough|\bto|–|-)"
+        rf"\W*(?:(?:am|on|zum|dem|the)\W+)?(?:(?:{days})\b\W*)?$"
+    )
+
+
+_LONGEST_EVENT = timedelta(days=31)
+_STARTS = re.compile(r"\bbeginn|\bstart|\bbegin|\beinlass|\bdoors open|\bgeht es los|\blos geht")
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: date
+    end: date
+    start_time: time | None
+    end_time: time | None
+
+
+def _span(text: str, contexts: list[_Context], best: _Context) -> _Span:
+    """Start and end with their times: a range's, or a date and a later one labelled as the end
+    ("Beginn: 12.03.2025, 10 Uhr. Ende: 14.03.2025, 13 Uhr"); times follow their date ("10:00
+    bis 16:30 Uhr") or stand within a range ("3. November, 10 Uhr, bis 5. November, 13 Uhr")."""
+    index = contexts.index(best)
+    following = contexts[index + 1 :]
+
+    def times_after(context: _Context, after: list[_Context]) -> tuple[time, time | None] | None:
+        stop = min([context.sentence_end, *(c.mention.start for c in after[:1])])
+        return find_times(text[context.mention.end : stop])
+
+    mention = best.mention
+    inside = find_times(text[mention.start : mention.end]) if mention.last else None
+    after = times_after(best, following)
+    if after is None and inside is None:
+        # "Am 22. Mai treffen sich … in Potsdam. Beginn ist um 9:30 Uhr."
+        stop = following[0].mention.start if following else len(text)
+        nxt = text[best.sentence_end : min(stop, best.sentence_end + 120)]
+        after = find_times(nxt) if _STARTS.search(nxt.lower()) else None
+    start_time: time | None = None
+    end_time: time | None = None
+    if inside is not None:
+        start_time, end_time = inside[0], after[0] if after else None
+    elif after is not None:
+        start_time, end_time = after
+    end = best.end
+    labelled = following[0] if following and mention.last is None else None
+    if (
+        labelled is not None
+        and _end_label().search(labelled.before)
+        and best.start < labelled.start <= best.start + _LONGEST_EVENT
+    ):
+        end = labelled.end
+        later = times_after(labelled, following[1:])
+        end_time = later[0] if later else None
+    return _Span(best.start, end, start_time, end_time)
+
+
 def extract_event(text: str, title: str, published: date | None, lang: str) -> EventInfo:
     """Dates, place, online flag and organiser of an event announcement."""
     combined = f"{title}\n{text}" if title else text
@@ -642,10 +662,13 @@ def extract_event(text: str, title: str, published: date | None, lang: str) -> E
         place = "online"
     if place is None and best is not None:
         place = _place_near(combined, best)
+    span = _span(combined, contexts, best) if best is not None else None
     return EventInfo(
-        start=best.start if best else None,
-        end=best.end if best else None,
+        start=span.start if span else None,
+        end=span.end if span else None,
         place=place,
         online=online,
         organiser=_organiser(combined),
+        start_time=span.start_time if span else None,
+        end_time=span.end_time if span else None,
     )

@@ -18,20 +18,20 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from kb.dates import PartialDate, parse_optional
 from kb.store import Store, alive
 
 
 @dataclass(frozen=True)
 class Task:
     """A URL to visit: ``expand`` follows its links (start pages and what they lead to);
-    ``date`` is what a feed said of the page, used where the page is silent."""
+    ``date`` is what a feed or sitemap said of the page, used where the page is silent."""
 
     url: str
     expand: bool
-    date: date | None = None
+    date: PartialDate | None = None
 
     def hint(self) -> str | None:
         return json.dumps({"date": self.date.isoformat()}) if self.date else None
@@ -39,7 +39,7 @@ class Task:
 
 def _task(url: str, expand: int, hint: str | None) -> Task:
     value = json.loads(hint).get("date") if hint else None
-    return Task(url, bool(expand), date.fromisoformat(value) if value else None)
+    return Task(url, bool(expand), parse_optional(value))
 
 
 class CrawlState:

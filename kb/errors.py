@@ -4,6 +4,7 @@ KBError
  ├── StoreError            the SQLite store cannot be opened, migrated or written
  │    └── MigrationError   the database was written by a newer schema than this code knows
  ├── ImportLineError       one line of a JSONL import is unusable (carries the line number)
+ ├── DateError             a value is no date in a known form (also a ValueError)
  ├── EntityError           a curation names no entity, or more than one
  └── AccountError          an account cannot be added or changed as asked
 """
@@ -30,6 +31,11 @@ class ImportLineError(KBError):
         super().__init__(f"line {line_no}: {reason}")
         self.line_no = line_no
         self.reason = reason
+
+
+class DateError(KBError, ValueError):
+    """A value is no date in any form `kb.dates` reads; a ValueError too, so that validators
+    report it as a bad value."""
 
 
 class EntityError(KBError):

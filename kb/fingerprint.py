@@ -75,3 +75,20 @@ def _mix(values: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, np.dty
 def distance(a: int, b: int) -> int:
     """Bits in which two SimHashes differ."""
     return ((a ^ b) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
+
+
+SHINGLE = 4  # words per shingle for containment
+CONTAINED = 0.8  # share of the shorter text's shingles found in the longer one
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    found = words(text)
+    return {tuple(found[i : i + SHINGLE]) for i in range(max(0, len(found) - SHINGLE + 1))}
+
+
+def carries(a: str, b: str) -> bool:
+    """Whether one text carries the other: a page and its PDF, whose layouts add headers, page
+    numbers and hyphenation but keep the words in order."""
+    first, second = _shingles(a), _shingles(b)
+    shorter = min(len(first), len(second))
+    return shorter >= 10 and len(first & second) >= CONTAINED * shorter

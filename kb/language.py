@@ -1,28 +1,46 @@
 """Language identification for German and English, per document and per passage.
 
-The service only needs to tell German from English, so frequent function words decide: this is
-fast, has no model to download, and is reliable from a sentence on.
+The service only needs to tell German from English, so frequent function words decide
+(``kb/data/function_words.toml``): this is fast, has no model to download, and is reliable from a
+sentence on. What a page or a source declares (``<html lang>``, a source's language) is a hint:
+CMS templates declare one language for every page, so clear evidence in the text overrules it.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
-GERMAN_WORDS = frozenset(
-    """der die das und ist nicht ein eine einer eines einem einen zu den dem des mit sich auf für
-    von im ist sind wird werden wurde wurden auch als bei nach aus wie oder aber noch nur über
-    vor durch gegen zum zur hat haben sie er es wir ihr man dass daß diese dieser dieses kann
-    können sowie mehr sehr unter zwischen wenn weil schon immer alle beim vom ins
-    am um bis""".split()
-)
-ENGLISH_WORDS = frozenset(
-    """the and is are was were be been of to in for on with by from that this these those it its
-    as at an a or but not have has had will would can could should which who what their there
-    they we our you your how more also into about between through than other such""".split()
-)
+LANGUAGES = ("de", "en")
+# Function words the winning language needs, and how many times the other's it must have, for
+# the text to overrule a declared language; below that the text is too short or too mixed.
+CLEAR_WORDS = 5
+CLEAR_RATIO = 2.0
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+_TABLE = tomllib.loads(
+    resources.files("kb").joinpath("data", "function_words.toml").read_text("utf-8")
+)
+GERMAN_WORDS = frozenset(_TABLE["de"].split())
+ENGLISH_WORDS = frozenset(_TABLE["en"].split())
+_AMBIGUOUS = frozenset(_TABLE["ambiguous"].split())
+_EVIDENCE_DE = GERMAN_WORDS - _AMBIGUOUS
+_EVIDENCE_EN = ENGLISH_WORDS - _AMBIGUOUS
+
+
+def _counts(text: str) -> tuple[int, int]:
+    de = en = 0
+    for word in _WORD.findall(text[:20_000].lower()):
+        if word in _EVIDENCE_DE:
+            de += 1
+        elif word in _EVIDENCE_EN:
+            en += 1
+    return de, en
 
 
 def detect(text: str, default: str = "de") -> str:
@@ -31,15 +49,27 @@ def detect(text: str, default: str = "de") -> str:
     >>> detect("The city and its police work together.")
     'en'
     """
-    de = en = 0
-    for word in _WORD.findall(text[:20_000].lower()):
-        if word in GERMAN_WORDS:
-            de += 1
-        elif word in ENGLISH_WORDS:
-            en += 1
+    de, en = _counts(text)
     if de == en:
         return default
     return "de" if de > en else "en"
+
+
+def language_of(text: str, declared: Iterable[str | None] = ()) -> str:
+    """The language of a document: the text's when its evidence is clear, else the first
+    declared language that is German or English, else the text's majority (German on a tie).
+
+    >>> language_of("The city and the police work together on safety in the night.", ["de"])
+    'en'
+    """
+    de, en = _counts(text)
+    high, low = max(de, en), min(de, en)
+    if high >= CLEAR_WORDS and high >= CLEAR_RATIO * low:
+        return "de" if de > en else "en"
+    hint = next((lang for lang in declared if lang in LANGUAGES), None)
+    if hint is not None:
+        return hint
+    return "en" if en > de else "de"
 
 
 @dataclass(frozen=True)

@@ -244,4 +244,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, source)
     );
     """,
+    # 10: calls as they are written: a rolling funding call (applications at any time, open
+    # without a deadline) and the times of day of an event's start and end ("HH:MM", local
+    # Berlin time). Documents keep their date as given ("2017", "2017-08", "2017-08-14") in the
+    # date column; the rows stored so far are full dates already and stay valid as they are.
+    # Extraction is redone for every call, so that old rows get the new facts. A page lists the
+    # files (PDFs) that carry its text: they are not stored as documents of their own.
+    """
+    ALTER TABLE calls ADD COLUMN rolling INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE calls ADD COLUMN start_time TEXT;
+    ALTER TABLE calls ADD COLUMN end_time TEXT;
+    UPDATE calls SET seq = -1;
+    ALTER TABLE documents ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+    """,
 ]

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
+from kb.dates import PartialDate, Precision
+
 ENTITY_LABELS = ("PER", "ORG", "LOC")
 
 # Document kinds, with their German display names (the UI is German-first).
@@ -17,6 +19,7 @@ KINDS: dict[str, str] = {
     "newsletter": "Newsletter",
     "post": "Beitrag",
     "page": "Seite",
+    "project": "Projekt",
 }
 
 
@@ -55,18 +58,41 @@ class Document:
     collection: str | None = None
     members_only: bool = False
     date: date | None = None
+    """The first day of the publication date: the sort key. ``published`` is the date as given."""
     source: str | None = None
     mentions: list[Mention] = field(default_factory=list)
     id: int | None = None
     gone: bool = False  # answered 404/410 on consecutive crawls: kept, but not searchable
+    date_precision: Precision = "day"
+    """How much of ``date`` was given: "year" (2017), "month" (2017-08) or "day"."""
+    attachments: list[str] = field(default_factory=list)
+    """URLs of files (PDFs) that carry this page's text: one result, the page, links them."""
+
+    def __post_init__(self) -> None:
+        published = self.published
+        if published is not None and published.first != self.date:
+            raise ValueError(f"{self.date} is not the first day of a {self.date_precision}")
+
+    @property
+    def published(self) -> PartialDate | None:
+        """The publication date at the precision it was given."""
+        if self.date is None:
+            return None
+        return PartialDate.from_first(self.date, self.date_precision)
+
+    @published.setter
+    def published(self, value: PartialDate | None) -> None:
+        self.date = value.first if value else None
+        self.date_precision = value.precision if value else "day"
 
     @property
     def content_hash(self) -> str:
         """What decides whether a refetched or reimported document changed."""
+        published = self.published
         fields = [
             self.title,
             self.text,
-            self.date.isoformat() if self.date else "",
+            published.isoformat() if published else "",
             self.lang,
             self.kind,
             self.city or "",

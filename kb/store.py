@@ -16,10 +16,11 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from kb.dates import parse_optional
 from kb.errors import MigrationError, StoreError
 from kb.fingerprint import simhash, text_hash
 from kb.migrations import MIGRATIONS
@@ -252,7 +253,7 @@ class Store:
                 doc.city,
                 doc.collection,
                 int(doc.members_only),
-                doc.date.isoformat() if doc.date else None,
+                doc.published.isoformat() if doc.published else None,
                 digest,
                 etag,
                 last_modified,
@@ -331,6 +332,31 @@ class Store:
                 (missing, int(gone), gone, self._next_seq() if gone else 0, row["id"]),
             )
         return gone
+
+    def carrying_pages(self, url: str, members_only: bool) -> list[Document]:
+        """Stored pages that link ``url`` and are visible to at least the same readers."""
+        rows = self._conn.execute(
+            "SELECT * FROM documents WHERE instr(links, ?) > 0 AND NOT gone AND members_only<=?"
+            " ORDER BY id",
+            (json.dumps(url), int(members_only)),
+        )
+        return [self._to_document(r) for r in rows]
+
+    def attach(self, doc_id: int, url: str) -> bool:
+        """Record that the file at ``url`` carries the text of document ``doc_id`` (the index
+        picks the page up again to link it); False when it was known."""
+        with self.transaction():
+            row = self._conn.execute(
+                "SELECT attachments FROM documents WHERE id=?", (doc_id,)
+            ).fetchone()
+            attached = json.loads(row[0]) if row else []
+            if row is None or url in attached:
+                return False
+            self._conn.execute(
+                "UPDATE documents SET attachments=?, seq=?, updated_at=? WHERE id=?",
+                (json.dumps([*attached, url]), self._next_seq(), _now(), doc_id),
+            )
+        return True
 
     def seen(self, url: str) -> None:
         """A stored page answered (if only "not modified"): it is not missing."""
@@ -446,7 +472,7 @@ class Store:
                 "SELECT * FROM mentions WHERE doc_id=? ORDER BY start", (row["id"],)
             )
         ]
-        return Document(
+        doc = Document(
             id=int(row["id"]),
             url=row["url"],
             title=row["title"],
@@ -456,11 +482,13 @@ class Store:
             city=row["city"],
             collection=row["collection"],
             members_only=bool(row["members_only"]),
-            date=date.fromisoformat(row["date"]) if row["date"] else None,
             source=row["source"],
             mentions=mentions,
             gone=bool(row["gone"]),
+            attachments=json.loads(row["attachments"]),
         )
+        doc.published = parse_optional(row["date"])
+        return doc
 
     # -- crawl runs ------------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from crawler.boards import BoardError, fetcher_for, find_links, import_board, parse_date
+from crawler.boards import BoardError, fetcher_for, find_links, import_board
 from crawler.extract import Page
+from kb.dates import PartialDate, parse_optional
 from kb.entities import EntityExtractor
+from kb.errors import DateError
 from kb.model import Document
 from kb.settings import Settings
 from kb.store import Store
@@ -164,11 +166,12 @@ def test_a_failing_fetch_is_reported_with_its_reason(
 
 
 def test_dates_and_links() -> None:
-    assert parse_date("1.2.2024") == date(2024, 2, 1)
-    assert parse_date("2024-02-01 08:00:00 UTC") == date(2024, 2, 1)
-    assert parse_date(" ") is None
-    with pytest.raises(ValueError):
-        parse_date("Februar 2024")
+    assert parse_optional("1.2.2024") == PartialDate(2024, 2, 1)
+    assert parse_optional("2024-02-01 08:00:00 UTC") == PartialDate(2024, 2, 1)
+    assert parse_optional("Februar 2024") == PartialDate(2024, 2)
+    assert parse_optional(" ") is None
+    with pytest.raises(DateError):
+        parse_optional("Anfang 2024")
     assert find_links("(https://a.test/x), https://b.test/y.pdf.") == [
         "https://a.test/x",
         "https://b.test/y.pdf",

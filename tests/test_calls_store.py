@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 
 from kb.call_store import CallStore
+from kb.dates import PartialDate
 from kb.store import Store
 from kb.viewer import ANONYMOUS, MEMBER
 from tests.factories import make_document
@@ -67,3 +68,47 @@ def test_members_only_calls_are_for_members(store: Store) -> None:
     assert {c.title for c in calls.funding(MEMBER)} == {"Öffentlich", "Intern"}
     assert calls.events(ANONYMOUS) == []
     assert [e.title for e in calls.events(MEMBER)] == ["Internes Treffen"]
+
+
+def test_rolling_calls_are_open_after_the_dated_ones(store: Store) -> None:
+    texts = {
+        "Laufend": "Anträge können laufend gestellt werden. Gefördert werden bis zu 5.000 Euro.",
+        "Bald": "Antragsfrist: 30. April 2025.",
+        "Vorbei": "Antragsfrist: 31. Januar 2025.",
+        "Fenster": "Bewerbungen vom 15. März bis 30. Mai 2025 über das Portal.",
+        "Ohne": "Die Stiftung fördert Projekte der Nachbarschaftshilfe.",
+    }
+    for title, text in texts.items():
+        store.upsert_document(make_document(kind="funding", title=title, text=text))
+    calls = CallStore(store)
+    calls.refresh()
+    today = date(2025, 3, 1)
+    found = [(c.title, c.status(today)) for c in calls.funding(ANONYMOUS)]
+    assert found == [
+        ("Vorbei", "closed"),
+        ("Bald", "open"),
+        ("Fenster", "open"),
+        ("Laufend", "rolling"),
+        ("Ohne", "unknown"),
+    ]
+    assert [c.title for c in calls.open_funding(ANONYMOUS, today)] == ["Bald", "Fenster", "Laufend"]
+
+
+def test_event_times_and_a_publication_month_are_kept(store: Store) -> None:
+    event = make_document(
+        kind="event",
+        title="Fachtag",
+        text="Der Fachtag findet am 12. März 2025 von 9:30 bis 16 Uhr in Essen statt.",
+    )
+    event.published = PartialDate(2025, 1)
+    store.upsert_document(event)
+    calls = CallStore(store)
+    calls.refresh()
+    (stored,) = calls.events(ANONYMOUS)
+    assert (stored.start, stored.end, stored.start_time, stored.end_time) == (
+        date(2025, 3, 12),
+        date(2025, 3, 12),
+        time(9, 30),
+        time(16),
+    )
+    assert stored.published == PartialDate(2025, 1)

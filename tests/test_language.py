@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kb.language import detect, passages
+from kb.language import detect, language_of, passages
 
 
 def test_german_and_english_are_told_apart() -> None:
@@ -20,3 +20,17 @@ def test_each_paragraph_of_a_mixed_text_gets_its_language() -> None:
     )
     found = [(text[p.start : p.end][:8], p.lang) for p in passages(text, "de")]
     assert found == [("Die Stud", "de"), ("Abstract", "de"), ("The stud", "en")]
+
+
+def test_a_declared_language_is_a_hint_the_text_overrules() -> None:
+    english = (
+        "The report shows how the city and its police work with the residents of the district."
+    )
+    assert language_of(english, ["de"]) == "en"
+    assert language_of("Jahresbericht 2024", ["en"]) == "en"  # too short to overrule
+    assert language_of("Jahresbericht 2024", [None, "de"]) == "de"
+
+
+def test_words_both_languages_write_are_no_evidence() -> None:
+    # "in", "an", "was", "also", "will" are German words too.
+    assert detect("Sicherheit in Essen, in Köln, in Bonn: an Bahnhöfen, also was man will") == "de"

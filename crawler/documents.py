@@ -1,0 +1,58 @@
+"""The one way from a page (crawled, fetched for a board, or an imported record) to a document.
+
+Every path that stores a document calls `to_document`, so that the same rules hold for all:
+
+- language: the text's, when its evidence is clear; for texts too short or too mixed to tell,
+  what the origin declares (a source's or a record's language, set on purpose), then what the
+  page declares (``<html lang>``, often one template's for every page) (`kb.language`);
+- city: the origin's (a source's or a record's city), else the city the document is about,
+  named in its title, dateline or lead (`kb.places.Places.about`);
+- date: the page's, at its precision, else the hint of a feed or sitemap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawler.extract import Page
+from kb.dates import PartialDate
+from kb.entities import EntityExtractor
+from kb.language import language_of
+from kb.model import Document
+from kb.places import Places
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document comes from and what is known of it besides its page."""
+
+    kind: str
+    source: str | None
+    city: str | None = None
+    collection: str | None = None
+    members_only: bool = False
+    lang: str | None = None  # declared by the source or the record: a hint
+
+
+def places_of(extractor: EntityExtractor) -> Places:
+    """The cities of the catalogue the extractor was built with (curated ones included)."""
+    _, catalogue, _ = extractor.spec()
+    return Places.from_catalogue(catalogue)
+
+
+def to_document(
+    page: Page, origin: Origin, places: Places, date_hint: PartialDate | None = None
+) -> Document:
+    doc = Document(
+        url=page.url,
+        title=page.title,
+        text=page.text,
+        lang=language_of(f"{page.title}\n\n{page.text}", (origin.lang, page.lang)),
+        kind=origin.kind,
+        city=origin.city or places.about(page.title, page.text),
+        collection=origin.collection,
+        members_only=origin.members_only,
+        source=origin.source,
+    )
+    doc.published = page.date or date_hint
+    return doc

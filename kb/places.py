@@ -1,0 +1,69 @@
+"""The city a document is about: named in its title, its dateline or its lead.
+
+A document's city is its source's city; without one, the city it is about. Not every city it
+mentions: a Hannover report that compares itself with Köln and Essen is Hannover's. The cities
+mentioned elsewhere stay place entities of the document. Cities and their other names come from
+the entity catalogue (kinds ``city`` and ``member-city``).
+
+>>> places = Places({"Frankfurt": "Frankfurt am Main", "Mannheim": "Mannheim"})
+>>> places.about("Frankfurt: Nachtbürgermeister gewählt", "Wie zuvor in Mannheim ...")
+'Frankfurt am Main'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from kb.leads import LEAD_WORDS, lead_start
+from kb.model import CatalogueEntry
+
+CITY_KINDS = frozenset({"city", "member-city"})
+# A dateline: the city first, then a comma, a bracket or a dash ("HANNOVER (dpa) –",
+# "Essen, 3. März 2025 –", "Köln/Berlin –").
+_DATELINE_END = re.compile(r"\s*(?:[,(/–—:]|-\s|\.\s)")
+
+
+class Places:
+    """Cities by every form texts write them."""
+
+    def __init__(self, forms: Mapping[str, str]) -> None:
+        self._forms = dict(forms)
+        names = sorted(self._forms, key=len, reverse=True)
+        self._pattern = re.compile(
+            r"(?<![^\W\d_])(?:" + "|".join(re.escape(n) for n in names) + r")(?![^\W\d_])"
+            if names
+            else r"(?!x)x"
+        )
+        self._upper = {form.upper(): name for form, name in self._forms.items()}
+
+    @classmethod
+    def from_catalogue(cls, entries: Iterable[CatalogueEntry]) -> Places:
+        forms: dict[str, str] = {}
+        for entry in entries:
+            if entry.label == "LOC" and entry.kind in CITY_KINDS:
+                for form in (entry.name, *entry.aliases):
+                    forms.setdefault(form, entry.name)
+        return cls(forms)
+
+    def _first(self, text: str) -> str | None:
+        match = self._pattern.search(text)
+        return self._forms[match[0]] if match else None
+
+    def about(self, title: str, text: str) -> str | None:
+        """The city named in the title, else the dateline's, else the first one in the lead
+        paragraph."""
+        if city := self._first(title):
+            return city
+        start = lead_start(text, title)
+        head = text[start : start + 80]
+        first_word = re.match(r"[^\W\d_][\w.-]*(?:\s[A-ZÄÖÜ][\w.-]*)*", head)
+        if first_word is not None:
+            word = first_word[0]
+            rest = head[first_word.end() :]
+            dated = self._forms.get(word) or self._upper.get(word.upper())
+            if dated and _DATELINE_END.match(rest):
+                return dated
+        # The lead paragraph only: later paragraphs compare, report and list other cities.
+        paragraph = re.split(r"\n\s*\n", text[start:], maxsplit=1)[0]
+        return self._first(" ".join(paragraph.split()[:LEAD_WORDS]))
