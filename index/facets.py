@@ -16,8 +16,13 @@ import numpy.typing as npt
 from whoosh.reading import IndexReader
 
 from index.schema import FACETS
+from kb.dates import PartialDate
 
 Mask = npt.NDArray[np.bool_]
+
+
+def _day(day: date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day
 
 
 @dataclass
@@ -36,14 +41,18 @@ class FacetCache:
         self.size = size
         self.live: Mask = np.zeros(size, dtype=np.bool_)
         self.public: Mask = np.zeros(size, dtype=np.bool_)
+        # First and last day (YYYYMMDD) of each document's date: "2017-08" spans the month.
         self.dates: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
+        self.ends: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
         pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
         for docnum, fields in reader.iter_docs():
             meta = fields["meta"]
             self.live[docnum] = True
             self.public[docnum] = not meta["members_only"]
             if meta["date"]:
-                self.dates[docnum] = int(meta["date"].replace("-", ""))
+                given = PartialDate.parse(meta["date"])
+                self.dates[docnum] = _day(given.first)
+                self.ends[docnum] = _day(given.last)
             for facet, values in meta["facets"].items():
                 docs, vals = pairs[facet]
                 docs.extend([docnum] * len(values))
@@ -62,10 +71,11 @@ class FacetCache:
         )
 
     def date_range(self, start: date | None, end: date | None) -> Mask:
-        """Dated documents from ``start`` to ``end`` (both included; either may be open)."""
-        low = int(start.strftime("%Y%m%d")) if start else 1
-        high = int(end.strftime("%Y%m%d")) if end else 99_991_231
-        result: Mask = (self.dates >= low) & (self.dates <= high)
+        """Dated documents whose date overlaps ``start`` to ``end`` (both included; either may
+        be open): a document of "2017" is in March 2017, it may be of any day of the year."""
+        low = _day(start) if start else 1
+        high = _day(end) if end else 99_991_231
+        result: Mask = (self.dates > 0) & (self.dates <= high) & (self.ends >= low)
         return result
 
     def mask(self, facet: str, values: Iterable[str]) -> Mask:

@@ -108,7 +108,6 @@ class Index:
 def _context(store: Store) -> IndexContext:
     catalogue = EntityCatalogue(store)
     return IndexContext(
-        member_cities=catalogue.member_cities(),
         projects=catalogue.projects(),
         aliases=catalogue.aliases(),
     )

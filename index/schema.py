@@ -27,7 +27,6 @@ ENTITY_FACETS = {"person": "PER", "org": "ORG", "place": "LOC"}
 class IndexContext:
     """What the catalogue adds to a document's facets."""
 
-    member_cities: frozenset[str] = field(default_factory=frozenset)
     projects: frozenset[str] = field(default_factory=frozenset)
     # Other names of entities: a search for "BMBF" finds documents naming the ministry in full.
     aliases: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
@@ -48,25 +47,12 @@ def build_schema() -> Schema:
     return Schema(**fields)
 
 
-def mentioned_cities(doc: Document, member_cities: frozenset[str]) -> list[str]:
-    """Member cities a document is about: named as a place, or in an organisation's name
-    ("Stadt Essen", "Polizeipräsidium Essen")."""
-    found: dict[str, None] = {}
-    for m in doc.mentions:
-        if m.label == "LOC" and m.canonical in member_cities:
-            found.setdefault(m.canonical, None)
-        elif m.label == "ORG":
-            for city in member_cities:
-                if m.canonical.endswith(" " + city):
-                    found.setdefault(city, None)
-    return list(found)
-
-
 def facet_values(doc: Document, context: IndexContext) -> dict[str, list[str]]:
-    """Facets of a document; the city is the source's, else the member cities it mentions."""
+    """Facets of a document; the city is the one ingestion decided (the source's, else the one
+    the document is about): cities it merely mentions stay place entities."""
     values: dict[str, list[str]] = {
         "kind": [doc.kind],
-        "city": [doc.city] if doc.city else mentioned_cities(doc, context.member_cities),
+        "city": [doc.city] if doc.city else [],
         "lang": [doc.lang],
         "year": [str(doc.date.year)] if doc.date else [],
         "collection": [doc.collection] if doc.collection else [],
@@ -107,7 +93,8 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
             "title": doc.title,
             "url": doc.url,
             "members_only": doc.members_only,
-            "date": doc.date.isoformat() if doc.date else None,
+            "date": doc.published.isoformat() if doc.published else None,  # as given
+            "attachments": doc.attachments,
             "facets": facets,
         },
     }

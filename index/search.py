@@ -68,7 +68,8 @@ class Hit:
     date: str | None
     collection: str | None
     score: float
-    cities: list[str] = field(default_factory=list)  # the city facet: source city or mentioned
+    cities: list[str] = field(default_factory=list)  # the city facet
+    attachments: list[str] = field(default_factory=list)  # a PDF with the page's own text
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,7 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
         collection=next(iter(facets["collection"]), None),
         score=round(score, 4),
         cities=list(facets["city"]),
+        attachments=list(meta.get("attachments", [])),
     )
 
 

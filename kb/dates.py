@@ -43,6 +43,14 @@ def months() -> dict[str, int]:
     return table
 
 
+def month_name(month: int, lang: str) -> str:
+    """The month as German readers see it written ("März"); English by the C locale."""
+    if lang == "de":
+        names: list[str] = _table()["display"]["de"]
+        return names[month - 1]
+    return date(2000, month, 1).strftime("%B")
+
+
 def weekdays() -> list[str]:
     names: list[str] = _table()["weekdays"]["names"]
     return names

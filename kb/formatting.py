@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-GERMAN_MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-    "Oktober", "November", "Dezember",
-)  # fmt: skip
+from kb.dates import PartialDate, month_name
+
 _COLLATION = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "Ä": "a", "Ö": "o", "Ü": "u"})
 
 
@@ -17,10 +15,15 @@ def german_key(text: str) -> str:
 
 
 def format_date(value: date | str | None, ui: str) -> str:
-    """``3. März 2025`` in German, ``3 March 2025`` in English; empty for no date."""
+    """``3. März 2025`` in German, ``3 March 2025`` in English, at the precision given
+    (``März 2025``, ``2025``); empty for no date."""
     if value is None:
         return ""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    if ui == "de":
-        return f"{day.day}. {GERMAN_MONTHS[day.month - 1]} {day.year}"
-    return day.strftime("%d %B %Y").lstrip("0")
+    given = PartialDate.parse(value) if isinstance(value, str) else PartialDate.of(value)
+    day = given.first
+    month = month_name(day.month, ui)
+    if given.precision == "year":
+        return str(day.year)
+    if given.precision == "month":
+        return f"{month} {day.year}"
+    return f"{day.day}. {month} {day.year}" if ui == "de" else f"{day.day} {month} {day.year}"

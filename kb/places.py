@@ -1,4 +1,5 @@
-"""The city a document is about: named in its title, its dateline or its lead.
+"""The city a document is about: named in its title, its dateline, the line that says where it
+takes place ("Ort: Hannover") or its lead.
 
 A document's city is its source's city; without one, the city it is about. Not every city it
 mentions: a Hannover report that compares itself with Köln and Essen is Hannover's. The cities
@@ -13,7 +14,10 @@ the entity catalogue (kinds ``city`` and ``member-city``).
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
 
 from kb.leads import LEAD_WORDS, lead_start
 from kb.model import CatalogueEntry
@@ -22,6 +26,14 @@ CITY_KINDS = frozenset({"city", "member-city"})
 # A dateline: the city first, then a comma, a bracket or a dash ("HANNOVER (dpa) –",
 # "Essen, 3. März 2025 –", "Köln/Berlin –").
 _DATELINE_END = re.compile(r"\s*(?:[,(/–—:]|-\s|\.\s)")
+PLACE_LINE_CHARS = 1000  # the facts of an announcement stand before its text
+
+
+@cache
+def _place_line() -> re.Pattern[str]:
+    raw = resources.files("kb").joinpath("data", "places.toml").read_text("utf-8")
+    labels = "|".join(re.escape(label) for label in tomllib.loads(raw)["labels"])
+    return re.compile(rf"^\s*(?:{labels})\s*:\s*(?P<value>.+)$", re.MULTILINE | re.IGNORECASE)
 
 
 class Places:
@@ -51,8 +63,8 @@ class Places:
         return self._forms[match[0]] if match else None
 
     def about(self, title: str, text: str) -> str | None:
-        """The city named in the title, else the dateline's, else the first one in the lead
-        paragraph."""
+        """The city named in the title, else the dateline's, else the one of a line saying where
+        it takes place, else the first one in the lead paragraph."""
         if city := self._first(title):
             return city
         start = lead_start(text, title)
@@ -64,6 +76,10 @@ class Places:
             dated = self._forms.get(word) or self._upper.get(word.upper())
             if dated and _DATELINE_END.match(rest):
                 return dated
+        if (line := _place_line().search(text[:PLACE_LINE_CHARS])) and (
+            city := self._first(line["value"])
+        ):
+            return city
         # The lead paragraph only: later paragraphs compare, report and list other cities.
         paragraph = re.split(r"\n\s*\n", text[start:], maxsplit=1)[0]
         return self._first(" ".join(paragraph.split()[:LEAD_WORDS]))

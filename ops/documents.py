@@ -4,7 +4,6 @@ members-only documents mention, does not exist for anyone else."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 
 from pydantic import BaseModel
 
@@ -20,7 +19,7 @@ class DocumentRef(BaseModel):
     url: str
     title: str
     kind: str
-    date: date | None
+    date: str | None  # as given: "2017", "2017-08" or "2017-08-14"
 
 
 class RelatedOut(BaseModel):
@@ -50,7 +49,8 @@ def document(services: Services, viewer: Viewer, doc_id: int) -> Document | None
 
 
 def ref(doc: Document) -> DocumentRef:
-    return DocumentRef(id=doc.id or 0, url=doc.url, title=doc.title, kind=doc.kind, date=doc.date)
+    published = doc.published.isoformat() if doc.published else None
+    return DocumentRef(id=doc.id or 0, url=doc.url, title=doc.title, kind=doc.kind, date=published)
 
 
 MentionGroups = dict[str, list[tuple[str, int | None]]]

@@ -1,22 +1,24 @@
-"""Funding calls: open calls by nearest deadline, closed ones in the archive.
+"""Funding calls: open calls by nearest deadline, then calls that take applications at any
+time (rolling), then the archive.
 
-"Open" means the deadline is today or later; a call whose deadline could not be read is not
-claimed to be open: it goes to the archive as "Frist unbekannt".
+"Open" means the deadline is today or later; "rolling" that the text says applications are
+taken continuously; a call whose deadline could not be read is not claimed to be open: it goes
+to the archive as "Frist unbekannt".
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel
 
-from kb.call_store import CallStore, StoredCall
+from kb.call_store import CALL_STATUSES, CallStatus, CallStore, StoredCall
 from kb.viewer import Viewer
 from ops.services import Services
 
-Status = Literal["open", "closed", "unknown"]
-STATUSES: tuple[Status, ...] = ("open", "closed", "unknown")
+STATUSES = CALL_STATUSES
+OPEN: tuple[CallStatus, ...] = ("open", "rolling")
+ARCHIVE: tuple[CallStatus, ...] = ("closed", "unknown")
 
 
 class FundingOut(BaseModel):
@@ -28,59 +30,53 @@ class FundingOut(BaseModel):
     eligible: str | None
     amount: str | None
     deadline: date | None
-    status: Status
-    date: date | None  # of the announcement; last, since the name shadows the type
+    status: CallStatus
+    date: str | None  # of the announcement, as given ("2025", "2025-03", "2025-03-05")
 
 
 class FundingList(BaseModel):
     today: date
     facets: dict[str, int]
-    """Calls per status ("open", "closed", "unknown"), whatever the filter."""
+    """Calls per status ("open", "rolling", "closed", "unknown"), whatever the filter."""
     calls: list[FundingOut]
 
 
-def status_of(deadline: date | None, today: date) -> Status:
-    if deadline is None:
-        return "unknown"
-    return "open" if deadline >= today else "closed"
-
-
 def _out(call: StoredCall, today: date) -> FundingOut:
+    published = call.published
     return FundingOut(
         id=call.doc_id,
         url=call.url,
         title=call.title,
-        date=call.date,
+        date=published.isoformat() if published else None,
         programme=call.programme,
         funder=call.funder,
         eligible=call.eligible,
         amount=call.amount,
         deadline=call.deadline,
-        status=status_of(call.deadline, today),
+        status=call.status(today),
     )
 
 
-def by_status(services: Services, viewer: Viewer, today: date) -> dict[Status, list[FundingOut]]:
-    """Visible calls by status: open by nearest deadline, closed most recently closed first,
-    unknown newest announcement first."""
-    calls = CallStore(services.store)
-    grouped: dict[Status, list[FundingOut]] = {status: [] for status in STATUSES}
-    for call in calls.funding(viewer):
+def by_status(
+    services: Services, viewer: Viewer, today: date
+) -> dict[CallStatus, list[FundingOut]]:
+    """Visible calls by status: open by nearest deadline, rolling newest announcement first,
+    closed most recently closed first, unknown newest announcement first."""
+    grouped: dict[CallStatus, list[FundingOut]] = {status: [] for status in STATUSES}
+    for call in CallStore(services.store).funding(viewer):
         out = _out(call, today)
         grouped[out.status].append(out)
     grouped["closed"].reverse()  # the store orders by deadline, oldest first
-    grouped["unknown"].sort(key=lambda c: (c.date or date.min, c.id), reverse=True)
+    for status in ("rolling", "unknown"):
+        grouped[status].sort(key=lambda c: (c.date or "", c.id), reverse=True)
     return grouped
 
 
 def listing(services: Services, viewer: Viewer, today: date, open_now: bool | None) -> FundingList:
-    """Open calls (``open_now``), the archive (not ``open_now``: closed, then unknown) or all,
-    with the count of every status."""
+    """Calls a city can still apply for (``open_now``: open, then rolling), the archive (not
+    ``open_now``: closed, then unknown) or all, with the count of every status."""
     grouped = by_status(services, viewer, today)
-    if open_now is None:
-        chosen: tuple[Status, ...] = STATUSES
-    else:
-        chosen = ("open",) if open_now else ("closed", "unknown")
+    chosen = STATUSES if open_now is None else OPEN if open_now else ARCHIVE
     return FundingList(
         today=today,
         facets={status: len(grouped[status]) for status in STATUSES},

@@ -7,7 +7,6 @@ it mentions); a document's topic is its collection or a match of the topic's que
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from pydantic import BaseModel
 
@@ -55,8 +54,7 @@ class CityTopicsOut(BaseModel):
 
 
 def _ref(hit: Hit) -> DocumentRef:
-    day = date.fromisoformat(hit.date) if hit.date else None
-    return DocumentRef(id=hit.id, url=hit.url, title=hit.title, kind=hit.kind, date=day)
+    return DocumentRef(id=hit.id, url=hit.url, title=hit.title, kind=hit.kind, date=hit.date)
 
 
 def peers(services: Services, topic: str, viewer: Viewer) -> PeersOut:

@@ -86,7 +86,7 @@ def test_curation_errors_are_clear(store: Store) -> None:
         catalogue.add(CatalogueEntry("X", "MISC"))
 
 
-def test_documents_mentioning_a_member_city_get_it_as_city(
+def test_a_documents_city_is_its_own_not_every_city_it_mentions(
     store: Store, settings: Settings
 ) -> None:
     from tests.factories import mention
@@ -98,4 +98,6 @@ def test_documents_mentioning_a_member_city_get_it_as_city(
     index = Index(settings.index_dir)
     index.sync(store)
     facets = SearchService(index, store).search(SearchRequest("")).facets
-    assert facets["city"] == {"Essen": 1, "Köln": 1, "Mannheim": 1}
+    # Mentioned cities stay place entities; the city is what ingestion decided.
+    assert facets["city"] == {"Köln": 1}
+    assert facets["place"] == {"Essen": 2, "Paris": 1}

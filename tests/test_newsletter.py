@@ -99,6 +99,31 @@ def test_documents_are_grouped_into_the_newsletters_sections() -> None:
     assert updated == ["Präventionstag 2025"]  # known before the last issue, changed since
 
 
+def test_items_name_their_source_and_start_their_summary_after_the_date_line() -> None:
+    items = items_from(
+        [
+            _candidate(
+                1,
+                title="Leitfaden Sicherheitsaudit",
+                kind="publication",
+                url="http://127.0.0.1:8799/pufii/leitfaden.html",
+                source="pufii-publikationen",
+                text="Leitfaden Sicherheitsaudit\n\n12. März 2025 · Publikation\n\n"
+                "Der Leitfaden zeigt, wie Kommunen ein Audit vorbereiten.",
+                attachments=["http://127.0.0.1:8799/pufii/leitfaden.pdf"],
+            ),
+            _candidate(2, title="Import", kind="publication", url="https://www.stadt.test/a"),
+        ],
+        SINCE,
+        MEMBER_CITIES,
+    )
+    crawled, imported = sorted(items, key=lambda i: i.doc_id)
+    assert crawled.source == "Pufii-Publikationen" and imported.source == "stadt.test"
+    assert crawled.summary == "Der Leitfaden zeigt, wie Kommunen ein Audit vorbereiten."
+    text = render_text(public_edition(1, "2025-03-17", [crawled]), None)
+    assert "PDF: http://127.0.0.1:8799/pufii/leitfaden.pdf" in text  # one item, its PDF linked
+
+
 def test_members_only_items_reach_members_only() -> None:
     everything = Preferences(collections=("Bahnhof",))
     outsider = personalise(1, "2025-01-13", _items(), everything, member=False, matches={})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
+from kb.model import KINDS
 from web.i18n import TEXTS
 
 # t["key"] and t.key in the templates; keys built from a prefix ("facet." + name) are not
@@ -24,3 +25,8 @@ def test_every_key_a_template_names_exists() -> None:
         for match in LITERAL.finditer(template.read_text("utf-8")):
             key = match[1] or match[2]
             assert key in TEXTS["de"], (template.name, key)
+
+
+def test_every_kind_has_a_name_in_both_languages() -> None:
+    for kind in KINDS:
+        assert f"kind.{kind}" in TEXTS["de"] and f"kind.{kind}" in TEXTS["en"], kind

@@ -4,7 +4,7 @@ by a real server; the clock is frozen through the ``today`` dependency."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -14,8 +14,7 @@ from bs4 import BeautifulSoup
 from fastapi import FastAPI
 
 from index.search import SearchRequest
-from kb.call_store import StoredCall
-from ops.events import calendar, fold
+from kb.calendar import BERLIN
 from ops.services import Services
 from ops.topics import TOPICS
 from tests.appserver import AppServer
@@ -66,7 +65,7 @@ def test_open_calls_are_those_whose_deadline_has_not_passed(web: httpx.Client, f
     deadlines = [c["deadline"] for c in answer["calls"]]
     assert deadlines == ["2025-03-31", "2025-06-01", "2026-01-15"]  # nearest first
     assert {c["status"] for c in answer["calls"]} == {"open"}
-    assert answer["facets"] == {"open": 3, "closed": 2, "unknown": 0}
+    assert answer["facets"] == {"open": 3, "rolling": 0, "closed": 2, "unknown": 0}
     archive = web.get("/api/funding", params={"open": "false"}).json()["calls"]
     assert [c["deadline"] for c in archive] == ["2023-09-30", "2021-02-15"]  # latest first
 
@@ -115,7 +114,9 @@ def test_upcoming_and_past_events_switch_with_the_date(web: httpx.Client, frozen
     assert starts == sorted(starts, reverse=True) and len(starts) == 4
     frozen(date(2025, 6, 24))  # on the day it still is upcoming
     assert len(web.get("/api/events", params={"upcoming": "true"}).json()["events"]) == 1
-    frozen(date(2025, 6, 25))
+    frozen(date(2025, 6, 25))  # its second and last day: running, so still listed
+    assert len(web.get("/api/events", params={"upcoming": "true"}).json()["events"]) == 1
+    frozen(date(2025, 6, 26))
     assert web.get("/api/events", params={"upcoming": "true"}).json()["events"] == []
     page = _soup(web.get("/veranstaltungen"))
     assert page.select_one(".upcoming .empty") is not None
@@ -134,31 +135,22 @@ def test_the_icalendar_feed_is_read_back_by_a_calendar_library(web: httpx.Client
     assert len({str(e["UID"]) for e in events.values()}) == 5
     for title, event in events.items():
         known = expected[title]
-        assert event.decoded("DTSTART") == date.fromisoformat(known["start"])
-        assert event.decoded("DTEND") == date.fromisoformat(known["end"]) + timedelta(days=1)
+        start, end = date.fromisoformat(known["start"]), date.fromisoformat(known["end"])
+        if known["start_time"]:  # a timed event in Berlin time
+            begins = datetime.combine(start, time.fromisoformat(known["start_time"]), BERLIN)
+            assert event.decoded("DTSTART") == begins
+            assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+        else:  # an all-day span: DTEND is the day after the end
+            assert event.decoded("DTSTART") == start
+            assert event.decoded("DTEND") == end + timedelta(days=1)
         assert str(event["LOCATION"]) == known["place"]
         assert str(event["URL"]) == known["url"]
         assert event["DTSTAMP"].dt.tzinfo is not None
     siba = next(e for t, e in events.items() if t.startswith("SiBa-Werkstatt"))
     assert "Veranstalter: DEFUS" in str(siba["DESCRIPTION"])
-
-
-def test_icalendar_text_is_escaped_and_folded_by_octets() -> None:
-    title = "Tagung; Prävention, Nacht \\ Stadt\nzweite Zeile " + "Ä" * 60
-    event = StoredCall(
-        doc_id=7, kind="event", url="/intern", title=title, text="Grüße, ; \\",
-        city=None, members_only=False, start=date(2025, 2, 28), end=date(2025, 3, 1),
-        place="Köln, Rathaus; Saal 2", organiser="Stadt Köln",
-    )  # fmt: skip
-    text = calendar([event], "kb.test", "https://kb.test/documents/")
-    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
-    (parsed,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
-    assert str(parsed["SUMMARY"]) == title
-    assert str(parsed["LOCATION"]) == "Köln, Rathaus; Saal 2"
-    assert str(parsed["DESCRIPTION"]) == "Veranstalter: Stadt Köln\nGrüße, ; \\"
-    assert str(parsed["URL"]) == "https://kb.test/documents/7"
-    assert parsed.decoded("DTEND") == date(2025, 3, 2)  # exclusive: the day after the end
-    assert fold("x" * 75) == "x" * 75 and fold("x" * 76) == "x" * 75 + "\r\n x"
+    # Two days, from eleven on the first to two on the second.
+    assert siba.decoded("DTSTART") == datetime(2025, 6, 24, 11, tzinfo=BERLIN)
+    assert siba.decoded("DTEND") == datetime(2025, 6, 25, 14, tzinfo=BERLIN)
 
 
 # -- project database ---------------------------------------------------------------------------
@@ -207,7 +199,18 @@ def test_peer_practices_show_what_each_city_does_on_a_topic(
     assert hannover["state"] == "Niedersachsen"
     assert hannover["document_count"] == public.facets["city"]["Hannover"]
     assert "Sicherheit im Bahnhofsviertel" in hannover["projects"]
-    assert hannover["people"] and hannover["organisations"]
+    assert hannover["organisations"]
+    # Contacts are people named in the city's own documents, not in other cities' reports.
+    for row in answer["cities"]:
+        named = {
+            r[0]
+            for r in demo.store.connection.execute(
+                """SELECT m.canonical FROM mentions m JOIN documents d ON d.id = m.doc_id
+                   WHERE m.label = 'PER' AND d.city = ?""",
+                (row["city"],),
+            )
+        }
+        assert set(row["people"]) <= named, row["city"]
     for row in answer["cities"]:
         for ref in row["documents"]:
             doc = demo.store.document(ref["id"])

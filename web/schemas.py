@@ -3,7 +3,6 @@ operations' own result types (`ops.documents`, `ops.funding`, …)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -29,9 +28,12 @@ class DocumentOut(BaseModel):
     kind: str
     city: str | None
     collection: str | None
-    date: date | None
+    date: str | None
+    """As given: "2017", "2017-08" or "2017-08-14"."""
     members_only: bool
     entities: list[MentionOut]
+    attachments: list[str]
+    """Files that carry the same text (a PDF of the page), listed with it instead of apart."""
 
 
 class SuggestionOut(BaseModel):

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kb.formatting import format_date
+from kb.leads import lead_start
 from kb.model import Document
 from kb.newsletter_store import Candidate, Preferences
 
@@ -60,13 +61,15 @@ class Item:
     updated: bool  # known before the last issue, changed since
     cities: tuple[str, ...] = ()  # the source's city, else the member cities mentioned
     collection: str | None = None
+    attachments: tuple[str, ...] = ()  # files that carry the same text (a PDF of the page)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, given: Mapping[str, Any]) -> Item:
-        return cls(**{**given, "cities": tuple(given.get("cities", ()))})
+        lists = {k: tuple(given.get(k, ())) for k in ("cities", "attachments")}
+        return cls(**{**given, **lists})
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,9 @@ def section_of(doc: Document, member_cities: frozenset[str]) -> str | None:
 
 
 def summary(doc: Document, limit: int = SUMMARY_CHARS) -> str:
-    """The opening of the text, without a repeated title, cut at a word."""
-    text = re.sub(r"\s+", " ", doc.text).strip()
-    if text.startswith(doc.title):
-        text = text[len(doc.title) :].lstrip(" .:–-")
+    """The opening of the text, without the repeated title, date line or kind label, cut at a
+    word."""
+    text = re.sub(r"\s+", " ", doc.text[lead_start(doc.text, doc.title) :]).strip()
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.–-")
@@ -132,8 +134,13 @@ def summary(doc: Document, limit: int = SUMMARY_CHARS) -> str:
 
 
 def _source(doc: Document) -> str:
-    host = urlsplit(doc.url).hostname or ""
-    return doc.city or doc.collection or host.removeprefix("www.")
+    """Who it comes from: the city or collection, else the source by its name ("Pufii-
+    Publikationen" for ``pufii-publikationen``), else the site's host (imported documents)."""
+    if doc.city or doc.collection:
+        return doc.city or doc.collection or ""
+    if doc.source and doc.source != "import":
+        return "-".join(part.capitalize() for part in doc.source.split("-"))
+    return (urlsplit(doc.url).hostname or "").removeprefix("www.")
 
 
 def items_from(
@@ -157,13 +164,14 @@ def items_from(
                 title=doc.title,
                 url=doc.url,
                 source=_source(doc),
-                date=(doc.date.isoformat() if doc.date else c.created_at[:10]),
+                date=(doc.published.isoformat() if doc.published else c.created_at[:10]),
                 summary=summary(doc),
                 lang=doc.lang,
                 members_only=doc.members_only,
                 updated=c.created_at < moment,
                 cities=cities,
                 collection=doc.collection,
+                attachments=tuple(doc.attachments),
             )
         )
     items.sort(key=lambda i: (i.date or "", i.doc_id), reverse=True)
@@ -260,7 +268,7 @@ def render_text(edition: Edition, links: ReaderLinks | None) -> str:
             lines += [f"* {item.title}{_marks(item)}", f"  {meta}"]
             if item.summary:
                 lines.append(f"  {item.summary}")
-            lines += [f"  {item.url}", ""]
+            lines += [f"  {item.url}", *(f"  PDF: {a}" for a in item.attachments), ""]
     if links is not None:
         lines += [
             "-- ",

@@ -38,9 +38,10 @@ async def api_document(doc_id: DocId, services: ServicesDep, viewer: ViewerDep) 
         kind=doc.kind,
         city=doc.city,
         collection=doc.collection,
-        date=doc.date,
+        date=doc.published.isoformat() if doc.published else None,
         members_only=doc.members_only,
         entities=[MentionOut(**asdict(m)) for m in doc.mentions],
+        attachments=doc.attachments,
     )
 
 

@@ -24,8 +24,9 @@ async def api_funding(
         bool | None,
         Query(
             alias="open",
-            description="true: calls open now, nearest deadline first; false: the archive "
-            "(closed calls, then those with an unknown deadline); absent: all.",
+            description="true: calls a city can apply for now, nearest deadline first, then "
+            "rolling calls; false: the archive (closed calls, then those with an unknown "
+            "deadline); absent: all.",
         ),
     ] = None,
 ) -> FundingList:
@@ -38,7 +39,7 @@ async def funding_page(
     viewer: ViewerDep,
     request: Request,
     today: Today,
-    status: Literal["open", "closed", "unknown", ""] = "",
+    status: Literal["open", "rolling", "closed", "unknown", ""] = "",
 ) -> Any:
     grouped = funding.by_status(services, viewer, today)
     return render(
