@@ -15,13 +15,32 @@ if TYPE_CHECKING:
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="Processes serving requests; one runs the jobs.")
+    ] = 1,
 ) -> None:
     """Serve the web UI and the API."""
     from kb.settings import Settings
-    from ops.services import Services
 
     settings = Settings()
-    _serve(Services.open(settings), host or settings.host, port or settings.port)
+    host, port = host or settings.host, port or settings.port
+    if workers == 1:
+        from ops.services import Services
+
+        _serve(Services.open(settings), host, port)
+        return
+    import uvicorn
+
+    typer.echo(f"Web UI: http://{host}:{port}/  ({workers} worker processes)")
+    # Each worker builds its app from the environment's settings.
+    uvicorn.run(
+        "web.app:from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 def _serve(services: Services, host: str, port: int) -> None:

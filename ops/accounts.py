@@ -143,8 +143,7 @@ def mail_link(services: Services, user: User, purpose: LinkPurpose) -> str:
 
 
 def send_link(services: Services, user: User, purpose: LinkPurpose) -> str | None:
-    """Mail the link; returns it instead when no mail server is configured. Blocks on the
-    network: shells call it off their event loop."""
+    """Mail the link; returns it instead when no mail server is configured."""
     link = mail_link(services, user, purpose)
     mailer = Mailer(services.settings)
     if not mailer.configured:

@@ -15,11 +15,14 @@ Background work runs in threads with store connections of their own (`Services.c
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -211,7 +214,7 @@ def install_newsletter(
 
 
 def start(services: Services) -> BackgroundScheduler:
-    """The service's one scheduler, with the weekly newsletter and each source's crawls; the
+    """The service's scheduler, with the weekly newsletter and each source's crawls; the
     services follow it from now on."""
     scheduler = start_scheduler(
         services.settings.db_path,
@@ -220,3 +223,63 @@ def start(services: Services) -> BackgroundScheduler:
     )
     services.scheduler = scheduler
     return scheduler
+
+
+LEASE_FILE = "scheduler.lock"
+LEASE_RETRY = 30.0  # seconds between a waiting process's attempts to take over
+
+
+class Scheduling:
+    """Exactly one scheduler for all processes that serve one data directory (``kb serve
+    --workers N``, or several services on one store): the process that holds an exclusive lock
+    on ``scheduler.lock`` beside the store runs it. The kernel releases the lock when that
+    process ends, however it ends; the others try again every `LEASE_RETRY` seconds, so one of
+    them takes over.
+
+        >>> scheduling = Scheduling(services).begin()
+        >>> scheduling.end()
+    """
+
+    def __init__(self, services: Services, retry: float = LEASE_RETRY) -> None:
+        self._services = services
+        self._retry = retry
+        self._stop = threading.Event()
+        self._lease: BinaryIO | None = None
+        self._thread: threading.Thread | None = None
+        self.scheduler: BackgroundScheduler | None = None
+
+    def begin(self) -> Scheduling:
+        if not self._take():
+            self._thread = threading.Thread(target=self._wait, name="scheduler-lease", daemon=True)
+            self._thread.start()
+        return self
+
+    def _take(self) -> bool:
+        path = self._services.settings.data_dir / LEASE_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lease = path.open("ab")
+        try:
+            fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lease.close()
+            return False
+        self._lease = lease
+        self.scheduler = start(self._services)
+        log.info("this process runs the scheduler (pid %s)", os.getpid())
+        return True
+
+    def _wait(self) -> None:
+        while not self._stop.wait(self._retry):
+            if self._take():
+                return
+
+    def end(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = self._services.scheduler = None
+        if self._lease is not None:
+            self._lease.close()  # releases the lock
+            self._lease = None

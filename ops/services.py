@@ -1,10 +1,19 @@
 """The service objects of one running process, built once from the settings and passed to
 every operation.
 
-How threads share SQLite: the process's own connection (``Services.store``) serves the calling
-thread and the web's request threads (SQLite serialises their writes); work that runs in a
-thread of its own (a background crawl, a board import, a newsletter send, a scheduled job)
-opens a connection of its own with `Services.connection` and closes it when done.
+How threads and processes share SQLite (the one place this is written down):
+
+- Every thread has its own connection: ``Services.store`` opens one for the calling thread on
+  first use (the web's request threads are pooled, so their connections are reused) and
+  `Services.close` closes them all. A connection is never used by two threads at once, so a
+  transaction of one thread never takes in another thread's statements.
+- Work in a thread of its own that ends (a background crawl, a board import, a newsletter send,
+  a scheduled job) opens a connection with `Services.connection` and closes it when done.
+- The search reads through a connection of its own (`index.search.SearchService`).
+- Processes (``kb serve --workers N``, ``kb crawl`` beside a running service) share the file:
+  WAL mode lets readers go on while one writer writes; a writer waits up to 10 s for another
+  (``busy_timeout``). The index has one writer at a time per process (``index_lock``) and
+  Whoosh's own lock between processes.
 """
 
 from __future__ import annotations
@@ -36,10 +45,13 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     settings: Settings
-    store: Store
     index: Index
     search: SearchService
+    _search_store: Store = field(repr=False)
     _extractor: EntityExtractor | None = field(default=None, repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _stores: list[Store] = field(default_factory=list, repr=False)
+    _stores_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # One index writer at a time: a crawl started from the staff pages syncs from its thread
     # while curation syncs from requests, and Whoosh refuses a second writer.
     index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -52,10 +64,21 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
-        store = Store.open(settings.db_path)
-        SynonymTable(store).seed()
+        reading = Store.open(settings.db_path)  # migrates the store before anyone else uses it
+        SynonymTable(reading).seed()
         index = Index(settings.index_dir)
-        return cls(settings, store, index, SearchService(index, store))
+        return cls(settings, index, SearchService(index, reading), reading)
+
+    @property
+    def store(self) -> Store:
+        """The calling thread's connection, opened on first use."""
+        found: Store | None = getattr(self._local, "store", None)
+        if found is None:
+            found = Store.open(self.settings.db_path)
+            self._local.store = found
+            with self._stores_lock:
+                self._stores.append(found)
+        return found
 
     @cached_property
     def key(self) -> bytes:
@@ -110,4 +133,8 @@ class Services:
 
     def close(self) -> None:
         self.search.close()
-        self.store.close()
+        self._search_store.close()
+        with self._stores_lock:
+            for store in self._stores:
+                store.close()
+            self._stores.clear()

@@ -214,7 +214,7 @@ def test_serve_runs_the_app_with_its_scheduler(
     out = kb(tmp_path, "serve", "--port", "8123")
     assert "Web UI: http://127.0.0.1:8123/" in out and served["port"] == 8123
     with AppServer(served["app"]) as server:  # runs the lifespan: the scheduler starts
-        assert httpx.get(server.url + "/healthz").json() == {"status": "ok"}
+        assert httpx.get(server.url + "/healthz").json() == {"status": "ok", "scheduler": True}
         assert served["app"].state.services.scheduler is not None
 
 

@@ -5,11 +5,15 @@ service was down runs once when it comes back."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,10 +27,11 @@ from index.search import SearchRequest
 from kb.settings import Settings
 from kb.store import Source, Store
 from ops import jobs as crawls
+from ops.jobs import Scheduling
 from ops.jobs import start as start_jobs
 from ops.scheduler import trigger
 from ops.services import Services
-from tests.appserver import AppServer
+from tests.appserver import AppServer, free_port
 from tests.factories import make_settings
 from tests.servers import Reply, RouteServer, html
 from tests.sessions import ensure_user, form_token, logged_in
@@ -314,3 +319,67 @@ def test_jobs_persist_and_a_run_missed_while_down_runs_once_on_start(
         assert "hour='22', minute='15'" in str(back.get_job("crawl:koeln").trigger)
     assert restarted.search.search(SearchRequest("Leuchtturmprojekt")).total == 1
     restarted.close()
+
+
+# -- several processes on one store ------------------------------------------------------------
+
+
+def test_of_two_processes_serving_one_store_one_runs_the_jobs_and_a_missed_run_runs_once(
+    services: Services, settings: Settings, site: RouteServer
+) -> None:
+    first = start_jobs(services)
+    first.pause()
+    first.modify_job("crawl:essen", next_run_time=datetime.now(BERLIN) - timedelta(days=3))
+    first.shutdown()
+    env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_CRAWL_DELAY": "0"}
+    ports = [free_port(), free_port()]
+    kb = str(Path(sys.executable).with_name("kb"))
+    started = [
+        subprocess.Popen(
+            [kb, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]  # both at once: without a lease, both would run the overdue crawl
+    try:
+        health = [_health(port) for port in ports]
+        assert sorted(h["scheduler"] for h in health) == [False, True]
+        _eventually(lambda: _finished_runs(services) >= 1, "the missed crawl did not run")
+        time.sleep(1.5)  # room for a second run of the missed crawl, which must not come
+        assert _finished_runs(services) == 1 and site.hits["/news/"] == 1
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _health(port: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            found: dict[str, Any] = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+            return found
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, f"kb serve on {port} did not answer"
+            time.sleep(0.2)
+
+
+def test_when_the_process_with_the_jobs_stops_another_takes_them_over(
+    services: Services, settings: Settings
+) -> None:
+    other = Services.open(settings)  # a second process's services on the same store
+    holder = Scheduling(services, retry=0.05).begin()
+    waiting = Scheduling(other, retry=0.05).begin()
+    try:
+        assert services.scheduler is not None and other.scheduler is None
+        time.sleep(0.2)
+        assert other.scheduler is None  # the lease is held: it keeps waiting
+        holder.end()
+        _eventually(lambda: other.scheduler is not None, "nobody took the jobs over", 5)
+        assert services.scheduler is None
+    finally:
+        holder.end()
+        waiting.end()
+        other.close()

@@ -120,7 +120,7 @@ def test_api_documents_health_and_docs(client: httpx.Client) -> None:
     document = client.get(f"/api/documents/{hit['id']}").json()
     assert document["url"] == hit["url"] and document["text"]
     assert client.get("/api/documents/999999").status_code == 404
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "scheduler": False}
     assert client.get("/docs").status_code == 200
     assert "/api/search" in client.get("/openapi.json").json()["paths"]
 

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from kb.settings import Settings
 from ops import jobs
 from ops.services import Services
 from web.access import CsrfRefused, LoginRequired, guard
@@ -44,19 +45,24 @@ ROUTES = (
 )  # fmt: skip
 
 
+def from_environment() -> FastAPI:
+    """The app of each worker process of ``kb serve --workers N``, built from the settings of
+    the environment; one of the workers runs the scheduler (`ops.jobs.Scheduling`)."""
+    return create_app(Services.open(Settings()), scheduler=True)
+
+
 def create_app(services: Services, scheduler: bool = False) -> FastAPI:
     """The app; with ``scheduler`` (``kb serve``, ``kb demo``) it also runs the weekly
     newsletter and the sources' scheduled crawls while it serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        running = jobs.start(services) if scheduler else None
+        scheduling = jobs.Scheduling(services).begin() if scheduler else None
         try:
             yield
         finally:
-            if running is not None:
-                running.shutdown(wait=False)
-                services.scheduler = None
+            if scheduling is not None:
+                scheduling.end()
 
     app = FastAPI(
         title="DEFUS knowledge base",

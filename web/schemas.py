@@ -49,6 +49,8 @@ class SuggestOut(BaseModel):
 
 class Health(BaseModel):
     status: str
+    scheduler: bool
+    """Whether this process runs the service's jobs (one process of all that serve a store)."""
 
 
 SectionName = Literal[

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from kb.accounts import Accounts, LinkPurpose
 from ops import accounts
@@ -37,7 +36,7 @@ def _local(target: str) -> str:
 
 
 @router.get("/anmelden", response_class=HTMLResponse)
-async def login_form(
+def login_form(
     request: Request,
     weiter: Annotated[str, Query(max_length=2000)] = "/",
     meldung: Annotated[str, Query(max_length=50)] = "",
@@ -46,7 +45,7 @@ async def login_form(
 
 
 @router.post("/anmelden", response_class=HTMLResponse)
-async def login(
+def login(
     request: Request,
     services: ServicesDep,
     email: Email,
@@ -74,22 +73,21 @@ async def login(
 
 
 @router.post("/abmelden")
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     response = RedirectResponse("/", status_code=303)
     end_session(request, response)
     return response
 
 
 @router.get("/passwort/vergessen", response_class=HTMLResponse)
-async def forgot_form(request: Request) -> Any:
+def forgot_form(request: Request) -> Any:
     return render(request, "password_forgot.html", {})
 
 
 @router.post("/passwort/vergessen", response_class=HTMLResponse)
-async def forgot(request: Request, services: ServicesDep, email: Email) -> Any:
+def forgot(request: Request, services: ServicesDep, email: Email) -> Any:
     """The same answer whether or not the account exists: the form tells nobody who has one."""
-    # The SMTP exchange waits on the network: off the event loop.
-    await run_in_threadpool(accounts.request_reset, services, email)
+    accounts.request_reset(services, email)
     return render(request, "password_forgot.html", {"sent": True})
 
 
@@ -98,7 +96,7 @@ def _purpose(zweck: str) -> LinkPurpose:
 
 
 @router.get("/passwort/neu", response_class=HTMLResponse)
-async def set_password_form(
+def set_password_form(
     request: Request,
     services: ServicesDep,
     token: Annotated[str, Query(max_length=500)] = "",
@@ -113,7 +111,7 @@ async def set_password_form(
 
 
 @router.post("/passwort/neu", response_class=HTMLResponse)
-async def set_password(
+def set_password(
     request: Request,
     services: ServicesDep,
     password: Password,

@@ -25,7 +25,7 @@ DocId = Annotated[int, Path(ge=1, le=2**62)]
     responses={404: {"description": "No such document, or not visible to the asker"}},
     tags=["documents"],
 )
-async def api_document(doc_id: DocId, services: ServicesDep, viewer: ViewerDep) -> Any:
+def api_document(doc_id: DocId, services: ServicesDep, viewer: ViewerDep) -> Any:
     doc = documents.document(services, viewer, doc_id)
     if doc is None:
         raise HTTPException(status_code=404, detail="document not found")
@@ -46,9 +46,7 @@ async def api_document(doc_id: DocId, services: ServicesDep, viewer: ViewerDep) 
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
-async def document_page(
-    request: Request, services: ServicesDep, viewer: ViewerDep, doc_id: DocId
-) -> Any:
+def document_page(request: Request, services: ServicesDep, viewer: ViewerDep, doc_id: DocId) -> Any:
     doc = documents.document(services, viewer, doc_id)
     if doc is None:
         return render(request, "error.html", {"message_key": "not_found"}, status=404)

@@ -23,7 +23,7 @@ FACET_OF_LABEL = {"PER": "person", "ORG": "org", "LOC": "place"}
     responses={404: {"description": "No such entity, or not visible to the asker"}},
     tags=["entities"],
 )
-async def api_entity(entity_id: EntityId, services: ServicesDep, viewer: ViewerDep) -> EntityPage:
+def api_entity(entity_id: EntityId, services: ServicesDep, viewer: ViewerDep) -> EntityPage:
     page = entity_page(services, viewer, entity_id)
     if page is None:
         raise HTTPException(status_code=404, detail="entity not found")
@@ -31,7 +31,7 @@ async def api_entity(entity_id: EntityId, services: ServicesDep, viewer: ViewerD
 
 
 @router.get("/entity/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
-async def entity_html(
+def entity_html(
     request: Request, services: ServicesDep, viewer: ViewerDep, entity_id: EntityId
 ) -> Any:
     page = entity_page(services, viewer, entity_id)

@@ -16,7 +16,7 @@ router = APIRouter()
 
 
 @router.get("/api/events", response_model=EventList, tags=["events"])
-async def api_events(
+def api_events(
     services: ServicesDep,
     viewer: ViewerDep,
     today: Today,
@@ -32,9 +32,7 @@ async def api_events(
 
 
 @router.get("/veranstaltungen", response_class=HTMLResponse, include_in_schema=False)
-async def events_page(
-    services: ServicesDep, viewer: ViewerDep, request: Request, today: Today
-) -> Any:
+def events_page(services: ServicesDep, viewer: ViewerDep, request: Request, today: Today) -> Any:
     grouped = events.by_time(services, viewer, today)
     return render(request, "events.html", {"grouped": grouped, "today": today})
 
@@ -45,7 +43,7 @@ async def events_page(
     responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}},
     tags=["events"],
 )
-async def events_ics(services: ServicesDep, viewer: ViewerDep, request: Request) -> Response:
+def events_ics(services: ServicesDep, viewer: ViewerDep, request: Request) -> Response:
     """Every dated event the asker may see, as all-day events for calendar programs."""
     host = request.url.hostname or "localhost"
     document_base = str(request.base_url).rstrip("/") + "/documents/"

@@ -16,7 +16,7 @@ router = APIRouter()
 
 
 @router.get("/api/funding", response_model=FundingList, tags=["funding"])
-async def api_funding(
+def api_funding(
     services: ServicesDep,
     viewer: ViewerDep,
     today: Today,
@@ -34,7 +34,7 @@ async def api_funding(
 
 
 @router.get("/foerderung", response_class=HTMLResponse, include_in_schema=False)
-async def funding_page(
+def funding_page(
     services: ServicesDep,
     viewer: ViewerDep,
     request: Request,

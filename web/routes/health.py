@@ -11,6 +11,6 @@ router = APIRouter()
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])
-async def healthz(services: ServicesDep) -> Health:
+def healthz(services: ServicesDep) -> Health:
     services.store.ping()
-    return Health(status="ok")
+    return Health(status="ok", scheduler=services.scheduler is not None)

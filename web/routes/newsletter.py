@@ -16,7 +16,6 @@ from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from kb.newsletter_store import Preferences, SavedSearch, Subscriber
 from ops.errors import InvalidError, NotFoundError
@@ -49,7 +48,7 @@ def _subscriber(services: Services, token: str, purpose: links.Purpose) -> Subsc
     responses={422: {"description": "Not an e-mail address, or unknown preferences"}},
     tags=["newsletter"],
 )
-async def api_subscribe(services: ServicesDep, given: SubscriptionIn) -> SubscriptionOut:
+def api_subscribe(services: ServicesDep, given: SubscriptionIn) -> SubscriptionOut:
     """Subscribe to the weekly newsletter: a confirmation link is mailed to the address, and
     nothing else is sent until it is used. Collections are kept for members only."""
     preferences = Preferences(
@@ -65,8 +64,7 @@ async def api_subscribe(services: ServicesDep, given: SubscriptionIn) -> Subscri
         ),
     )
     try:
-        # The SMTP exchange waits on the network: off the event loop.
-        await run_in_threadpool(subscriptions.subscribe, services, given.email, preferences)
+        subscriptions.subscribe(services, given.email, preferences)
     except InvalidError as exc:
         raise HTTPException(422, "not an e-mail address") from exc
     return SubscriptionOut(status="pending", detail="confirmation mailed")
@@ -93,7 +91,7 @@ SearchField = Annotated[str, Form(max_length=5000)]
 
 
 @router.get("/newsletter", response_class=HTMLResponse, include_in_schema=False)
-async def subscribe_form(request: Request, services: ServicesDep) -> Any:
+def subscribe_form(request: Request, services: ServicesDep) -> Any:
     return render(
         request,
         "newsletter_subscribe.html",
@@ -106,7 +104,7 @@ async def subscribe_form(request: Request, services: ServicesDep) -> Any:
 
 
 @router.post("/newsletter", response_class=HTMLResponse, include_in_schema=False)
-async def subscribe_post(
+def subscribe_post(
     request: Request,
     services: ServicesDep,
     email: Annotated[str, Form(max_length=254)],
@@ -117,7 +115,7 @@ async def subscribe_post(
 ) -> Any:
     preferences = _preferences_from_form(sections, cities, [], languages, searches)
     try:
-        await run_in_threadpool(subscriptions.subscribe, services, email, preferences)
+        subscriptions.subscribe(services, email, preferences)
     except InvalidError:
         return render(
             request,
@@ -135,7 +133,7 @@ async def subscribe_post(
 
 
 @router.get("/newsletter/bestaetigen/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def confirm_form(request: Request, services: ServicesDep, token: Token) -> Any:
+def confirm_form(request: Request, services: ServicesDep, token: Token) -> Any:
     subscriber = _subscriber(services, token, "confirm")
     return render(
         request,
@@ -145,7 +143,7 @@ async def confirm_form(request: Request, services: ServicesDep, token: Token) ->
 
 
 @router.post("/newsletter/bestaetigen/{token}", include_in_schema=False)
-async def confirm(services: ServicesDep, token: Token) -> Response:
+def confirm(services: ServicesDep, token: Token) -> Response:
     try:
         target = subscriptions.confirm(services, token)
     except NotFoundError as exc:
@@ -156,7 +154,7 @@ async def confirm(services: ServicesDep, token: Token) -> Response:
 @router.get(
     "/newsletter/einstellungen/{token}", response_class=HTMLResponse, include_in_schema=False
 )
-async def preferences_form(request: Request, services: ServicesDep, token: Token) -> Any:
+def preferences_form(request: Request, services: ServicesDep, token: Token) -> Any:
     subscriber = _subscriber(services, token, "preferences")
     member = subscriptions.is_member(services, subscriber.email)
     return render(
@@ -176,7 +174,7 @@ async def preferences_form(request: Request, services: ServicesDep, token: Token
 
 
 @router.post("/newsletter/einstellungen/{token}", include_in_schema=False)
-async def preferences_save(
+def preferences_save(
     request: Request,
     services: ServicesDep,
     token: Token,
@@ -195,7 +193,7 @@ async def preferences_save(
 
 
 @router.get("/newsletter/abmelden/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def unsubscribe_form(request: Request, services: ServicesDep, token: Token) -> Any:
+def unsubscribe_form(request: Request, services: ServicesDep, token: Token) -> Any:
     subscriber = _subscriber(services, token, "unsubscribe")
     return render(
         request,
@@ -210,7 +208,7 @@ async def unsubscribe_form(request: Request, services: ServicesDep, token: Token
     include_in_schema=False,
     name=ONE_CLICK_ROUTE,
 )
-async def unsubscribe(request: Request, services: ServicesDep, token: Token) -> Any:
+def unsubscribe(request: Request, services: ServicesDep, token: Token) -> Any:
     """Both the page's button and the RFC 8058 one-click POST of mail clients (body
     ``List-Unsubscribe=One-Click``): the subscriber and all that is kept about it go."""
     subscriptions.unsubscribe(services, token)
@@ -222,13 +220,13 @@ async def unsubscribe(request: Request, services: ServicesDep, token: Token) -> 
 
 
 @router.get("/newsletter/archiv", response_class=HTMLResponse, include_in_schema=False)
-async def archive(request: Request, services: ServicesDep) -> Any:
+def archive(request: Request, services: ServicesDep) -> Any:
     issues = [issue for issue, _ in subscriptions.published(services)]
     return render(request, "newsletter_archive.html", {"issues": issues})
 
 
 @router.get("/newsletter/archiv/{number}", response_class=HTMLResponse, include_in_schema=False)
-async def archive_issue(
+def archive_issue(
     request: Request, services: ServicesDep, number: Annotated[int, Path(ge=1, le=2**31)]
 ) -> Any:
     try:
@@ -239,7 +237,7 @@ async def archive_issue(
 
 
 @router.get("/newsletter/feed.xml", include_in_schema=False)
-async def feed(services: ServicesDep) -> Response:
+def feed(services: ServicesDep) -> Response:
     """RSS 2.0 of the published issues, newest first."""
     base = services.settings.base_url.rstrip("/")
     entries = []

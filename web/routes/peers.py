@@ -25,7 +25,7 @@ City = Annotated[str, Path(max_length=100)]
 
 
 @router.get("/api/peers", response_model=PeersOut, tags=["peers"])
-async def api_peers(services: ServicesDep, viewer: ViewerDep, topic: TopicQ) -> PeersOut:
+def api_peers(services: ServicesDep, viewer: ViewerDep, topic: TopicQ) -> PeersOut:
     return peers.peers(services, topic, viewer)
 
 
@@ -35,7 +35,7 @@ async def api_peers(services: ServicesDep, viewer: ViewerDep, topic: TopicQ) -> 
     responses={404: {"description": "Neither a member city nor a city of any document"}},
     tags=["peers"],
 )
-async def api_peer_city(services: ServicesDep, viewer: ViewerDep, city: City) -> CityTopicsOut:
+def api_peer_city(services: ServicesDep, viewer: ViewerDep, city: City) -> CityTopicsOut:
     found = peers.city_topics(services, city, viewer)
     if found is None:
         raise HTTPException(status_code=404, detail="city not found")
@@ -47,7 +47,7 @@ def _search_link(query: str, **filters: str) -> str:
 
 
 @router.get("/praxis", response_class=HTMLResponse, include_in_schema=False)
-async def peers_page(
+def peers_page(
     services: ServicesDep, viewer: ViewerDep, request: Request, topic: TopicQ = "", q: TopicQ = ""
 ) -> Any:
     ui = ui_language(request)
@@ -83,9 +83,7 @@ async def peers_page(
 
 
 @router.get("/praxis/stadt/{city}", response_class=HTMLResponse, include_in_schema=False)
-async def peer_city_page(
-    services: ServicesDep, viewer: ViewerDep, request: Request, city: City
-) -> Any:
+def peer_city_page(services: ServicesDep, viewer: ViewerDep, request: Request, city: City) -> Any:
     found = peers.city_topics(services, city, viewer)
     if found is None:
         return render(request, "error.html", {"message_key": "peers.unknown_city"}, status=404)

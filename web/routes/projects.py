@@ -33,14 +33,14 @@ Filter = Annotated[ProjectFilter, Depends(project_filter)]
 
 
 @router.get("/api/projects", response_model=ProjectList, tags=["projects"])
-async def api_projects(services: ServicesDep, viewer: ViewerDep, chosen: Filter) -> ProjectList:
+def api_projects(services: ServicesDep, viewer: ViewerDep, chosen: Filter) -> ProjectList:
     """Projects and organisations with their city, state, topics and documents."""
     found = projects.matching(projects.database(services, viewer), chosen)
     return ProjectList(total=len(found), projects=found)
 
 
 @router.get("/projekte", response_class=HTMLResponse, include_in_schema=False)
-async def projects_page(
+def projects_page(
     services: ServicesDep, viewer: ViewerDep, request: Request, chosen: Filter
 ) -> Any:
     everything = projects.database(services, viewer)

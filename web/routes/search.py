@@ -43,13 +43,13 @@ def _link(params: list[tuple[str, str]], **changes: Any) -> str:
 
 
 @router.get("/api/search", response_model=SearchResult, tags=["search"])
-async def api_search(services: ServicesDep, viewer: ViewerDep, params: SearchParams) -> Any:
+def api_search(services: ServicesDep, viewer: ViewerDep, params: SearchParams) -> Any:
     """Full-text search with facets; members-only documents only for members."""
     return searching.result_json(searching.search(services, replace(params, viewer=viewer)))
 
 
 @router.get("/api/suggest", response_model=SuggestOut, tags=["search"])
-async def api_suggest(
+def api_suggest(
     services: ServicesDep,
     viewer: ViewerDep,
     q: Annotated[str, Query(max_length=100, description="What has been typed so far.")] = "",
@@ -61,7 +61,7 @@ async def api_suggest(
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def search_page(
+def search_page(
     request: Request, services: ServicesDep, viewer: ViewerDep, params: SearchParams
 ) -> Any:
     ui = ui_language(request)

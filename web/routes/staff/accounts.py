@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from kb.accounts import User
 from kb.audit import AuditLog
@@ -36,12 +35,12 @@ def _accounts_page(
 
 
 @router.get("/konten", response_class=HTMLResponse)
-async def accounts_page(request: Request, services: ServicesDep, asker: Admin) -> Any:
+def accounts_page(request: Request, services: ServicesDep, asker: Admin) -> Any:
     return _accounts_page(request, services, {})
 
 
 @router.post("/konten", response_class=HTMLResponse)
-async def account_invite(
+def account_invite(
     request: Request,
     services: ServicesDep,
     asker: Admin,
@@ -49,8 +48,7 @@ async def account_invite(
     role: RoleField,
 ) -> Any:
     try:
-        # The SMTP exchange waits on the network: off the event loop.
-        invited = await run_in_threadpool(accounts.invite, services, asker, email, role)
+        invited = accounts.invite(services, asker, email, role)
     except InvalidError as exc:
         return _accounts_page(request, services, {"problems": exc.problems}, 422)
     except MailError:
@@ -70,9 +68,7 @@ def _account(services: Services, user_id: int) -> User:
 
 
 @router.post("/konten/{user_id}/rolle")
-async def account_role(
-    services: ServicesDep, asker: Admin, user_id: UserId, role: RoleField
-) -> Response:
+def account_role(services: ServicesDep, asker: Admin, user_id: UserId, role: RoleField) -> Response:
     try:
         accounts.set_role(services, asker, _account(services, user_id), role)
     except OwnAccountError:
@@ -81,7 +77,7 @@ async def account_role(
 
 
 @router.post("/konten/{user_id}/status")
-async def account_status(
+def account_status(
     services: ServicesDep,
     asker: Admin,
     user_id: UserId,
@@ -95,5 +91,5 @@ async def account_status(
 
 
 @router.get("/protokoll", response_class=HTMLResponse)
-async def audit_page(request: Request, services: ServicesDep, asker: Admin) -> Any:
+def audit_page(request: Request, services: ServicesDep, asker: Admin) -> Any:
     return page(request, "staff_audit.html", {"entries": AuditLog(services.store).entries()})

@@ -24,7 +24,7 @@ NameField = Annotated[str, Form(min_length=1, max_length=200)]
 
 
 @router.get("/entitaeten", response_class=HTMLResponse)
-async def entities_page(
+def entities_page(
     request: Request,
     services: ServicesDep,
     asker: Editor,
@@ -50,7 +50,7 @@ def _curated(request: Request, curate: Callable[[], Curated]) -> Any:
 
 
 @router.post("/entitaeten/neu", response_class=HTMLResponse)
-async def entity_add(
+def entity_add(
     request: Request,
     services: ServicesDep,
     asker: Editor,
@@ -66,7 +66,7 @@ async def entity_add(
 
 
 @router.post("/entitaeten/alias", response_class=HTMLResponse)
-async def entity_alias(
+def entity_alias(
     request: Request,
     services: ServicesDep,
     asker: Editor,
@@ -81,7 +81,7 @@ async def entity_alias(
 
 
 @router.post("/entitaeten/zusammenfuehren", response_class=HTMLResponse)
-async def entity_merge(
+def entity_merge(
     request: Request,
     services: ServicesDep,
     asker: Editor,
@@ -96,7 +96,7 @@ async def entity_merge(
 
 
 @router.post("/entitaeten/sperren", response_class=HTMLResponse)
-async def entity_block(
+def entity_block(
     request: Request, services: ServicesDep, asker: Editor, name: NameField, label: AnyLabel = ""
 ) -> Any:
     return _curated(request, lambda: curation.block(services, asker, name.strip(), label or None))

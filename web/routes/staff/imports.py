@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
 from kb.viewer import Viewer
 from ops import pipeline
@@ -22,7 +21,7 @@ BOARD_SUFFIXES = (".csv", ".json")
 
 
 @router.get("/import", response_class=HTMLResponse)
-async def import_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
+def import_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
     limit = services.settings.max_upload_bytes
     return page(request, "staff_import.html", {"limit_mb": round(limit / 1e6, 1)})
 
@@ -30,7 +29,7 @@ async def import_page(request: Request, services: ServicesDep, asker: Editor) ->
 def _import(
     services: Services, asker: Viewer, content: bytes, suffix: str, collection: str, site: str
 ) -> pipeline.BoardImported:
-    """In a worker thread: following the links of the posts takes a while."""
+    """The export in a file of its own, as the import reads it."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"export{suffix}"
         path.write_bytes(content)
@@ -38,7 +37,7 @@ def _import(
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def import_upload(
+def import_upload(
     request: Request,
     services: ServicesDep,
     asker: Editor,
@@ -53,12 +52,10 @@ async def import_upload(
         return page(request, "staff_import.html", {**context, "problems": ["format"]}, 415)
     if site and not site.startswith(("http://", "https://")):
         return page(request, "staff_import.html", {**context, "problems": ["site"]}, 422)
-    content = await datei.read()
+    content = datei.file.read()
     services.extractor  # noqa: B018 (built here: building reads the process's connection)
     try:
-        imported = await run_in_threadpool(
-            _import, services, asker, content, suffix, collection, site
-        )
+        imported = _import(services, asker, content, suffix, collection, site)
     except BusyError:
         return page(request, "staff_import.html", {**context, "problems": ["busy"]}, 409)
     except InvalidError as exc:

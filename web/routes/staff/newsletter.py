@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from kb.newsletter_store import IssueRecord, NewsletterStore
 from ops.errors import BusyError, InvalidError, NotFoundError
@@ -34,7 +33,7 @@ def _issue(services: Services, number: int) -> IssueRecord:
 
 
 @router.get("/newsletter", response_class=HTMLResponse)
-async def newsletter_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
+def newsletter_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
     news = NewsletterStore(services.store)
     listed = [(issue, news.send_log(issue)) for issue in news.issues()]
     return page(
@@ -52,7 +51,7 @@ async def newsletter_page(request: Request, services: ServicesDep, asker: Editor
 
 
 @router.post("/newsletter/ausgabe")
-async def newsletter_compose(services: ServicesDep, asker: Editor) -> Response:
+def newsletter_compose(services: ServicesDep, asker: Editor) -> Response:
     try:
         issues.compose_next(services, asker)
     except InvalidError:
@@ -63,7 +62,7 @@ async def newsletter_compose(services: ServicesDep, asker: Editor) -> Response:
 
 
 @router.get("/newsletter/vorschau/{number}", response_class=HTMLResponse)
-async def newsletter_preview(
+def newsletter_preview(
     services: ServicesDep,
     asker: Editor,
     number: IssueNumber,
@@ -75,13 +74,11 @@ async def newsletter_preview(
 
 
 @router.post("/newsletter/{number}/testmail")
-async def newsletter_test_mail(
-    services: ServicesDep, asker: Editor, number: IssueNumber
-) -> Response:
+def newsletter_test_mail(services: ServicesDep, asker: Editor, number: IssueNumber) -> Response:
     """The members' edition as a mail to the asker, with the links of a sample reader."""
     _issue(services, number)
     try:
-        await run_in_threadpool(issues.mail_preview, services, asker, number)
+        issues.mail_preview(services, asker, number)
     except MailError:
         log.exception("newsletter preview mail failed")
         return done("/staff/newsletter", "nl_no_mail")
@@ -89,7 +86,7 @@ async def newsletter_test_mail(
 
 
 @router.post("/newsletter/{number}/senden")
-async def newsletter_send(services: ServicesDep, asker: Editor, number: IssueNumber) -> Response:
+def newsletter_send(services: ServicesDep, asker: Editor, number: IssueNumber) -> Response:
     """Send (or resume) the issue in the background."""
     _issue(services, number)
     try:

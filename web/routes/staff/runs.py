@@ -15,12 +15,12 @@ router = APIRouter()
 
 
 @router.get("/laeufe", response_class=HTMLResponse)
-async def runs_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
+def runs_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
     return page(request, "staff_runs.html", {"runs": services.store.crawl_runs()})
 
 
 @router.get("/laeufe/{run_id}", response_class=HTMLResponse)
-async def run_page(
+def run_page(
     request: Request,
     services: ServicesDep,
     asker: Editor,

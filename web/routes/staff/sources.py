@@ -23,7 +23,7 @@ Name = Annotated[str, PathParam(max_length=200)]
 
 
 @router.get("")
-async def staff_home(asker: Editor) -> Response:
+def staff_home(asker: Editor) -> Response:
     return RedirectResponse("/staff/quellen", status_code=303)
 
 
@@ -77,12 +77,12 @@ def _source(services: Services, name: str) -> Source:
 
 
 @router.get("/quellen", response_class=HTMLResponse)
-async def sources_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
+def sources_page(request: Request, services: ServicesDep, asker: Editor) -> Any:
     return _sources_page(request, services, {}, [])
 
 
 @router.post("/quellen", response_class=HTMLResponse)
-async def source_add(
+def source_add(
     request: Request,
     services: ServicesDep,
     asker: Editor,
@@ -98,16 +98,14 @@ async def source_add(
 
 
 @router.get("/quellen/{name}", response_class=HTMLResponse)
-async def source_edit_form(
-    request: Request, services: ServicesDep, asker: Editor, name: Name
-) -> Any:
+def source_edit_form(request: Request, services: ServicesDep, asker: Editor, name: Name) -> Any:
     source = _source(services, name)
     form = {**asdict(source), "lang": source.lang or "", "city": source.city or ""}
     return page(request, "staff_source.html", {"source": source, "form": form, "kinds": KINDS})
 
 
 @router.post("/quellen/{name}", response_class=HTMLResponse)
-async def source_edit(
+def source_edit(
     request: Request, services: ServicesDep, asker: Editor, name: Name, fields: Fields
 ) -> Any:
     old = _source(services, name)
@@ -121,7 +119,7 @@ async def source_edit(
 
 
 @router.post("/quellen/{name}/status")
-async def source_status(
+def source_status(
     services: ServicesDep, asker: Editor, name: Name, enabled: Annotated[Literal["0", "1"], Form()]
 ) -> Response:
     _source(services, name)
@@ -130,7 +128,7 @@ async def source_status(
 
 
 @router.post("/quellen/{name}/crawl")
-async def source_crawl(services: ServicesDep, asker: Editor, name: Name) -> Response:
+def source_crawl(services: ServicesDep, asker: Editor, name: Name) -> Response:
     source = _source(services, name)
     if not jobs.crawl_in_background(services, source):
         return done("/staff/laeufe", "crawl_busy")
