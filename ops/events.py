@@ -32,7 +32,14 @@ class EventOut(BaseModel):
 
 class EventList(BaseModel):
     today: date
+    total: int
+    """Events the filter chose, on all pages."""
+    page: int
+    per_page: int
     events: list[EventOut]
+
+
+GROUPS = ("upcoming", "past", "undated")
 
 
 def _clock(moment: time | None) -> str | None:
@@ -58,27 +65,42 @@ def _out(event: StoredCall, today: date) -> EventOut:
     )
 
 
+def group_of(event: EventOut) -> str:
+    return "undated" if event.upcoming is None else "upcoming" if event.upcoming else "past"
+
+
 def by_time(services: Services, viewer: Viewer, today: date) -> dict[str, list[EventOut]]:
     """Visible events: "upcoming" (soonest first, running ones included), "past" (latest
     first) and "undated"."""
     calls = CallStore(services.store)
-    grouped: dict[str, list[EventOut]] = {"upcoming": [], "past": [], "undated": []}
+    grouped: dict[str, list[EventOut]] = {group: [] for group in GROUPS}
     for event in calls.events(viewer):
         out = _out(event, today)
-        key = "undated" if out.upcoming is None else "upcoming" if out.upcoming else "past"
-        grouped[key].append(out)
+        grouped[group_of(out)].append(out)
     grouped["past"].reverse()
     return grouped
 
 
-def listing(services: Services, viewer: Viewer, today: date, upcoming: bool | None) -> EventList:
-    """Upcoming events (soonest first), past ones (latest first), or all with undated last."""
+def listing(
+    services: Services,
+    viewer: Viewer,
+    today: date,
+    groups: tuple[str, ...] = GROUPS,
+    page: int = 1,
+    per_page: int = 50,
+) -> EventList:
+    """One page of the events of ``groups`` in that order: "upcoming" (soonest first), "past"
+    (latest first), "undated"."""
     grouped = by_time(services, viewer, today)
-    if upcoming is None:
-        chosen = [*grouped["upcoming"], *grouped["past"], *grouped["undated"]]
-    else:
-        chosen = grouped["upcoming" if upcoming else "past"]
-    return EventList(today=today, events=chosen)
+    chosen = [event for group in groups for event in grouped[group]]
+    first = (page - 1) * per_page
+    return EventList(
+        today=today,
+        total=len(chosen),
+        page=page,
+        per_page=per_page,
+        events=chosen[first : first + per_page],
+    )
 
 
 def ics(services: Services, viewer: Viewer, host: str, document_base: str) -> str:

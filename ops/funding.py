@@ -38,6 +38,10 @@ class FundingList(BaseModel):
     today: date
     facets: dict[str, int]
     """Calls per status ("open", "rolling", "closed", "unknown"), whatever the filter."""
+    total: int
+    """Calls the filter chose, on all pages."""
+    page: int
+    per_page: int
     calls: list[FundingOut]
 
 
@@ -72,13 +76,24 @@ def by_status(
     return grouped
 
 
-def listing(services: Services, viewer: Viewer, today: date, open_now: bool | None) -> FundingList:
-    """Calls a city can still apply for (``open_now``: open, then rolling), the archive (not
-    ``open_now``: closed, then unknown) or all, with the count of every status."""
+def listing(
+    services: Services,
+    viewer: Viewer,
+    today: date,
+    statuses: tuple[CallStatus, ...] = STATUSES,
+    page: int = 1,
+    per_page: int = 50,
+) -> FundingList:
+    """One page of the calls of ``statuses`` (in that order; `OPEN`: what a city can still
+    apply for, `ARCHIVE`), with the count of every status."""
     grouped = by_status(services, viewer, today)
-    chosen = STATUSES if open_now is None else OPEN if open_now else ARCHIVE
+    chosen = [call for status in statuses for call in grouped[status]]
+    first = (page - 1) * per_page
     return FundingList(
         today=today,
         facets={status: len(grouped[status]) for status in STATUSES},
-        calls=[call for status in chosen for call in grouped[status]],
+        total=len(chosen),
+        page=page,
+        per_page=per_page,
+        calls=chosen[first : first + per_page],
     )

@@ -59,6 +59,11 @@ def _ref(hit: Hit) -> DocumentRef:
 
 def peers(services: Services, topic: str, viewer: Viewer) -> PeersOut:
     """City by city: who has documents on the topic, with what projects and which people."""
+    key = ("peers", topic, viewer.sees_members_only)
+    return services.views.get(key, lambda: _peers(services, topic, viewer))
+
+
+def _peers(services: Services, topic: str, viewer: Viewer) -> PeersOut:
     overall = search_topic(services.search, topic, viewer, per_page=1)
     cities = sorted(overall.facets["city"].items(), key=lambda p: (-p[1], german_key(p[0])))
     rows = []
@@ -93,15 +98,20 @@ class Overview:
 
 def overview(services: Services, viewer: Viewer) -> Overview:
     """Documents per topic and city: the matrix of the peer practices page."""
-    counts = topic_cities(services.search, viewer)
+    counts = _topic_cities(services, viewer)
     cities = [c for c in _network(services, counts) if any(c in n for n in counts.values())]
     return Overview(counts, cities)
+
+
+def _topic_cities(services: Services, viewer: Viewer) -> dict[str, dict[str, int]]:
+    key = ("topic-cities", viewer.sees_members_only)
+    return services.views.get(key, lambda: topic_cities(services.search, viewer))
 
 
 def city_topics(services: Services, city: str, viewer: Viewer) -> CityTopicsOut | None:
     """A city's documents per topic against the average member city; ``None`` for a city that
     is neither a member nor counted in any topic."""
-    counts = topic_cities(services.search, viewer)
+    counts = _topic_cities(services, viewer)
     network = _network(services, counts)
     if city not in network:
         return None

@@ -49,6 +49,11 @@ def _city(name: str, city: str | None, member_cities: frozenset[str]) -> str | N
 
 def database(services: Services, viewer: Viewer) -> list[ProjectOut]:
     """Organisations of the documents the asker may see, most mentioned first."""
+    key = ("projects", viewer.sees_members_only)
+    return services.views.get(key, lambda: _database(services, viewer))
+
+
+def _database(services: Services, viewer: Viewer) -> list[ProjectOut]:
     counts = services.search.search(SearchRequest("", viewer=viewer, per_page=1)).facets["org"]
     in_topics: dict[str, set[str]] = {}
     for name in TOPICS:

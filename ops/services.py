@@ -35,6 +35,7 @@ from kb.entity_catalogue import EntityCatalogue
 from kb.settings import Settings
 from kb.store import Store
 from kb.viewer import Viewer
+from ops.cache import ViewCache
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -61,6 +62,10 @@ class Services:
     newsletter_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # The scheduler this process runs (``kb serve``), so that source changes reach it at once.
     scheduler: BackgroundScheduler | None = field(default=None, repr=False)
+    views: ViewCache = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.views = ViewCache(self.state)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -68,6 +73,12 @@ class Services:
         SynonymTable(reading).seed()
         index = Index(settings.index_dir)
         return cls(settings, index, SearchService(index, reading), reading)
+
+    def state(self) -> tuple[str, int, int]:
+        """What derived results depend on: the index's build and sync number and the store's
+        change counter (it moves with every commit of another connection)."""
+        version = int(self._search_store.connection.execute("PRAGMA data_version").fetchone()[0])
+        return self.index.build(), self.index.synced_seq, version
 
     @property
     def store(self) -> Store:

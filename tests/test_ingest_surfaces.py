@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 
 from ops import pipeline
 from ops.services import Services
@@ -83,3 +85,28 @@ def test_a_rolling_call_is_open_and_listed_after_dated_ones(web: httpx.Client) -
     assert [(c["title"], c["status"]) for c in archive] == [("Förderaufruf Quartier", "closed")]
     page = web.get("/foerderung").text
     assert "Laufend, ohne Frist" in page
+
+
+def test_long_lists_of_calls_and_events_come_in_pages(tmp_path: Path) -> None:
+    services = Services.open(make_settings(tmp_path))
+    calls = [
+        {"url": f"https://stadt.test/aufruf-{n}", "title": f"Förderaufruf {n:02}",
+         "text": f"Die Stadt fördert Projekte. Einsendeschluss ist der {n}. Juni 2025.",
+         "date": "2025-01-10", "kind": "funding"}
+        for n in range(1, 26)
+    ]  # fmt: skip
+    lines = tmp_path / "calls.jsonl"
+    lines.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in calls) + "\n")
+    pipeline.import_jsonl(services, lines)
+    app = create_app(services)
+    app.dependency_overrides[today] = lambda: date(2025, 3, 1)
+    try:
+        with AppServer(app) as server, httpx.Client(base_url=server.url) as web:
+            second = web.get("/api/funding", params={"per_page": 10, "page": 2}).json()
+            assert (second["total"], second["page"], len(second["calls"])) == (25, 2, 10)
+            assert second["calls"][0]["title"] == "Förderaufruf 11"  # nearest deadline first
+            page = BeautifulSoup(web.get("/foerderung", params={"page": 2}).text, "lxml")
+            assert len(page.select(".call")) == 5
+            assert page.select_one('.pagination a[rel="prev"]')["href"] == "?page=1"
+    finally:
+        services.close()

@@ -3,6 +3,7 @@ every page gets (texts, the asker, a CSRF token for forms)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
@@ -32,6 +33,33 @@ def switch_link(request: Request) -> str:
     other = "en" if ui_language(request) == "de" else "de"
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "ui"]
     return "?" + urlencode([*kept, ("ui", other)])
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Links to the pages of a long list, the query's other parameters kept."""
+
+    page: int
+    pages: int
+    links: dict[int, str]  # the pages around the current one
+    previous: str | None
+    next: str | None
+
+
+def pager(request: Request, page: int, total: int, per_page: int) -> Pager:
+    pages = max(1, -(-total // per_page))
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in {"page", "ui"}]
+
+    def link(n: int) -> str:
+        return "?" + urlencode([*kept, ("page", str(n))])
+
+    return Pager(
+        page=page,
+        pages=pages,
+        links={n: link(n) for n in range(max(1, page - 3), min(pages, page + 3) + 1)},
+        previous=link(page - 1) if page > 1 else None,
+        next=link(page + 1) if page < pages else None,
+    )
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

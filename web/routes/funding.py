@@ -8,9 +8,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ops import funding
-from ops.funding import STATUSES, FundingList
+from ops.funding import ARCHIVE, OPEN, STATUSES, FundingList
 from web.deps import ServicesDep, Today, ViewerDep
-from web.rendering import render
+from web.rendering import pager, render
+
+PER_PAGE = 20  # calls on a page of /foerderung
+Page = Annotated[int, Query(ge=1, le=10_000)]
+PerPage = Annotated[int, Query(ge=1, le=200)]
 
 router = APIRouter()
 
@@ -29,8 +33,11 @@ def api_funding(
             "deadline); absent: all.",
         ),
     ] = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
 ) -> FundingList:
-    return funding.listing(services, viewer, today, open_now)
+    statuses = STATUSES if open_now is None else OPEN if open_now else ARCHIVE
+    return funding.listing(services, viewer, today, statuses, page, per_page)
 
 
 @router.get("/foerderung", response_class=HTMLResponse, include_in_schema=False)
@@ -40,10 +47,21 @@ def funding_page(
     request: Request,
     today: Today,
     status: Literal["open", "rolling", "closed", "unknown", ""] = "",
+    page: Page = 1,
 ) -> Any:
-    grouped = funding.by_status(services, viewer, today)
+    chosen = funding.listing(
+        services, viewer, today, (status,) if status else STATUSES, page, PER_PAGE
+    )
+    grouped = {s: [call for call in chosen.calls if call.status == s] for s in STATUSES}
     return render(
         request,
         "funding.html",
-        {"grouped": grouped, "status": status, "statuses": STATUSES, "today": today},
+        {
+            "grouped": grouped,
+            "counts": chosen.facets,
+            "status": status,
+            "statuses": STATUSES,
+            "today": today,
+            "pager": pager(request, page, chosen.total, PER_PAGE),
+        },
     )

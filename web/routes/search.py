@@ -17,7 +17,7 @@ from web.charts import year_chart
 from web.deps import ServicesDep, ViewerDep
 from web.i18n import TEXTS, value_label
 from web.params import FILTER_PARAMS, SearchParams
-from web.rendering import render, ui_language
+from web.rendering import pager, render, ui_language
 from web.schemas import SuggestionOut, SuggestOut
 
 DATE_PARAMS = ("date_from", "date_to")
@@ -109,7 +109,6 @@ def search_page(
                 "more": values[FACET_LIMIT:],
             }
         )
-    pages = max(1, -(-result.total // result.per_page))
     return render(
         request,
         "search.html",
@@ -122,13 +121,7 @@ def search_page(
             ),
             "suggestion_link": _link(current, q=result.suggestion) if result.suggestion else None,
             "date_params": DATE_PARAMS,
-            "pages": pages,
-            "page_links": {
-                n: _link(current, page=n)
-                for n in range(max(1, result.page - 3), min(pages, result.page + 3) + 1)
-            },
-            "prev_link": _link(current, page=result.page - 1) if result.page > 1 else None,
-            "next_link": _link(current, page=result.page + 1) if result.page < pages else None,
+            "pager": pager(request, result.page, result.total, result.per_page),
             "sort_links": {s: _link(current, sort=s) for s in ("relevance", "date")},
             "sort": search_request.sort,
             "year_chart": year_chart(result.facets["year"], lambda y: _link(current, year=y), ui),
