@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import calls, crawl, entities, newsletter, relevance, search_scale
+from bench import calls, crawl, entities, newsletter, relevance, search_scale, serve
 
 BENCHMARKS = {
     "calls": calls.main,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "newsletter": newsletter.main,
     "relevance": relevance.main,
     "search_scale": search_scale.main,
+    "serve": serve.main,
 }
 
 

@@ -29,18 +29,10 @@ def serve(
 
         _serve(Services.open(settings), host, port)
         return
-    import uvicorn
+    from web.workers import serve as serve_workers
 
     typer.echo(f"Web UI: http://{host}:{port}/  ({workers} worker processes)")
-    # Each worker builds its app from the environment's settings.
-    uvicorn.run(
-        "web.app:from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="warning",
-    )
+    serve_workers(host, port, workers)
 
 
 def _serve(services: Services, host: str, port: int) -> None:
