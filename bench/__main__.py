@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from bench import calls, crawl, entities, newsletter, relevance, search_scale, serve
+from bench import (
+    calls,
+    crawl,
+    entities,
+    newsletter,
+    relevance,
+    screenshots,
+    search_scale,
+    serve,
+)
 
 BENCHMARKS = {
     "calls": calls.main,
@@ -12,6 +21,7 @@ BENCHMARKS = {
     "entities": entities.main,
     "newsletter": newsletter.main,
     "relevance": relevance.main,
+    "screenshots": screenshots.main,
     "search_scale": search_scale.main,
     "serve": serve.main,
 }

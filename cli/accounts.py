@@ -45,6 +45,7 @@ def user_list() -> None:
     """List the accounts."""
     from ops import accounts
 
+    typer.echo("EMAIL\tROLE\tCREATED\tSTATE")
     for user in accounts.users(services()):
         state = "disabled" if user.disabled else "" if user.has_password else "invited"
         typer.echo(f"{user.email}\t{user.role}\t{user.created_at}\t{state}".rstrip())
@@ -76,6 +77,7 @@ def token_list() -> None:
     """List the tokens (never the secrets themselves)."""
     from ops import accounts
 
+    typer.echo("ID\tEMAIL\tNAME\tCREATED\tSTATE")
     for t in accounts.tokens(services()):
         state = "revoked" if t.revoked else ""
         typer.echo(f"{t.id}\t{t.email}\t{t.name}\t{t.created_at}\t{state}".rstrip())

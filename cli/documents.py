@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
+import textwrap
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -95,14 +98,15 @@ def crawl_runs(
     if as_json:
         typer.echo(json.dumps([asdict(run) for run in runs], ensure_ascii=False, indent=2))
         return
+    typer.echo("ID\tSTARTED\tSTATE\tFINISHED\tCOUNTS")
     for run in runs:
         report = run.report or {}
         counts = " ".join(
             f"{key}={len(value) if isinstance(value, list) else value}"
             for key, value in report.items()
         )
-        state = run.finished_at or run.state
-        typer.echo(f"{run.id}\t{run.started_at}\t{state}\t{counts}".rstrip())
+        finished = run.finished_at or "-"
+        typer.echo(f"{run.id}\t{run.started_at}\t{run.state}\t{finished}\t{counts}".rstrip())
 
 
 def reindex() -> None:
@@ -114,24 +118,38 @@ def reindex() -> None:
 
 def search(
     query: Annotated[str, typer.Argument(help="Query; empty browses everything.")] = "",
-    kind: Annotated[list[str] | None, typer.Option()] = None,
-    city: Annotated[list[str] | None, typer.Option()] = None,
-    lang: Annotated[list[str] | None, typer.Option()] = None,
-    year: Annotated[list[str] | None, typer.Option()] = None,
-    collection: Annotated[list[str] | None, typer.Option()] = None,
-    entity: Annotated[list[str] | None, typer.Option()] = None,
-    project: Annotated[list[str] | None, typer.Option()] = None,
-    date_from: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"])] = None,
-    date_to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"])] = None,
-    page: Annotated[int, typer.Option(min=1)] = 1,
-    per_page: Annotated[int, typer.Option(min=1, max=100)] = 10,
-    sort: Annotated[Literal["relevance", "date"], typer.Option()] = "relevance",
+    kind: Annotated[
+        list[str] | None, typer.Option(metavar="KIND", help="publication, news, funding, …")
+    ] = None,
+    city: Annotated[list[str] | None, typer.Option(metavar="CITY", help="e.g. Essen.")] = None,
+    lang: Annotated[list[str] | None, typer.Option(metavar="LANG", help="de or en.")] = None,
+    year: Annotated[list[str] | None, typer.Option(metavar="YEAR", help="e.g. 2024.")] = None,
+    collection: Annotated[
+        list[str] | None, typer.Option(metavar="NAME", help="A members-only collection.")
+    ] = None,
+    entity: Annotated[
+        list[str] | None, typer.Option(metavar="NAME", help="A person, organisation or place.")
+    ] = None,
+    project: Annotated[list[str] | None, typer.Option(metavar="NAME", help="A project.")] = None,
+    date_from: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Dated from."),
+    ] = None,
+    date_to: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Dated until."),
+    ] = None,
+    page: Annotated[int, typer.Option(min=1, help="Which page of results.")] = 1,
+    per_page: Annotated[int, typer.Option(min=1, max=100, help="Results on a page.")] = 10,
+    sort: Annotated[
+        Literal["relevance", "date"], typer.Option(help="relevance, or date: newest first.")
+    ] = "relevance",
     role: Annotated[Role, typer.Option(help="Whose view: members also see collections.")] = (
         "anonymous"
     ),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The JSON of /api/search.")] = False,
 ) -> None:
-    """Search like the web page; repeating a filter ORs its values."""
+    """Search like the web page; repeating a filter ORs its values, filters AND."""
     from kb.viewer import Viewer
     from ops import search as searching
 
@@ -152,10 +170,15 @@ def search(
 
 def _render_result(result: SearchResult) -> str:
     first = (result.page - 1) * result.per_page
-    lines = [f"{result.total} results"]
+    pages = max(1, -(-result.total // result.per_page))
+    lines = [f"{result.total} results · page {result.page} of {pages}"]
+    if result.suggestion:
+        lines.append(f"did you mean: {result.suggestion}")
     for n, hit in enumerate(result.hits, start=first + 1):
         meta = " · ".join(x for x in [hit.kind, hit.city, hit.date, hit.lang] if x)
+        snippet = html.unescape(re.sub(r"<[^>]+>", "", hit.snippet))
         lines += [f"{n}. {hit.title} [{meta}]", f"   {hit.url}"]
+        lines += [f"   {line}" for line in textwrap.wrap(snippet, 96)]
     return "\n".join(lines)
 
 

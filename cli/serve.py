@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -56,6 +57,12 @@ def demo(
     from ops.services import Services
 
     settings = Settings()
+    ui_port = port or settings.port
+    # Before anything else: a demo that cannot serve must not crawl or change the password
+    # that a running demo printed.
+    for needed in (settings.host, ui_port), ("127.0.0.1", settings.demo_site_port):
+        if not _free(*needed):
+            raise fail(f"port {needed[1]} is in use: is a demo or another service running?")
     # The demo site is ours and on loopback: no need to wait between requests.
     services = Services.open(settings.model_copy(update={"crawl_delay": 0.0}))
     try:
@@ -71,4 +78,15 @@ def demo(
     typer.echo(report.render())
     password = member_password(services)
     typer.echo(f"Members-only content: log in as {MEMBER} with password {password}")
-    _serve(services, settings.host, port or settings.port)
+    _serve(services, settings.host, ui_port)
+
+
+def _free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (port 0: any free one)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True

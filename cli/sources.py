@@ -49,6 +49,7 @@ def source_add(
 @app.command("list")
 def source_list() -> None:
     """List the sources."""
+    typer.echo("NAME\tKIND\tURL\tSETTINGS")
     for s in services().store.sources():
         flags = [
             f"city={s.city}" if s.city else "",

@@ -6,13 +6,14 @@ contract's JSON, and autocomplete over titles, entities and words the viewer may
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from index.schema import FACETS
 from index.search import Hit, SearchRequest, SearchResult, filters_from
 from index.suggest import Suggestion
 from kb.entity_catalogue import EntityCatalogue
+from kb.errors import EntityError
 from kb.viewer import Viewer
 from ops.services import Services
 
@@ -30,7 +31,27 @@ __all__ = [
 
 def search(services: Services, request: SearchRequest) -> SearchResult:
     """Search with facets; what ``request.viewer`` may not see is neither hit nor counted."""
-    return services.search.search(request)
+    result = services.search.search(request)
+    if result.suggestion:
+        result = replace(result, suggestion=typed_case(result.suggestion, request.query))
+    return result
+
+
+def typed_case(suggestion: str, query: str) -> str:
+    """The correction written as the query was: "Prävention" for a typed "Prävnetion" (the
+    index knows its words in lower case)."""
+    typed = query.split()
+    words = suggestion.split()
+    if len(typed) != len(words):
+        return suggestion
+    return " ".join(
+        word.upper()
+        if given.isupper() and len(given) > 1
+        else word[:1].upper() + word[1:]
+        if given[:1].isupper()
+        else word
+        for word, given in zip(words, typed, strict=True)
+    )
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
@@ -41,6 +62,16 @@ def result_json(result: SearchResult) -> dict[str, Any]:
 def suggest(services: Services, viewer: Viewer, prefix: str, limit: int) -> list[Suggestion]:
     """Autocomplete for ``prefix``: titles, then entity names, then frequent words."""
     catalogue = EntityCatalogue(services.store)
-    return services.search.suggest(
+    found = services.search.suggest(
         prefix, viewer, lambda start, n: catalogue.starting_with(start, viewer, n), limit
     )
+    return [_with_page(catalogue, s) if s.kind == "entity" else s for s in found]
+
+
+def _with_page(catalogue: EntityCatalogue, suggestion: Suggestion) -> Suggestion:
+    """An entity's suggestion leads to its page."""
+    try:
+        entity = catalogue.find(suggestion.text)
+    except EntityError:  # a name two entities share: the search for it decides
+        return suggestion
+    return replace(suggestion, url=f"/entity/{entity.id}")

@@ -47,10 +47,10 @@ def test_a_visitor_pages_through_results_and_switches_to_english(
 ) -> None:
     page = browser.new_page()
     page.goto(site)
-    first = page.locator(".hit h3 a").first.inner_text()
+    first = page.locator(".hit-title a").first.inner_text()
     page.locator('a[rel="next"]').click()
     expect(page.locator('.pagination [aria-current="page"]')).to_have_text("2")
-    assert page.locator(".hit h3 a").first.inner_text() != first
+    assert page.locator(".hit-title a").first.inner_text() != first
     page.get_by_role("link", name="English").click()
     expect(page.locator(".facet h2").first).to_have_text("Type")
     page.close()

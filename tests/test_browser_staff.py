@@ -104,6 +104,6 @@ def test_a_member_finds_what_an_anonymous_visitor_cannot(
     hit = member.locator(".hit").first
     expect(hit.locator(".meta")).to_contain_text("Sicherheit im Bahnhofsviertel")
     expect(hit.locator(".snippet mark").first).to_be_visible()
-    hit.locator("h3 a").click()
+    hit.locator(".hit-title a").click()
     expect(member.locator("main")).to_contain_text(word)
     member.close()

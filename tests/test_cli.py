@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -180,8 +181,10 @@ def test_crawl_prints_the_report(tmp_path: Path, demo_site: DemoSite) -> None:
     assert "unchanged: 0" in out
     again = kb(tmp_path, "crawl")
     assert "new: 0" in again and "changed: 0" in again
-    runs = kb(tmp_path, "crawl-runs").splitlines()
+    header, *runs = kb(tmp_path, "crawl-runs").splitlines()
+    assert header == "ID\tSTARTED\tSTATE\tFINISHED\tCOUNTS"
     assert len(runs) == 2 and "new=0" in runs[0] and "failed=0" in runs[0]
+    assert runs[0].split("\t")[2] == "finished"
     latest = json.loads(kb(tmp_path, "crawl-runs", "--json", "--limit", "1"))
     assert latest[0]["report"]["unchanged"] >= 4 and latest[0]["finished_at"]
     assert "no enabled source" in kb(tmp_path, "crawl", "--source", "nix", check=False)
@@ -204,6 +207,30 @@ def _start(data: Path, *args: str, site_port: int = 0) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [KB, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+
+
+def test_search_prints_page_information_and_snippets(tmp_path: Path) -> None:
+    records = [
+        {"url": f"https://a.test/{n}", "title": f"Nachtleben {n}",
+         "text": f"Der Bericht {n} beschreibt das Nachtleben der Stadt."}
+        for n in range(3)
+    ]  # fmt: skip
+    kb(tmp_path, "import", str(_jsonl(tmp_path / "n.jsonl", *records)))
+    out = kb(tmp_path, "search", "Nachtleben", "--per-page", "2", "--page", "2")
+    assert out.splitlines()[0] == "3 results · page 2 of 2"
+    assert "   Der Bericht" in out and "<mark>" not in out
+    described = kb(tmp_path, "search", "--help")
+    assert "<list[str]>" not in described and "publication, news, funding" in described
+
+
+def test_demo_checks_its_ports_before_it_crawls(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = kb(tmp_path, "demo", "--port", str(port), check=False)
+    assert f"port {port} is in use" in out
+    assert "Crawling" not in out and "password" not in out
 
 
 def test_serve_runs_the_app_with_its_scheduler(

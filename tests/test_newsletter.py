@@ -445,6 +445,20 @@ def test_double_opt_in_from_the_form_to_a_confirmed_subscriber(
     assert httpx.get(url + link[:-3] + "abc").status_code == 404
 
 
+def test_without_a_mail_server_the_form_says_that_no_mail_was_sent(
+    corpus: Corpus, inbox: Inbox
+) -> None:
+    services = Services.open(corpus.settings.model_copy(update={"smtp_host": ""}))
+    try:
+        with AppServer(create_app(services)) as server, httpx.Client(base_url=server.url) as reader:
+            token = form_token(reader, "/newsletter")
+            sent = reader.post("/newsletter", data={"email": "x@stadt.test", "csrf_token": token})
+    finally:
+        services.close()
+    assert sent.status_code == 200 and "keine E-Mail versendet" in sent.text
+    assert "Wir haben Ihnen eine E-Mail geschickt" not in sent.text and not inbox.messages
+
+
 def test_the_json_api_subscribes_anonymous_clients_only_with_csrf_for_sessions(
     site: tuple[str, Services], corpus: Corpus, inbox: Inbox
 ) -> None:

@@ -16,6 +16,7 @@ from kb.viewer import MEMBER
 from ops.services import Services
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
+from tests.sessions import ensure_user, logged_in
 from web.app import create_app
 
 
@@ -36,7 +37,7 @@ def test_the_search_page_shows_hits_snippets_and_facets_in_german(web: httpx.Cli
     page = _soup(web.get("/", params={"q": "Sicherheit"}))
     assert page.html is not None and page.html["lang"] == "de"
     assert "Treffer" in page.select_one(".total").get_text()
-    assert page.select(".hit h3 a") and page.select(".snippet mark")
+    assert page.select(".hit-title a") and page.select(".snippet mark")
     headings = [h.get_text() for h in page.select(".facet h2")]
     assert headings[:4] == ["Art", "Stadt", "Sprache", "Jahr"]
     assert {"Person", "Organisation", "Ort"} <= set(headings)
@@ -67,7 +68,7 @@ def test_pagination_walks_through_all_hits(web: httpx.Client, demo: DemoCorpus) 
     link: str | None = "/?per_page=10"
     while link:
         page = _soup(web.get(link))
-        seen += [str(a["href"]) for a in page.select(".hit h3 a")]
+        seen += [str(a["href"]) for a in page.select(".hit-title a")]
         nxt = page.select_one('a[rel="next"]')
         link = "/" + str(nxt["href"]) if nxt else None
     assert len(seen) == len(set(seen)) == total
@@ -111,3 +112,45 @@ def test_the_year_chart_counts_equal_the_year_facet_and_link_to_it(
     for bar in bars:
         params = dict(parse_qsl(urlsplit(str(bar.get("href") or bar.get("xlink:href"))).query))
         assert str(facet[params["year"]]) in bar.get_text()
+
+
+def test_the_search_page_reads_as_a_page_of_results(web: httpx.Client) -> None:
+    page = _soup(web.get("/", params={"q": "Sicherheit"}))
+    assert page.select_one("h1") is not None and page.select_one("a.skip[href='#treffer']")
+    years = [a["data-value"] for a in page.select('[data-facet="year"] a')]
+    assert years == sorted(years, reverse=True)  # years in their order, not by count
+    assert page.select(".hit-title a mark")  # titles marked like the snippets
+    more = page.select_one(".facet details.more > summary")
+    assert more is not None and more.get_text().endswith("weitere")
+    per_page = _soup(web.get("/", params={"q": "Sicherheit", "per_page": "20"}))
+    chosen = per_page.select_one(".per-page strong")
+    assert chosen is not None and chosen.get_text() == "20"
+    date_given = _soup(web.get("/", params={"q": "Sicherheit", "date_from": "1.1.2023"}))
+    assert date_given.select_one('input[name="date_from"]')["value"] == "01.01.2023"
+
+
+def test_members_see_a_badge_on_members_only_hits(demo: DemoCorpus) -> None:
+    ensure_user(demo.store, "badge@stadt.test", "member")
+    services = Services.open(demo.settings.model_copy(update={"cookie_secure": False}))
+    try:
+        with (
+            AppServer(create_app(services)) as server,
+            logged_in(server.url, "badge@stadt.test") as member,
+        ):
+            page = _soup(member.get("/", params={"q": "Bahnhof"}))
+    finally:
+        services.close()
+    badged = [hit for hit in page.select(".hit") if hit.select_one(".badge.members")]
+    assert badged and all("nur für Mitglieder" in hit.get_text() for hit in badged)
+
+
+def test_a_document_page_has_its_headings_and_its_way_back(web: httpx.Client) -> None:
+    search = _soup(web.get("/", params={"q": "Konfliktbearbeitung", "kind": "publication"}))
+    link = str(search.select_one(".hit-title a")["href"])
+    page = _soup(web.get(link))
+    assert page.select("article.document h2")  # sub-headings, not plain paragraphs
+    back = dict(parse_qsl(urlsplit(str(page.select_one("a.back")["href"])).query))
+    assert back == {"q": "Konfliktbearbeitung", "kind": "publication"}
+    # Only a search's own parameters come back: no way to lead elsewhere.
+    tricked = _soup(web.get(link.split("?")[0], params={"suche": "q=x&weiter=//evil.test"}))
+    assert tricked.select_one("a.back")["href"] == "/?q=x"

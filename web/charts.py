@@ -3,7 +3,7 @@
 Pure functions from counts to markup; every mark is a link, so a chart is also a filter.
 
     >>> year_chart({"2023": 4, "2024": 2}, lambda year: f"/?year={year}", "de")
-    '<svg class="chart year-chart" role="img" …'
+    '<svg class="chart year-chart" role="group" …'
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def year_chart(counts: Mapping[str, int], link: Callable[[str], str], ui: str) -
     width = len(years) * (BAR_WIDTH + BAR_GAP) + BAR_GAP
     height = top + BAR_AREA + bottom
     parts = [
-        f'<svg class="chart year-chart" role="img" aria-label="{_attr(texts["years"])}"'
+        f'<svg class="chart year-chart" role="group" aria-label="{_attr(texts["years"])}"'
         f' xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}">',
         f"<title>{escape(texts['years'])}</title>",
@@ -95,7 +95,7 @@ def matrix_chart(
     width = left + len(columns) * CELL + top  # a rotated label reaches past the last column
     height = top + len(rows) * CELL + 4
     parts = [
-        f'<svg class="chart matrix-chart" role="img" aria-label="{_attr(texts["matrix"])}"'
+        f'<svg class="chart matrix-chart" role="group" aria-label="{_attr(texts["matrix"])}"'
         f' xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}">',
         f"<title>{escape(texts['matrix'])}</title>",

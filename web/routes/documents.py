@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ops import documents
 from web.deps import ServicesDep, ViewerDep
 from web.i18n import value_label
+from web.params import SEARCH_PARAMS
 from web.rendering import render, ui_language
 from web.schemas import DocumentOut, MentionOut
 
@@ -46,7 +48,13 @@ def api_document(doc_id: DocId, services: ServicesDep, viewer: ViewerDep) -> Any
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
-def document_page(request: Request, services: ServicesDep, viewer: ViewerDep, doc_id: DocId) -> Any:
+def document_page(
+    request: Request,
+    services: ServicesDep,
+    viewer: ViewerDep,
+    doc_id: DocId,
+    suche: Annotated[str, Query(max_length=4000, description="The search it was found by.")] = "",
+) -> Any:
     doc = documents.document(services, viewer, doc_id)
     if doc is None:
         return render(request, "error.html", {"message_key": "not_found"}, status=404)
@@ -55,8 +63,16 @@ def document_page(request: Request, services: ServicesDep, viewer: ViewerDep, do
         "document.html",
         {
             "doc": doc,
-            "paragraphs": [p for p in doc.text.split("\n\n") if p.strip()],
+            "blocks": documents.layout(doc),
             "groups": documents.mention_groups(services, doc),
             "kind_label": value_label("kind", doc.kind, ui_language(request)),
+            "back": back_to_search(suche),
         },
     )
+
+
+def back_to_search(given: str) -> str:
+    """The search a document was found by, as a link to the search page; only the search's
+    own parameters are kept (a link must not lead elsewhere)."""
+    kept = [(k, v) for k, v in parse_qsl(given) if k in SEARCH_PARAMS]
+    return "/?" + urlencode(kept) if kept else "/"

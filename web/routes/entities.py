@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
-from ops.documents import EntityPage, entity_page
+from ops.documents import EntityPage, entity_page, mentions_in_context, profile
 from web.deps import ServicesDep, ViewerDep
 from web.rendering import render
 
@@ -38,8 +38,12 @@ def entity_html(
     if page is None:
         return render(request, "error.html", {"message_key": "entity_not_found"}, status=404)
     facet = FACET_OF_LABEL[page.label]
-    return render(
-        request,
-        "entity.html",
-        {"entity": page, "facet": facet, "search_link": "/?" + urlencode({facet: page.name})},
-    )
+    mentioned = mentions_in_context(services, viewer, entity_id)
+    context = {
+        "entity": page,
+        "facet": facet,
+        "search_link": "/?" + urlencode({facet: page.name}),
+        "mentioned": mentioned,
+        "profile": profile(mentioned) if page.label == "PER" else None,
+    }
+    return render(request, "entity.html", context)

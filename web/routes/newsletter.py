@@ -129,7 +129,9 @@ def subscribe_post(
             },
             status=422,
         )
-    return render(request, "newsletter_message.html", {"message": "pending"})
+    # Honest about the mail: without a mail server nothing was sent.
+    message = "pending" if services.settings.smtp_host else "pending_no_mail"
+    return render(request, "newsletter_message.html", {"message": message})
 
 
 @router.get("/newsletter/bestaetigen/{token}", response_class=HTMLResponse, include_in_schema=False)
