@@ -2,8 +2,9 @@
 
     python -m bench entities [--docs N]
 
-Prints precision, recall and F1 per label and micro-averaged (exact spans), then documents and
-words per second of `EntityExtractor.extract` (pipelines built before timing).
+Prints precision, recall and F1 per label and micro-averaged (exact spans) on each part of the
+gold set (tuning, held-out), then documents and words per second of `EntityExtractor.extract`
+(pipelines built before timing).
 """
 
 from __future__ import annotations
@@ -13,19 +14,24 @@ import itertools
 import multiprocessing
 import time
 
-from bench.entity_gold import load, score
+from bench.entity_gold import PARTS, GoldDocument, load, score
 from kb.entities import EntityConfig, EntityExtractor
 
 WORDS_PER_DOC = 400
 
 
 def quality(extractor: EntityExtractor) -> None:
-    docs = load()
+    for part, path in PARTS.items():
+        _quality(extractor, part, load(path))
+
+
+def _quality(extractor: EntityExtractor, part: str, docs: list[GoldDocument]) -> None:
     found = [
         frozenset((m.start, m.end, m.label) for m in extractor.extract(d.text, d.lang))
         for d in docs
     ]
-    print(f"gold set: {len(docs)} documents, {sum(len(d.spans) for d in docs)} entities")
+    entities = sum(len(d.spans) for d in docs)
+    print(f"{part} part: {len(docs)} documents, {entities} entities")
     print(f"{'label':<6} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}")
     for label, s in score([d.spans for d in docs], found).items():
         print(f"{label:<6} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8}")
