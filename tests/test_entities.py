@@ -81,7 +81,7 @@ def test_an_installed_model_is_loaded_before_the_rules(tmp_path: Path) -> None:
 
     extractor = EntityExtractor(EntityConfig(model_de=str(tmp_path / "tiny_de")))
     pipeline = extractor.pipeline("de")
-    assert pipeline.pipe_names.index("entity_ruler") < pipeline.pipe_names.index("ner")
+    assert pipeline.pipe_names.index("kb_entities") < pipeline.pipe_names.index("ner")
     found = {(m.label, m.text) for m in extractor.extract(sentence + " Essen lädt ein.", "de")}
     assert ("PER", "Xaverius Quorndl") in found  # from the model: no rule knows this name
     assert ("LOC", "Essen") in found  # from the catalogue

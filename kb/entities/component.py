@@ -1,0 +1,130 @@
+"""The pipeline component that finds entities: the catalogue with its inflected forms, then the
+rules for organisations, places and people.
+
+The catalogue's matches come first; a rule's span replaces catalogue matches it contains
+("Institut für Kriminologie der Universität Tübingen" over "Universität Tübingen") and gives way
+to any it only overlaps. People are looked for last, in what is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.attrs import ORTH, SPACY
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from kb.entities.inflection import forms
+from kb.entities.lexicon import Lexicon
+from kb.entities.orgs import Organisations
+from kb.entities.people import People
+from kb.entities.places import Places
+from kb.entities.tokens import Found, Tokens
+from kb.model import CatalogueEntry
+
+NAME = "kb_entities"
+
+
+def catalogue_forms(entry: CatalogueEntry, lexicon: Lexicon) -> set[str]:
+    """The ways a text may write a catalogue entity: its name and aliases, their German
+    inflections, and the genitive of a one-word place ("Rheins", "Kölns")."""
+    result = {entry.name, *entry.aliases}
+    if entry.label == "ORG":
+        for form in list(result):
+            result |= forms(form, lexicon.gender)
+    elif entry.label == "LOC":
+        result |= {f + "s" for f in result if " " not in f and not f.endswith(("s", "ß", "x", "z"))}
+    return result
+
+
+class EntityRules:
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.keys: dict[int, tuple[str, str]] = {}
+        self._strings: dict[int, str] = {}
+        self.set_catalogue(())
+
+    def set_catalogue(self, catalogue: Iterable[CatalogueEntry]) -> None:
+        entries = tuple(catalogue)
+        self.lexicon = Lexicon(entries)
+        self.orgs = Organisations(self.lexicon)
+        self.places = Places(self.lexicon)
+        self.people = People(self.nlp, self.lexicon)
+        for entry in entries:
+            key = f"{entry.label}\x1f{entry.name}"
+            patterns = [
+                self.nlp.make_doc(form) for form in sorted(catalogue_forms(entry, self.lexicon))
+            ]
+            self.matcher.add(key, patterns)
+            self.keys[self.nlp.vocab.strings[key]] = (entry.label, entry.name)
+
+    def __call__(self, doc: Doc) -> Doc:
+        words = self._words(doc)
+        spaces = doc.to_array(SPACY).astype(bool).tolist()
+        known = self._catalogue(doc)
+        tokens = Tokens(words, spaces, known)
+        chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
+        taken = [False] * len(words)
+        for found in chosen:
+            for k in range(found.start, found.end):
+                taken[k] = True
+        chosen += self.people.find(tokens, taken)
+        doc.ents = [
+            Span(doc, f.start, f.end, label=f.label, span_id=f.canonical)
+            for f in sorted(chosen, key=lambda f: f.start)
+        ]
+        return doc
+
+    def _words(self, doc: Doc) -> list[str]:
+        """Token texts by their ids: faster than making a Token object for each."""
+        strings = self._strings
+        words = []
+        for orth in doc.to_array(ORTH).tolist():
+            word = strings.get(orth)
+            if word is None:
+                word = strings[orth] = self.nlp.vocab.strings[orth]
+            words.append(word)
+        return words
+
+    def _catalogue(self, doc: Doc) -> list[Found]:
+        """The catalogue's matches, longest first where they overlap."""
+        matches = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
+        taken: set[int] = set()
+        found = []
+        for match_id, start, end in matches:
+            if any(k in taken for k in range(start, end)):
+                continue
+            taken.update(range(start, end))
+            label, name = self.keys[match_id]
+            found.append(Found(start, end, label, name))
+        return found
+
+
+def _resolve(known: list[Found], candidates: list[Found]) -> list[Found]:
+    """Catalogue matches and rule spans without overlaps (see the module docstring)."""
+    chosen: dict[int, Found] = {f.start: f for f in known}
+    owner: dict[int, int] = {k: f.start for f in known for k in range(f.start, f.end)}
+    rule_tokens: set[int] = set()
+    for c in sorted(candidates, key=lambda f: (f.start - f.end, f.start)):
+        inside = {owner[k] for k in range(c.start, c.end) if k in owner}
+        if any(k in rule_tokens for k in range(c.start, c.end)):
+            continue
+        covered = [chosen[s] for s in inside]
+        if any(f.start < c.start or f.end > c.end or f.label == "PER" for f in covered):
+            continue
+        if any(f.start == c.start and f.end == c.end for f in covered):
+            continue
+        for f in covered:
+            del chosen[f.start]
+        chosen[c.start] = c
+        for k in range(c.start, c.end):
+            owner[k] = c.start
+            rule_tokens.add(k)
+    return list(chosen.values())
+
+
+@Language.factory(NAME)
+def make_entity_rules(nlp: Language, name: str) -> EntityRules:
+    return EntityRules(nlp)

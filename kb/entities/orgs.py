@@ -1,0 +1,223 @@
+"""Organisations by the shape of their names.
+
+- German: adjectives, a head noun, complements: "des Kommunalen Präventionsrates Gladbeck",
+  "Amt für öffentliche Ordnung", "Institut für Kriminologie der Universität Tübingen",
+  "Polizeiinspektion Lüneburg/Lüchow-Dannenberg/Uelzen". The canonical name is the nominative.
+- English: words around a head: "Max Planck Institute for the Study of Crime, Security and Law",
+  "European Investment Bank", "Municipality of Groningen"; generic bodies ("Steering Committee")
+  are none.
+- A legal form ends a name: "KPMG AG", "Suchthilfe direkt Essen gGmbH".
+"""
+
+from __future__ import annotations
+
+from kb.entities.inflection import nominative_adjective
+from kb.entities.lexicon import DETERMINERS, FUNCTION_WORDS, Lexicon, is_acronym
+from kb.entities.tokens import SENTENCE_ENDS, Found, Tokens
+
+LINKS = frozenset({"und", "and", "&"})
+ENGLISH_LINKS = frozenset({"of", "on", "for"})
+GENITIVE_ARTICLES = frozenset({"der", "des"})
+# Going left from a legal form, these end the name.
+BEFORE_NAME = frozenset(
+    """der die das dem den des vom von bei beim mit zur zum im am aus durch über unter an auf
+    the by with from at to in and und oder or sowie""".split()
+)
+# Non-profit legal forms: their names may read like a sentence ("Frauen helfen Frauen e.V.").
+SLOGAN_FORMS = frozenset({"e.V.", "e. V.", "eV", "gGmbH", "gAG"})
+
+
+class Organisations:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lex = lexicon
+        self.lists = lexicon.lists
+
+    def find(self, tokens: Tokens) -> list[Found]:
+        found = []
+        for k in range(tokens.size):
+            word = tokens.words[k]
+            if self.lex.head(word) is None and not self.lex.is_legal_form(word):
+                continue
+            org = self.german(tokens, k) or self.english(tokens, k) or self.legal(tokens, k)
+            if org is not None:
+                found.append(org)
+        return found
+
+    # -- German ---------------------------------------------------------------------------
+
+    def german(self, t: Tokens, k: int, parent: bool = True) -> Found | None:
+        head = self.lex.head(t.words[k])
+        if head is None or head[1] == "-":
+            return None
+        nominative, gender = head
+        start, stems = k, list[str]()
+        while start > 0 and len(stems) < 3 and (stem := self.lex.adjective(t.words[start - 1])):
+            stems.insert(0, stem)
+            start -= 1
+        town = not stems and start > 0 and self._town_adjective(t.words[start - 1])
+        if t.word(start - int(town) - 1).lower() in DETERMINERS:
+            return None  # "seine Stadt", "jede Polizeidirektion": a common noun
+        end, complement, named, topic = k + 1, False, False, False
+        if t.word(end) == "für" and (e := self.phrase(t, end + 1)):
+            end, complement, topic = e, True, True
+        if e := self.name_after(t, end):
+            end, complement, named = e, True, True
+        if not named and t.word(end) in GENITIVE_ARTICLES:
+            if parent and (e := self.parent(t, end + 1)):
+                end, complement = e, True
+            elif nominative.endswith("ministerium") and t.word(end + 1)[:1].isupper():
+                end, complement = end + 2, True  # "Ministerium des Innern"
+        town = town and not topic
+        start -= int(town)
+        proper = town or any(s in self.lists.place_adjectives for s in stems)
+        defined = t.word(end) == "(" and is_acronym(t.word(end + 1)) and t.word(end + 2) == ")"
+        if not (complement or proper or (stems and defined)):
+            return None
+        prefix = [t.words[start]] if town else []
+        canonical = " ".join(
+            [*prefix, *(nominative_adjective(s, gender) for s in stems), nominative]
+        )
+        if end > k + 1:
+            canonical += (" " if t.spaces[k] else "") + t.text(k + 1, end)
+        return Found(start, end, "ORG", canonical)
+
+    def _town_adjective(self, word: str) -> bool:
+        """ "Kölner", "Berliner": a place's adjective that belongs to a name ("Kölner
+        Verkehrs-Betriebe") unless a für-complement names the body ("Augsburger Büro für …")."""
+        return word.endswith("er") and (
+            word[:-2] in self.lex.places or word[:-3] in self.lex.places
+        )
+
+    def name_after(self, t: Tokens, k: int) -> int | None:
+        """End of a place or a proper name right after a head ("Polizeipräsidium Essen",
+        "Stiftung Mercator"), several joined by slashes ("Lüneburg/Lüchow-Dannenberg/Uelzen")."""
+        end = self._one_name(t, k)
+        if end is None:
+            return None
+        while t.word(end) == "/" and not t.spaces[end - 1] and (e := self._one_name(t, end + 1)):
+            end = e
+        return end
+
+    def _one_name(self, t: Tokens, k: int) -> int | None:
+        if k >= t.size:
+            return None
+        known = t.known_at(k)
+        if known is not None:
+            return known.end if known.label == "LOC" else None
+        word = t.words[k]
+        if not self.lex.is_proper(word) or word in self.lex.titles:
+            return None
+        if self.lex.is_first_name(word) and self.lex.is_name(t.word(k + 1)):
+            return None  # "der Polizeidirektion Hans Kemper": a person follows
+        return k + 1
+
+    def parent(self, t: Tokens, k: int) -> int | None:
+        """End of the organisation a unit belongs to, in the genitive: "… der Universität
+        Tübingen", "… der Stadt Köln", "… des Landes Nordrhein-Westfalen"."""
+        start = k
+        while self.lex.adjective(t.word(start)):
+            start += 1
+        known = t.known_at(k, "ORG")
+        if known is not None:
+            return known.end
+        inner = self.german(t, start, parent=False)
+        return inner.end if inner is not None and inner.start == k else None
+
+    def phrase(self, t: Tokens, k: int, english: bool = False) -> int | None:
+        """End of the noun phrase a complement names: "öffentliche Ordnung", "Kinder,
+        Jugendliche und Familien", "the Study of Crime, Security and Law"."""
+        end, i, listing, link = None, k, False, ""
+        while True:
+            if english and t.word(i) == "the" and link != "and":
+                i += 1
+            while t.word(i).islower() and t.word(i) not in FUNCTION_WORDS and not english:
+                i += 1  # attributive adjectives: "öffentliche"
+            word = t.word(i)
+            if not word[:1].isupper() or word.lower() in FUNCTION_WORDS or word in self.lex.titles:
+                break
+            i = self._run(t, i)
+            # "… of Manchester and Leeds City Council": "and" joins two names, not words of one
+            joins_names = english and link == "and" and t.word(i)[:1].isupper()
+            if not listing and not joins_names:
+                end = i
+            link = t.word(i)
+            if link in LINKS:
+                listing = False
+            elif link == ",":
+                listing = True
+            elif not (english and link in ENGLISH_LINKS):
+                break
+            i += 1
+        return end
+
+    def _run(self, t: Tokens, i: int) -> int:
+        """End of the capitalised words from ``i`` on ("Public Order", "Rio de Janeiro")."""
+        while True:
+            known = t.known_at(i)
+            i = known.end if known is not None else i + 1
+            if t.word(i) in self.lists.particles and self._modifier(t.word(i + 1)):
+                i += 1
+            elif not self._modifier(t.word(i)):
+                return i
+
+    # -- English --------------------------------------------------------------------------
+
+    def english(self, t: Tokens, k: int) -> Found | None:
+        if self.lists.org_heads.get(t.words[k]) != "-":
+            return None
+        j = k + 1
+        while j < t.size and self._modifier(t.words[j]):
+            if self.lists.org_heads.get(t.words[j]) == "-":
+                return None  # a later head ends the name: "Police University College"
+            j += 1
+        start = k
+        while start > 0:
+            known = t.known[start - 1]
+            if known is not None and known.label != "PER":
+                start = known.start
+            elif self._modifier(t.words[start - 1]):
+                start -= 1
+            elif t.words[start - 1] == "of" and start >= 2 and self._modifier(t.words[start - 2]):
+                start -= 2  # "Port of Rotterdam Authority"
+            else:
+                break
+        end = k + 1
+        complement = False
+        if t.word(end) in ENGLISH_LINKS and (e := self.phrase(t, end + 1, english=True)):
+            end, complement = e, True
+        elif (known := t.known_at(end, "LOC")) is not None:
+            end, complement = known.end, True  # "Trinity College Dublin", "Gemeente Utrecht"
+        modifiers = [w for w in t.words[start:k] if w[:1].isupper()]
+        if not complement and all(w in self.lists.generic_bodies for w in modifiers):
+            return None
+        return Found(start, end, "ORG", t.text(start, end))
+
+    def _modifier(self, word: str) -> bool:
+        return (
+            word[:1].isupper()
+            and word.lower() not in FUNCTION_WORDS
+            and word not in self.lex.titles
+            and word not in SENTENCE_ENDS
+        )
+
+    # -- legal forms ----------------------------------------------------------------------
+
+    def legal(self, t: Tokens, k: int) -> Found | None:
+        if not self.lex.is_legal_form(t.words[k]):
+            return None
+        slogan = t.words[k] in SLOGAN_FORMS
+        start, lowers, j = k, 0, k - 1
+        while j >= 0:
+            word = t.words[j]
+            if word.lower() in BEFORE_NAME or not (word[:1].isalnum() or word in "&+-"):
+                break
+            if word[:1].isupper() or word[:1].isdigit():
+                start = j
+            elif slogan and lowers < 3:
+                lowers += 1
+            elif word not in ("für", "for", "of", "&"):
+                break
+            j -= 1
+        if start == k:
+            return None
+        return Found(start, k + 1, "ORG", t.text(start, k + 1))
