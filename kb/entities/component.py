@@ -68,14 +68,27 @@ class EntityRules:
         chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
         taken = [False] * len(words)
         for found in chosen:
-            for k in range(found.start, found.end):
-                taken[k] = True
-        chosen += self.people.find(tokens, taken)
+            if not self._in_name(tokens, found):
+                for k in range(found.start, found.end):
+                    taken[k] = True
+        people = self.people.find(tokens, taken)
+        if people:
+            named = {k for f in people for k in range(f.start, f.end)}
+            chosen = [f for f in chosen if not any(k in named for k in range(f.start, f.end))]
+        chosen += people
         doc.ents = [
             Span(doc, f.start, f.end, label=f.label, span_id=f.canonical)
             for f in sorted(chosen, key=lambda f: f.start)
         ]
         return doc
+
+    def _in_name(self, t: Tokens, found: Found) -> bool:
+        """A one-word place after a first name or particle may be a surname ("Joost van der
+        Linden"): the people rule may take it."""
+        if found.label != "LOC" or found.end - found.start != 1 or found.start == 0:
+            return False
+        before = t.words[found.start - 1]
+        return before in self.lexicon.lists.particles or self.lexicon.is_first_name(before)
 
     def _words(self, doc: Doc) -> list[str]:
         """Token texts by their ids: faster than making a Token object for each."""

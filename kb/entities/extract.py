@@ -50,6 +50,7 @@ def _tokenizer_for_names(nlp: Language) -> None:
             continue
         if "." in form:
             tokenizer.add_special_case(form, [{ORTH: form}])
+            tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
         else:
             tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
 
@@ -106,12 +107,16 @@ class EntityExtractor:
         mentions = self._passage_mentions(text, lang)
         mentions = acronyms.acronym_mentions(text, mentions, self._places)
         surnames, firsts = self._people(mentions)
-        taken = [(m.start, m.end) for m in mentions]
+        # A surname may contain a place ("Van der Linden"): one-word places give way to it.
+        taken = [(m.start, m.end) for m in mentions if m.label != "LOC" or " " in m.text]
+        found = []
         for short, first in ((surnames, False), (firsts, True)):
             for start, end, full in people.short_mentions(text, short, taken, first):
-                mentions.append(Mention(text[start:end], "PER", start, end, full))
+                found.append(Mention(text[start:end], "PER", start, end, full))
                 taken.append((start, end))
-        return sorted(mentions, key=lambda m: m.start)
+        if found:
+            mentions = [m for m in mentions if not any(_overlap(m, f) for f in found)]
+        return sorted([*mentions, *found], key=lambda m: m.start)
 
     def _people(self, mentions: list[Mention]) -> tuple[list[tuple[str, str]], ...]:
         """(full name, surname) and (full name, first names) of the people found with both."""
@@ -155,6 +160,10 @@ class EntityExtractor:
                     )
                 )
         return mentions
+
+
+def _overlap(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _segments(parts: list[Passage]) -> list[Passage]:

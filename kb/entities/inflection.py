@@ -59,8 +59,9 @@ def forms(name: str, gender: Callable[[str], str | None]) -> set[str]:
         heads += [words[head] + ending for ending in GENITIVE]
     result = set()
     endings = ADJECTIVE_ENDINGS if adjectives else ("",)
+    upper = all(a.isupper() for a in adjectives) and adjectives  # "WEISSER RING"
     for ending in endings:
-        prefix = [s[:1].upper() + s[1:] + ending for s in stems]
+        prefix = [(s + ending).upper() if upper else s[:1].upper() + s[1:] + ending for s in stems]
         for noun in heads:
             result.add(" ".join([*prefix, noun, rest]).strip())
     result.discard(name)

@@ -62,11 +62,20 @@ class Organisations:
             end, complement, topic = e, True, True
         if e := self.name_after(t, end):
             end, complement, named = e, True, True
-        if not named and t.word(end) in GENITIVE_ARTICLES:
-            if parent and (e := self.parent(t, end + 1)):
-                end, complement = e, True
-            elif nominative.endswith("ministerium") and t.word(end + 1)[:1].isupper():
-                end, complement = end + 2, True  # "Ministerium des Innern"
+        genitive = not named and t.word(end) in GENITIVE_ARTICLES
+        # A unit named by adjectives or a topic joins its parent ("Institut für Kriminologie der
+        # Universität Tübingen"); a bare one is a common noun ("des Ordnungsdienstes der Stadt").
+        if genitive and parent and (topic or stems) and (e := self.parent(t, end + 1)):
+            end, complement = e, True
+        elif genitive and nominative.endswith("ministerium") and t.word(end + 1)[:1].isupper():
+            end, complement = end + 2, True  # "Ministerium des Innern"
+        elif (
+            not named
+            and parent
+            and (branch := self.german(t, end, parent=False))
+            and branch.start == end
+        ):
+            end, complement = branch.end, True  # "Deutscher Kinderschutzbund Landesverband …"
         town = town and not topic
         start -= int(town)
         proper = town or any(s in self.lists.place_adjectives for s in stems)
@@ -82,7 +91,7 @@ class Organisations:
         return Found(start, end, "ORG", canonical)
 
     def _town_adjective(self, word: str) -> bool:
-        """ "Kölner", "Berliner": a place's adjective that belongs to a name ("Kölner
+        """A place's adjective ("Kölner", "Berliner") that belongs to a name ("Kölner
         Verkehrs-Betriebe") unless a für-complement names the body ("Augsburger Büro für …")."""
         return word.endswith("er") and (
             word[:-2] in self.lex.places or word[:-3] in self.lex.places
@@ -96,7 +105,8 @@ class Organisations:
             return None
         while t.word(end) == "/" and not t.spaces[end - 1] and (e := self._one_name(t, end + 1)):
             end = e
-        return end
+        known = t.known_at(end, "LOC")
+        return known.end if known is not None else end  # "Verein Kulturbrücke Bremen"
 
     def _one_name(self, t: Tokens, k: int) -> int | None:
         if k >= t.size:
@@ -140,6 +150,8 @@ class Organisations:
             joins_names = english and link == "and" and t.word(i)[:1].isupper()
             if not listing and not joins_names:
                 end = i
+            if link in LINKS and t.word(i) in LINKS:
+                break  # a list has one "and": "… Crime and Law Enforcement and Brå" is two names
             link = t.word(i)
             if link in LINKS:
                 listing = False
@@ -177,7 +189,12 @@ class Organisations:
                 start = known.start
             elif self._modifier(t.words[start - 1]):
                 start -= 1
-            elif t.words[start - 1] == "of" and start >= 2 and self._modifier(t.words[start - 2]):
+            elif (
+                t.words[start - 1] == "of"
+                and start >= 2
+                and self._modifier(t.words[start - 2])
+                and not self.lex.is_first_name(t.word(start - 3))  # "Nilüfer Aydın of …"
+            ):
                 start -= 2  # "Port of Rotterdam Authority"
             else:
                 break
@@ -186,8 +203,12 @@ class Organisations:
         if t.word(end) in ENGLISH_LINKS and (e := self.phrase(t, end + 1, english=True)):
             end, complement = e, True
         elif (known := t.known_at(end, "LOC")) is not None:
-            end, complement = known.end, True  # "Trinity College Dublin", "Gemeente Utrecht"
+            end, complement = known.end, True  # "Trinity College Dublin"
+        elif start == k and (e := self._one_name(t, end)):
+            end, complement = e, True  # "Gemeente Arnhem"
         modifiers = [w for w in t.words[start:k] if w[:1].isupper()]
+        if t.words[k] in self.lists.generic_bodies and t.word(k + 1) != "of":
+            return None  # "City of Malmö" but not "Mexico City"
         if not complement and all(w in self.lists.generic_bodies for w in modifiers):
             return None
         return Found(start, end, "ORG", t.text(start, end))

@@ -15,6 +15,8 @@ from kb.entities.tokens import Found, Tokens
 # Letters that German and English words do not have: a capitalised word with them after a
 # surname is a second surname rather than a noun ("García López", "Restrepo Vélez").
 FOREIGN_LETTERS = frozenset("áàâãåçéèêëíìîïñóòôõøúùûýÿ")
+# German particles are prepositions after a full name ("Andreas Pfeiffer vom Ordnungsamt").
+NOT_AFTER_SURNAME = frozenset({"von", "vom", "zu", "zum", "zur", "der", "den", "des"})
 # Words after which a capitalised name is rather a noun ("im Sommer", "des Martin-Luther-…").
 NOT_BEFORE_NAME = frozenset(
     "im am vom zum zur der die das den dem des ein eine einen einem einer the a an in".split()
@@ -66,12 +68,16 @@ class People:
     def _free_name(self, t: Tokens, taken: list[bool], k: int) -> bool:
         return k < t.size and not taken[k] and self.lex.is_name(t.words[k])
 
-    def _particles(self, t: Tokens, taken: list[bool], k: int) -> int:
+    def _particles(self, t: Tokens, taken: list[bool], k: int, after_surname: bool = False) -> int:
         """Index after particles that lead to a name ("van der Berg"), else ``k``."""
         p = k
         while p < t.size and p - k < 3 and t.words[p] in self.particles:
+            if after_surname and t.words[p] in NOT_AFTER_SURNAME:
+                return k
             p += 1
-        return p if p > k and self._free_name(t, taken, p) else k
+        if p > k and self._free_name(t, taken, p) and self._surname(t.words[p]):
+            return p
+        return k
 
     def _name_end(
         self, t: Tokens, taken: list[bool], start: int, titled: bool, honorific: bool
@@ -82,13 +88,20 @@ class People:
         while self._free_name(t, taken, k) and self.lex.is_first_name(words[k]):
             k += 1
         firsts = k - start
-        k = self._particles(t, taken, k)
+        if firsts or honorific:
+            k = self._particles(t, taken, k)
         if firsts >= 2 and not self._free_name(t, taken, k):
             return k  # "Jörg Albrecht": the last of two first names is the surname
         if not self._free_name(t, taken, k) or words[k].lower() in FUNCTION_WORDS:
             return None  # a first name alone ("Frank sagte") is no evidence of a full name
         if firsts == 0:
-            if titled and self._free_name(t, taken, k + 1) and self._surname(words[k + 1]):
+            if (
+                titled
+                and self._surname(words[k])
+                and not self.lex.is_common(words[k])
+                and self._free_name(t, taken, k + 1)
+                and self._surname(words[k + 1])
+            ):
                 return self._more_surnames(t, taken, k + 2)  # "Bürgermeister Belit Onay"
             if not honorific:
                 return None  # a role alone too often precedes a common noun
@@ -96,7 +109,7 @@ class People:
 
     def _more_surnames(self, t: Tokens, taken: list[bool], end: int) -> int:
         """A second surname: "García López", "Mendes Ferreira", "Pereira da Silva"."""
-        k = self._particles(t, taken, end)
+        k = self._particles(t, taken, end, after_surname=True)
         if k > end:
             return k + 1
         if self._free_name(t, taken, end) and self._second_surname(t.words[end]):
@@ -104,7 +117,11 @@ class People:
         return end
 
     def _surname(self, word: str) -> bool:
-        return word.lower() not in FUNCTION_WORDS and word not in self.lex.titles
+        return (
+            word.lower() not in FUNCTION_WORDS
+            and word not in self.lex.titles
+            and not self.lex.head(word)
+        )
 
     def _second_surname(self, word: str) -> bool:
         if not self._surname(word) or self.lex.is_first_name(word) or word in self.lex.places:

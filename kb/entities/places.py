@@ -98,7 +98,7 @@ class Places:
         end = k + 1
         while t.word(end) in self.lists.particles:
             end += 1
-        if not self.lex.is_name(t.word(end)):
+        if not (self.lex.is_proper(t.word(end)) or (end > k + 1 and self.lex.is_name(t.word(end)))):
             return None
         while self.lex.is_name(t.word(end)):
             end += 1
