@@ -36,6 +36,8 @@ class WordLists:
     place_heads: frozenset[str] = field(default_factory=frozenset)
     place_openers: frozenset[str] = field(default_factory=frozenset)
     generic_places: frozenset[str] = field(default_factory=frozenset)
+    project_words: frozenset[str] = field(default_factory=frozenset)
+    noun_suffixes: tuple[str, ...] = ()
     common_german: frozenset[str] = field(default_factory=frozenset)
     common_english: frozenset[str] = field(default_factory=frozenset)
 
@@ -99,6 +101,8 @@ def word_lists() -> WordLists:
         place_heads=frozenset(p for p in places if p[0].isupper()),
         place_openers=frozenset(p[1:] for p in places if p[0] == "<"),
         generic_places=frozenset(_lines("generic_places.txt")),
+        project_words=frozenset(_lines("project_words.txt")),
+        noun_suffixes=tuple(_lines("noun_suffixes.txt")),
         common_german=frozenset(top_n_list("de", COMMON_GERMAN)),
         common_english=frozenset(top_n_list("en", COMMON_ENGLISH)),
     )

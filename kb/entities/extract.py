@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex
 
-from kb.entities import acronyms, people
+from kb.entities import acronyms, people, projects
 from kb.entities.catalogue import seed_catalogue, word_lists
 from kb.entities.component import NAME, EntityRules
 from kb.language import Passage, passages
@@ -84,6 +84,7 @@ class EntityExtractor:
         self._places = frozenset(
             form for e in self._catalogue if e.label == "LOC" for form in (e.name, *e.aliases)
         )
+        self._names = frozenset(e.name for e in self._catalogue)
         self._pipelines: dict[str, Language] = {}
 
     def spec(self) -> ExtractorSpec:
@@ -105,6 +106,7 @@ class EntityExtractor:
     def extract(self, text: str, lang: str) -> list[Mention]:
         """Mentions in ``text`` with character offsets into it, passage by passage."""
         mentions = self._passage_mentions(text, lang)
+        mentions = projects.without_projects(text, mentions, self._names)
         mentions = acronyms.acronym_mentions(text, mentions, self._places)
         surnames, firsts = self._people(mentions)
         # A surname may contain a place ("Van der Linden"): one-word places give way to it.

@@ -92,7 +92,9 @@ class People:
             k = self._particles(t, taken, k)
         if firsts >= 2 and not self._free_name(t, taken, k):
             return k  # "Jörg Albrecht": the last of two first names is the surname
-        if not self._free_name(t, taken, k) or words[k].lower() in FUNCTION_WORDS:
+        if firsts >= 2 and not self._surname(words[k]):
+            return None  # named after a person: "Frank Walter Zentrum"
+        if not self._free_name(t, taken, k) or not self._surname(words[k]):
             return None  # a first name alone ("Frank sagte") is no evidence of a full name
         if firsts == 0:
             if (
@@ -121,6 +123,8 @@ class People:
             word.lower() not in FUNCTION_WORDS
             and word not in self.lex.titles
             and not self.lex.head(word)
+            and not self.lex.is_place_noun(word)
+            and not word.lower().endswith(self.lex.lists.noun_suffixes)
         )
 
     def _second_surname(self, word: str) -> bool:
