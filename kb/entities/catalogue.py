@@ -59,7 +59,8 @@ def _without_articles(name: str, aliases: list[str]) -> tuple[str, ...]:
     stripped: dict[str, None] = {}
     for alias in aliases:
         for article in ARTICLES:
-            if alias.lower().startswith(article):
+            # Lowercase only: a capitalised article belongs to the name ("The Hague").
+            if alias.startswith(article):
                 alias = alias[len(article) :]
         if alias != name:
             stripped.setdefault(alias, None)
