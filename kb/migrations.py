@@ -244,8 +244,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, source)
     );
     """,
-    # 10: acronyms that texts define for an entity are candidates for the catalogue (read from the
-    # mentions); staff accept one as an alias or dismiss it, and a dismissed one is not offered again.
+    # 10: acronyms that texts define for an entity are candidates for the catalogue (read from
+    # the mentions); staff accept one as an alias or dismiss it: a dismissed one is not offered
+    # again.
     """
     CREATE TABLE entity_candidate_dismissals (
         alias TEXT NOT NULL,
