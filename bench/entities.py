@@ -1,6 +1,6 @@
 """Entity extraction: quality on the gold set and throughput on ~400-word documents.
 
-    python -m bench entities [--docs N]
+    python -m bench entities [--docs N] [--procs N] [--model-de PATH] [--model-en PATH]
 
 Prints precision, recall and F1 per label and micro-averaged (exact spans) on each part of the
 gold set (tuning, held-out), then documents and words per second of `EntityExtractor.extract`
@@ -55,9 +55,9 @@ def corpus(count: int) -> list[tuple[str, str]]:
 _worker: EntityExtractor | None = None
 
 
-def _start_worker() -> None:
+def _start_worker(config: EntityConfig) -> None:
     global _worker
-    _worker = EntityExtractor(EntityConfig())
+    _worker = EntityExtractor(config)
     _worker.pipeline("de")
     _worker.pipeline("en")
 
@@ -71,7 +71,7 @@ def throughput(extractor: EntityExtractor, count: int, procs: int) -> None:
     docs = corpus(count)
     words = sum(len(text.split()) for text, _ in docs)
     if procs > 1:
-        with multiprocessing.Pool(procs, initializer=_start_worker) as pool:
+        with multiprocessing.Pool(procs, _start_worker, (extractor.spec()[0],)) as pool:
             pool.map(_extract, docs[: procs * 4])  # pipelines built before timing
             start = time.perf_counter()
             pool.map(_extract, docs, chunksize=16)
@@ -94,8 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench entities")
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--procs", type=int, default=1, help="worker processes")
+    parser.add_argument("--model-de", default="", help="a spaCy pipeline to run after the rules")
+    parser.add_argument("--model-en", default="", help="the same for English")
     args = parser.parse_args(argv)
-    extractor = EntityExtractor(EntityConfig())
+    extractor = EntityExtractor(EntityConfig(args.model_de, args.model_en))
     extractor.pipeline("de")
     extractor.pipeline("en")
     quality(extractor)

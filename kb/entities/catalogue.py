@@ -38,6 +38,7 @@ class WordLists:
     generic_places: frozenset[str] = field(default_factory=frozenset)
     project_words: frozenset[str] = field(default_factory=frozenset)
     noun_suffixes: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
     common_german: frozenset[str] = field(default_factory=frozenset)
     common_english: frozenset[str] = field(default_factory=frozenset)
 
@@ -104,6 +105,7 @@ def word_lists() -> WordLists:
         generic_places=frozenset(_lines("generic_places.txt")),
         project_words=frozenset(_lines("project_words.txt")),
         noun_suffixes=tuple(_lines("noun_suffixes.txt")),
+        cities=tuple(_lines("cities.txt")),
         common_german=frozenset(top_n_list("de", COMMON_GERMAN)),
         common_english=frozenset(top_n_list("en", COMMON_ENGLISH)),
     )

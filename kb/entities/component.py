@@ -53,12 +53,18 @@ class EntityRules:
         self.places = Places(self.lexicon)
         self.people = People(self.nlp, self.lexicon)
         for entry in entries:
-            key = f"{entry.label}\x1f{entry.name}"
-            patterns = [
-                self.nlp.make_doc(form) for form in sorted(catalogue_forms(entry, self.lexicon))
-            ]
-            self.matcher.add(key, patterns)
-            self.keys[self.nlp.vocab.strings[key]] = (entry.label, entry.name)
+            self._add(entry, catalogue_forms(entry, self.lexicon))
+        # The world's cities besides the catalogue (staff curate what the network needs), as
+        # they are written: a genitive "s" would make first names of some ("Jona" → "Jonas").
+        named = {form for e in entries for form in (e.name, *e.aliases)}
+        for city in self.lexicon.lists.cities:
+            if city not in named:
+                self._add(CatalogueEntry(city, "LOC"), {city})
+
+    def _add(self, entry: CatalogueEntry, forms: set[str]) -> None:
+        key = f"{entry.label}\x1f{entry.name}"
+        self.matcher.add(key, [self.nlp.make_doc(form) for form in sorted(forms)])
+        self.keys[self.nlp.vocab.strings[key]] = (entry.label, entry.name)
 
     def __call__(self, doc: Doc) -> Doc:
         words = self._words(doc)

@@ -38,7 +38,7 @@ class EntityConfig:
     model_en: str = ""
 
 
-def _tokenizer_for_names(nlp: Language) -> None:
+def tokenizer_for_names(nlp: Language) -> None:
     """Hyphenated words stay one token in both languages ("Köln-Ehrenfeld", "Jean-Baptiste", as
     the German tokenizer has it), and a legal form keeps its own dots ("e.V.", "N.V.") but not a
     full stop after it ("… GmbH.")."""
@@ -58,7 +58,7 @@ def _tokenizer_for_names(nlp: Language) -> None:
 def build_pipeline(lang: str, catalogue: Iterable[CatalogueEntry], model: str = "") -> Language:
     """A pipeline for ``lang``: the ``model`` when given, else a blank one, plus the rules."""
     nlp = spacy.load(model) if model else spacy.blank(lang)
-    _tokenizer_for_names(nlp)
+    tokenizer_for_names(nlp)
     # Before a model's NER, so that catalogue and rules win and the model fills gaps.
     before = "ner" if "ner" in nlp.pipe_names else None
     rules = cast(EntityRules, nlp.add_pipe(NAME, before=before))

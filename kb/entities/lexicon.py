@@ -51,7 +51,7 @@ class Lexicon:
             if e.label == "LOC"
             for form in (e.name, *e.aliases)
             if " " not in form
-        )
+        ) | frozenset(c for c in self.lists.cities if " " not in c)
         self.titles = frozenset(t for t in self.lists.person_titles if " " not in t)
         self._heads: dict[str, tuple[str, str] | None] = {}
         self._adjectives: dict[str, str | None] = {}
