@@ -39,6 +39,8 @@ class WordLists:
     project_words: frozenset[str] = field(default_factory=frozenset)
     noun_suffixes: tuple[str, ...] = ()
     cities: tuple[str, ...] = ()
+    determiners: frozenset[str] = field(default_factory=frozenset)
+    name_boundaries: frozenset[str] = field(default_factory=frozenset)
     common_german: frozenset[str] = field(default_factory=frozenset)
     common_english: frozenset[str] = field(default_factory=frozenset)
 
@@ -106,6 +108,8 @@ def word_lists() -> WordLists:
         project_words=frozenset(_lines("project_words.txt")),
         noun_suffixes=tuple(_lines("noun_suffixes.txt")),
         cities=tuple(_lines("cities.txt")),
+        determiners=frozenset(_lines("determiners.txt")),
+        name_boundaries=frozenset(_lines("name_boundaries.txt")),
         common_german=frozenset(top_n_list("de", COMMON_GERMAN)),
         common_english=frozenset(top_n_list("en", COMMON_ENGLISH)),
     )

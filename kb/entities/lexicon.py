@@ -14,21 +14,8 @@ from kb.language import ENGLISH_WORDS, GERMAN_WORDS
 from kb.model import CatalogueEntry
 
 FUNCTION_WORDS = GERMAN_WORDS | ENGLISH_WORDS | {"ein", "eine", "unser", "unsere", "mit"}
-# Before a head noun these make it a common noun: "seine Stadt", "jede Polizeidirektion".
-DETERMINERS = frozenset(
-    """ein eine einer eines einem einen kein keine keiner keines keinem keinen mein meine meiner
-    meines meinem meinen dein deine sein seine seiner seines seinem seinen ihr ihre ihrer ihres
-    ihrem ihren unser unsere unserer unseres unserem unseren euer eure jede jeder jedes jedem
-    jeden diese dieser dieses diesem diesen jene jener welche welcher solche solcher andere
-    anderen a an every each another this that these those its his her their our my any no
-    several""".split()
-)
 HONORIFICS = frozenset({"Herr", "Frau", "Dr.", "Prof.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms."})
 APOSTROPHES = "'’"
-
-
-def is_capitalised(word: str) -> bool:
-    return word[:1].isupper()
 
 
 def is_acronym(word: str) -> bool:

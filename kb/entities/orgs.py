@@ -12,17 +12,12 @@
 from __future__ import annotations
 
 from kb.entities.inflection import nominative_adjective
-from kb.entities.lexicon import DETERMINERS, FUNCTION_WORDS, Lexicon, is_acronym
-from kb.entities.tokens import SENTENCE_ENDS, Found, Tokens
+from kb.entities.lexicon import FUNCTION_WORDS, Lexicon, is_acronym
+from kb.entities.tokens import Found, Tokens
 
 LINKS = frozenset({"und", "and", "&"})
 ENGLISH_LINKS = frozenset({"of", "on", "for"})
 GENITIVE_ARTICLES = frozenset({"der", "des"})
-# Going left from a legal form, these end the name.
-BEFORE_NAME = frozenset(
-    """der die das dem den des vom von bei beim mit zur zum im am aus durch über unter an auf
-    the by with from at to in and und oder or sowie""".split()
-)
 # Non-profit legal forms: their names may read like a sentence ("Frauen helfen Frauen e.V.").
 SLOGAN_FORMS = frozenset({"e.V.", "e. V.", "eV", "gGmbH", "gAG"})
 
@@ -55,7 +50,7 @@ class Organisations:
             stems.insert(0, stem)
             start -= 1
         town = not stems and start > 0 and self._town_adjective(t.words[start - 1])
-        if t.word(start - int(town) - 1).lower() in DETERMINERS:
+        if t.word(start - int(town) - 1).lower() in self.lists.determiners:
             return None  # "seine Stadt", "jede Polizeidirektion": a common noun
         end, complement, named, topic = k + 1, False, False, False
         if t.word(end) == "für" and (e := self.phrase(t, end + 1)):
@@ -218,7 +213,6 @@ class Organisations:
             word[:1].isupper()
             and word.lower() not in FUNCTION_WORDS
             and word not in self.lex.titles
-            and word not in SENTENCE_ENDS
         )
 
     # -- legal forms ----------------------------------------------------------------------
@@ -230,7 +224,9 @@ class Organisations:
         start, lowers, j = k, 0, k - 1
         while j >= 0:
             word = t.words[j]
-            if word.lower() in BEFORE_NAME or not (word[:1].isalnum() or word in "&+-"):
+            if word.lower() in self.lists.name_boundaries or not (
+                word[:1].isalnum() or word in "&+-"
+            ):
                 break
             if word[:1].isupper() or word[:1].isdigit():
                 start = j

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SENTENCE_ENDS = frozenset({".", "!", "?", ":", ";", "•", "–", "\n"})
-
 
 @dataclass(frozen=True)
 class Found:
@@ -46,9 +44,6 @@ class Tokens:
         if found is None or found.start != k or (label and found.label != label):
             return None
         return found
-
-    def sentence_start(self, k: int) -> bool:
-        return k == 0 or self.words[k - 1] in SENTENCE_ENDS or "\n" in self.words[k - 1]
 
     def word(self, k: int) -> str:
         return self.words[k] if 0 <= k < self.size else ""
