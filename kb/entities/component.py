@@ -9,11 +9,14 @@ to any it only overlaps. People are looked for last, in what is left.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 from kb.entities.inflection import forms
 from kb.entities.lexicon import Lexicon
@@ -52,6 +55,11 @@ class EntityRules:
         self.orgs = Organisations(self.lexicon)
         self.places = Places(self.lexicon)
         self.people = People(self.nlp, self.lexicon)
+        # Patterns are tokenized with a copy of the tokenizer on a vocabulary of their own: the
+        # matcher compares hashes, and tens of thousands of pattern words in the pipeline's
+        # vocabulary made its tokenizer several times slower.
+        tokenizer = cast(Tokenizer, self.nlp.tokenizer)
+        self._tokenize = Tokenizer(Vocab()).from_bytes(tokenizer.to_bytes(exclude=["vocab"]))
         for entry in entries:
             self._add(entry, catalogue_forms(entry, self.lexicon))
         # The world's cities besides the catalogue (staff curate what the network needs), as
@@ -63,7 +71,7 @@ class EntityRules:
 
     def _add(self, entry: CatalogueEntry, forms: set[str]) -> None:
         key = f"{entry.label}\x1f{entry.name}"
-        self.matcher.add(key, [self.nlp.make_doc(form) for form in sorted(forms)])
+        self.matcher.add(key, [self._tokenize(form) for form in sorted(forms)])
         self.keys[self.nlp.vocab.strings[key]] = (entry.label, entry.name)
 
     def __call__(self, doc: Doc) -> Doc:
