@@ -13,6 +13,7 @@ OPEN_PREFIXES = ("Bad", "St.", "Sankt")
 # What a word may be (flags): a city-prefixed district, a place in one word, the opener of a
 # foreign street name, a noun that ends a street name of two words.
 DISTRICT, COMPOUND, OPENER, STREET = 1, 2, 4, 8
+STREETS = ("straße", "str.", "allee", "gasse")
 
 
 class Places:
@@ -33,7 +34,7 @@ class Places:
                 continue
             end = (
                 (shape & DISTRICT and self._district(tokens, k))
-                or (shape & COMPOUND and k + 1)
+                or (shape & COMPOUND and self._named(tokens, k) and k + 1)
                 or self._street(tokens, k)
                 or (shape & OPENER and self._foreign(tokens, k))
             )
@@ -73,13 +74,18 @@ class Places:
         return k + 1
 
     def _compound(self, word: str) -> bool:
-        """A street, square, quarter or room in one word: "Carl-Benz-Saal", "Kanalviertel"."""
+        """A street, square, quarter or room in one word: "Carl-Benz-Saal", "Kanalviertel";
+        a frequent word only as a street ("Bahnhofstraße"), else it is a common noun."""
         if not self.lex.is_place_noun(word) or word in self.lists.generic_places:
             return False
         parts = word.split("-")
         if len(parts) > 1:
             return all(p[:1].isupper() for p in parts)
-        return not self.lex.is_common(word)
+        return not self.lex.is_common(word) or word.lower().endswith(STREETS)
+
+    def _named(self, t: Tokens, k: int) -> bool:
+        """Names take no indefinite article or possessive: "einen Therapieplatz" is none."""
+        return t.word(k - 1).lower() not in self.lists.determiners
 
     def _street(self, t: Tokens, k: int) -> int | None:
         """Two words: "Worringer Platz", "Untere Straße", "Leicester Square"."""
@@ -88,8 +94,15 @@ class Places:
             return None
         if after in self.lists.place_heads:
             return k + 2
-        adjective = word.endswith("er") or self.lex.adjective(word)
-        return k + 2 if adjective and word not in self.lex.titles else None
+        if word.lower() in self.lists.determiners or word in self.lex.titles:
+            return None  # "Jeder Weg"
+        # "Worringer Platz", "Wiener Platz": a place's or a person's name with -er, not a word
+        town = word.endswith("er") and (
+            not self.lex.is_common(word)
+            or word[:-2] in self.lex.places
+            or word[:-3] in self.lex.places
+        )
+        return k + 2 if town or self.lex.adjective(word) else None
 
     def _foreign(self, t: Tokens, k: int) -> int | None:
         """ "Rue de la Loi", "Plaza del Ayuntamiento", "Rambla del Raval"."""
