@@ -27,6 +27,7 @@ class WordLists:
     # Head endings (German, lowercase) and heads as written, with their gender ("-": English).
     org_head_endings: dict[str, str] = field(default_factory=dict)
     org_heads: dict[str, str] = field(default_factory=dict)
+    body_heads: frozenset[str] = field(default_factory=frozenset)
     legal_forms: frozenset[str] = field(default_factory=frozenset)
     # Adjective lemmas of names; those of places make a head alone a name.
     org_adjectives: frozenset[str] = field(default_factory=frozenset)
@@ -96,7 +97,10 @@ def word_lists() -> WordLists:
         person_titles=tuple(_lines("person_titles.txt")),
         particles=frozenset(_lines("name_particles.txt")),
         org_head_endings={h[0]: h[1] for h in heads if h[0].islower()},
-        org_heads={h[0]: h[1] if h[1:] else "-" for h in heads if not h[0].islower()},
+        org_heads={
+            h[0]: h[1] if h[1:2] != ["body"] and h[1:] else "-" for h in heads if not h[0].islower()
+        },
+        body_heads=frozenset(h[0] for h in heads if h[1:] == ["body"]),
         legal_forms=frozenset(_lines("legal_forms.txt")),
         org_adjectives=frozenset(a[0] for a in adjectives),
         place_adjectives=frozenset(a[0] for a in adjectives if a[1:] == ["place"]),

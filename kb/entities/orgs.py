@@ -42,8 +42,8 @@ class Organisations:
 
     def german(self, t: Tokens, k: int, parent: bool = True) -> Found | None:
         head = self.lex.head(t.words[k])
-        if head is None or head[1] == "-":
-            return None
+        if head is None or head[1] == "-" or t.words[k].isupper():
+            return None  # all capitals: a heading, whose nominative is not to be guessed
         nominative, gender = head
         start, stems = k, list[str]()
         while start > 0 and len(stems) < 3 and (stem := self.lex.adjective(t.words[start - 1])):
@@ -201,6 +201,11 @@ class Organisations:
             end, complement = known.end, True  # "Trinity College Dublin"
         elif start == k and (e := self._one_name(t, end)):
             end, complement = e, True  # "Gemeente Arnhem"
+        known_before = (t.known[j] for j in range(start, k))
+        if t.words[k] in self.lists.body_heads and any(
+            f and f.label == "ORG" for f in known_before
+        ):
+            return None  # "DEFUS Board": a body of the organisation, no organisation of its own
         modifiers = [w for w in t.words[start:k] if w[:1].isupper()]
         if t.words[k] in self.lists.generic_bodies and t.word(k + 1) != "of":
             return None  # "City of Malmö" but not "Mexico City"
@@ -237,4 +242,8 @@ class Organisations:
             j -= 1
         if start == k:
             return None
+        known = t.known[k - 1]
+        if known is not None and known.label == "ORG" and known.start >= start:
+            # A catalogue name with its legal form: "Deutsch-Europäisches Forum … e.V."
+            return Found(known.start, k + 1, "ORG", known.canonical)
         return Found(start, k + 1, "ORG", t.text(start, k + 1))
