@@ -49,9 +49,9 @@ class Lexicon:
 
     def gender(self, word: str) -> str | None:
         """Gender of a German head noun in the nominative ("Präventionsrat" → "m"), else None."""
-        if word in self.lists.org_heads:
-            found = self.lists.org_heads[word]
-            return found if found != "-" else None
+        found = self.lists.org_heads.get(word, "-")
+        if found != "-":
+            return found
         low = word.lower()
         endings = self.lists.org_head_endings
         for k in range(len(low) - 2):
@@ -66,15 +66,17 @@ class Lexicon:
             return self._heads[word]
         result: tuple[str, str] | None = None
         if word[:1].isupper() and word not in self.titles:
-            if word in self.lists.org_heads:
-                result = (word, self.lists.org_heads[word])
-            elif gender := self.gender(word):
+            # German first: "Forum", "Institut" head German names too ("des Europäischen
+            # Forums für urbane Sicherheit"); the English rule asks for English heads itself.
+            if gender := self.gender(word):
                 result = (word, gender)
+            elif word in self.lists.org_heads:
+                result = (word, "-")
             else:
                 for suffix in GENITIVE:
                     base = word[: -len(suffix)]
-                    if word.endswith(suffix) and self.gender(base) in ("m", "n"):
-                        result = (base, self.lists.org_heads.get(base) or self.gender(base) or "")
+                    if word.endswith(suffix) and (gender := self.gender(base)) in ("m", "n"):
+                        result = (base, gender)
                         break
         self._heads[word] = result
         return result
