@@ -131,9 +131,12 @@ class EntityExtractor:
             k = 0
             while k < len(words) - 1 and lexicon.is_first_name(words[k]):
                 k += 1
-            if k:
+            given = k
+            while k < len(words) - 1 and people.INITIAL.fullmatch(words[k]):
+                k += 1
+            if given:
                 surnames[m.canonical] = " ".join(words[k:])
-                firsts[m.canonical] = " ".join(words[:k])
+                firsts[m.canonical] = " ".join(words[:given])
         # A first name that two people share names neither.
         counts: dict[str, int] = {}
         for first in firsts.values():

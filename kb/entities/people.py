@@ -15,6 +15,7 @@ from kb.entities.tokens import Found, Tokens
 # Letters that German and English words do not have: a capitalised word with them after a
 # surname is a second surname rather than a noun ("García López", "Restrepo Vélez").
 FOREIGN_LETTERS = frozenset("áàâãåçéèêëíìîïñóòôõøúùûýÿ")
+INITIAL = re.compile(r"[A-ZÄÖÜ]\.")
 # German particles are prepositions after a full name ("Andreas Pfeiffer vom Ordnungsamt").
 NOT_AFTER_SURNAME = frozenset({"von", "vom", "zu", "zum", "zur", "der", "den", "des"})
 # Words after which a capitalised name is rather a noun ("im Sommer", "des Martin-Luther-…").
@@ -88,6 +89,8 @@ class People:
         while self._free_name(t, taken, k) and self.lex.is_first_name(words[k]):
             k += 1
         firsts = k - start
+        while firsts and INITIAL.fullmatch(t.word(k)) and not taken[k]:
+            k += 1  # "Anna M. Berger"
         if firsts or honorific:
             k = self._particles(t, taken, k)
         if firsts >= 2 and not self._free_name(t, taken, k):
