@@ -31,9 +31,12 @@ class Organisations:
         found = []
         for k in range(tokens.size):
             word = tokens.words[k]
-            if self.lex.head(word) is None and not self.lex.is_legal_form(word):
+            if self.lex.is_legal_form(word):
+                org = self.legal(tokens, k)
+            elif not word[:1].isupper() or self.lex.head(word) is None:
                 continue
-            org = self.german(tokens, k) or self.english(tokens, k) or self.legal(tokens, k)
+            else:
+                org = self.german(tokens, k) or self.english(tokens, k)
             if org is not None:
                 found.append(org)
         return found

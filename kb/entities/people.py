@@ -165,8 +165,9 @@ def short_mentions(
         before = text[max(0, start - 12) : start].split()
         if before and before[-1].lower() in NOT_BEFORE_NAME:
             continue
-        if first and text[end : end + 2].strip()[:1].isupper():
-            continue
+        following = text[end : end + 2].strip()[:1]
+        if first and (following.isupper() or following.isdigit()):
+            continue  # "Frank Müller" is another person, "May 2024" a month
         found.append((start, end, full_names[match[0]]))
         occupied[start:end] = b"\x01" * (end - start)
     return found
