@@ -42,19 +42,26 @@ def catalogue_forms(entry: CatalogueEntry, lexicon: Lexicon) -> set[str]:
 
 
 class EntityRules:
+    """Finds entities once `set_catalogue` has given it the catalogue (and the cities)."""
+
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
-        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.keys: dict[int, tuple[str, str]] = {}
         self._strings: dict[int, str] = {}
-        self.set_catalogue(())
+        self._configure(Lexicon())
+
+    def _configure(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.orgs = Organisations(lexicon)
+        self.places = Places(lexicon)
+        self.people = People(self.nlp, lexicon)
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        # (label, canonical name) by the words of a form: one matcher key per form would put
+        # a lexeme per entity into the pipeline's vocabulary.
+        self.forms: dict[str, tuple[str, str]] = {}
 
     def set_catalogue(self, catalogue: Iterable[CatalogueEntry]) -> None:
         entries = tuple(catalogue)
-        self.lexicon = Lexicon(entries)
-        self.orgs = Organisations(self.lexicon)
-        self.places = Places(self.lexicon)
-        self.people = People(self.nlp, self.lexicon)
+        self._configure(Lexicon(entries))
         # Patterns are tokenized with a copy of the tokenizer on a vocabulary of their own: the
         # matcher compares hashes, and tens of thousands of pattern words in the pipeline's
         # vocabulary made its tokenizer several times slower.
@@ -70,14 +77,19 @@ class EntityRules:
                 self._add(CatalogueEntry(city, "LOC"), {city})
 
     def _add(self, entry: CatalogueEntry, forms: set[str]) -> None:
-        key = f"{entry.label}\x1f{entry.name}"
-        self.matcher.add(key, [self._tokenize(form) for form in sorted(forms)])
-        self.keys[self.nlp.vocab.strings[key]] = (entry.label, entry.name)
+        patterns = []
+        for form in sorted(forms):
+            pattern = self._tokenize(form)
+            key = " ".join(t.text for t in pattern)
+            if key not in self.forms:
+                self.forms[key] = (entry.label, entry.name)
+                patterns.append(pattern)
+        self.matcher.add(NAME, patterns)
 
     def __call__(self, doc: Doc) -> Doc:
         words = self._words(doc)
         spaces = doc.to_array(SPACY).astype(bool).tolist()
-        known = self._catalogue(doc)
+        known = self._catalogue(doc, words)
         tokens = Tokens(words, spaces, known)
         chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
         taken = [False] * len(words)
@@ -115,16 +127,16 @@ class EntityRules:
             words.append(word)
         return words
 
-    def _catalogue(self, doc: Doc) -> list[Found]:
+    def _catalogue(self, doc: Doc, words: list[str]) -> list[Found]:
         """The catalogue's matches, longest first where they overlap."""
         matches = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
         taken: set[int] = set()
         found = []
-        for match_id, start, end in matches:
+        for _, start, end in matches:
             if any(k in taken for k in range(start, end)):
                 continue
             taken.update(range(start, end))
-            label, name = self.keys[match_id]
+            label, name = self.forms[" ".join(words[start:end])]
             found.append(Found(start, end, label, name))
         return found
 
