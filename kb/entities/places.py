@@ -78,6 +78,11 @@ class Places:
         a frequent word only as a street ("Bahnhofstraße"), else it is a common noun."""
         if not self.lex.is_place_noun(word) or word in self.lists.generic_places:
             return False
+        low = word.lower()
+        ending = next(e for e in self.lists.place_endings if low.endswith(e))
+        for k in range(1, len(low) - len(ending) - 1):
+            if low[k:] in self.lists.common_german:
+                return False  # the head is a longer word: "Parkläufer" ends in "läufer"
         parts = word.split("-")
         if len(parts) > 1:
             return all(p[:1].isupper() for p in parts)
