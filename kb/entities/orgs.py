@@ -18,6 +18,7 @@ from kb.entities.tokens import Found, Tokens
 LINKS = frozenset({"und", "and", "&"})
 ENGLISH_LINKS = frozenset({"of", "on", "for"})
 GENITIVE_ARTICLES = frozenset({"der", "des"})
+ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
 # Non-profit legal forms: their names may read like a sentence ("Frauen helfen Frauen e.V.").
 SLOGAN_FORMS = frozenset({"e.V.", "e. V.", "eV", "gGmbH", "gAG"})
 
@@ -33,10 +34,18 @@ class Organisations:
             word = tokens.words[k]
             if self.lex.is_legal_form(word):
                 org = self.legal(tokens, k)
-            elif not word[:1].isupper() or self.lex.head(word) is None:
+            elif not word[:1].isupper() or (self.lex.head(word) is None and not word.isupper()):
                 continue
             else:
                 org = self.german(tokens, k) or self.english(tokens, k)
+            if (
+                org is None
+                and tokens.known[k] is None
+                and word.isupper()
+                and is_acronym(word)
+                and not self.lex.is_common(word)  # "PDF", "COVID"
+            ):
+                org = self.acronym_at_place(tokens, k)
             if org is not None:
                 found.append(org)
         return found
@@ -74,6 +83,8 @@ class Organisations:
             and branch.start == end
         ):
             end, complement = branch.end, True  # "Deutscher Kinderschutzbund Landesverband …"
+        if complement and self.lex.is_legal_form(t.word(end)):
+            end += 1  # "… für die Stadt Köln e.V."
         town = town and not topic
         start -= int(town)
         proper = town or any(s in self.lists.place_adjectives for s in stems)
@@ -87,6 +98,13 @@ class Organisations:
         if end > k + 1:
             canonical += (" " if t.spaces[k] else "") + t.text(k + 1, end)
         return Found(start, end, "ORG", canonical)
+
+    def acronym_at_place(self, t: Tokens, k: int) -> Found | None:
+        """An acronym and the place it works in: "SKM Köln", "AWO Essen"."""
+        place = t.known_at(k + 1, "LOC")
+        if place is None or t.text(place.start, place.end) != t.words[k + 1]:
+            return None
+        return Found(k, place.end, "ORG", t.text(k, place.end))
 
     def _town_adjective(self, word: str) -> bool:
         """A place's adjective ("Kölner", "Berliner") that belongs to a name ("Kölner
@@ -135,6 +153,8 @@ class Organisations:
         """End of the noun phrase a complement names: "öffentliche Ordnung", "Kinder,
         Jugendliche und Familien", "the Study of Crime, Security and Law"."""
         end, i, listing, link = None, k, False, ""
+        if not english and t.word(i) in ARTICLES:
+            i += 1  # "Caritasverband für die Stadt Köln"
         while True:
             if english and t.word(i) == "the" and link != "and":
                 i += 1
@@ -187,6 +207,12 @@ class Organisations:
                 start = known.start
             elif self._modifier(t.words[start - 1]):
                 start -= 1
+            elif (
+                t.words[start - 1] in LINKS
+                and self._modifier(t.word(start - 2))
+                and t.word(start - 2) not in self.lists.org_heads
+            ):
+                start -= 2  # "Avon and Somerset Police", not "… Council and West … Police"
             elif (
                 t.words[start - 1] == "of"
                 and start >= 2
