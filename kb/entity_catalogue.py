@@ -217,6 +217,16 @@ class EntityCatalogue:
         found = [AcronymCandidate(r[0], r[1], r[2], int(r[3])) for r in rows if is_acronym(r[0])]
         return found[:limit]
 
+    def candidate_documents(self, candidate: AcronymCandidate, viewer: Viewer) -> list[int]:
+        """Ids of the documents that define or use a candidate and the asker may see."""
+        rows = self._conn.execute(
+            """SELECT DISTINCT d.id FROM mentions m JOIN documents d ON d.id = m.doc_id
+               WHERE m.text=? AND m.canonical=? AND m.label=? AND (? OR NOT d.members_only)
+               ORDER BY d.date DESC, d.id""",
+            (candidate.alias, candidate.name, candidate.label, viewer.sees_members_only),
+        )
+        return [int(r[0]) for r in rows]
+
     # -- curation --------------------------------------------------------------------------
 
     def accept_acronym(self, alias: str, name: str, label: str) -> Entity:

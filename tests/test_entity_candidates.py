@@ -5,6 +5,7 @@ from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import seed_catalogue
 from kb.entity_catalogue import AcronymCandidate, EntityCatalogue
 from kb.store import Store
+from kb.viewer import Viewer
 from tests.factories import make_document
 
 DEFINES = (
@@ -31,6 +32,14 @@ def test_acronyms_defined_in_texts_are_candidates(store: Store) -> None:
         AcronymCandidate("AGS", "Arbeitsgemeinschaft für Straßensozialarbeit", "ORG", 1),
         AcronymCandidate("FaNa", "Fachstelle für Nachtkultur", "ORG", 1),
     ]
+
+
+def test_a_candidate_lists_its_documents(store: Store) -> None:
+    catalogue = _store_with_texts(store)
+    (_, fana) = catalogue.acronym_candidates()
+    defining = store.document_by_url("https://x.test/0")
+    assert defining is not None
+    assert catalogue.candidate_documents(fana, Viewer("editor")) == [defining.id]
 
 
 def test_an_accepted_candidate_is_an_alias_for_all_texts(store: Store) -> None:
