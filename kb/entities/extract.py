@@ -131,6 +131,8 @@ class EntityExtractor:
             k = 0
             while k < len(words) - 1 and lexicon.is_first_name(words[k]):
                 k += 1
+            if k == 0 and len(words) == 2:
+                k = 1  # a name found by its title: "Alderwoman Hafsa El-Bazioui"
             given = k
             while k < len(words) - 1 and people.INITIAL.fullmatch(words[k]):
                 k += 1

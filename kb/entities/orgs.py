@@ -158,6 +158,8 @@ class Organisations:
         while True:
             if english and t.word(i) == "the" and link != "and":
                 i += 1
+            if link == "and" and self.lex.is_first_name(t.word(i)):
+                break  # "… of Barcelona and Tom Verbruggen of …": a person follows
             while t.word(i).islower() and t.word(i) not in FUNCTION_WORDS and not english:
                 i += 1  # attributive adjectives: "öffentliche"
             word = t.word(i)
@@ -262,8 +264,8 @@ class Organisations:
                 word[:1].isalnum() or word in "&+-"
             ):
                 break
-            if word[:1].isupper() or word[:1].isdigit():
-                start = j
+            if word[:1].isdigit() or any(c.isupper() for c in word):
+                start = j  # also brands with inner capitals: "moBiel GmbH"
             elif slogan and lowers < 3:
                 lowers += 1
             elif word not in ("für", "for", "of", "&"):

@@ -107,17 +107,19 @@ class People:
                 and self._free_name(t, taken, k + 1)
                 and self._surname(words[k + 1])
             ):
-                return self._more_surnames(t, taken, k + 2)  # "Bürgermeister Belit Onay"
+                return self._more_surnames(t, taken, start, k + 2)  # "Bürgermeister Belit Onay"
             if not honorific:
                 return None  # a role alone too often precedes a common noun
-        return self._more_surnames(t, taken, k + 1)
+        return self._more_surnames(t, taken, start, k + 1)
 
-    def _more_surnames(self, t: Tokens, taken: list[bool], end: int) -> int:
+    def _more_surnames(self, t: Tokens, taken: list[bool], start: int, end: int) -> int:
         """A second surname: "García López", "Mendes Ferreira", "Pereira da Silva"."""
         k = self._particles(t, taken, end, after_surname=True)
         if k > end:
             return k + 1
-        if self._free_name(t, taken, end) and self._second_surname(t.words[end]):
+        # After a Spanish or Portuguese name ("Joana Pérez"), a rare German word will do.
+        foreign = any(FOREIGN_LETTERS & set(w) for w in t.words[start:end])
+        if self._free_name(t, taken, end) and self._second_surname(t.words[end], foreign):
             return end + 1
         return end
 
@@ -130,12 +132,14 @@ class People:
             and not word.lower().endswith(self.lex.lists.noun_suffixes)
         )
 
-    def _second_surname(self, word: str) -> bool:
+    def _second_surname(self, word: str, foreign: bool) -> bool:
         if not self._surname(word) or self.lex.is_first_name(word) or word in self.lex.places:
             return False
         if self.lex.head(word) or self.lex.is_place_noun(word):
             return False
-        return bool(FOREIGN_LETTERS & set(word)) or not self.lex.is_common(word)
+        if FOREIGN_LETTERS & set(word) or not self.lex.is_common(word):
+            return True
+        return foreign and word.lower() not in self.lex.lists.common_german
 
 
 def short_mentions(
