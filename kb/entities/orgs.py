@@ -143,11 +143,18 @@ class Organisations:
         start = k
         while self.lex.adjective(t.word(start)):
             start += 1
-        known = t.known_at(k, "ORG")
-        if known is not None:
-            return known.end
-        inner = self.german(t, start, parent=False)
-        return inner.end if inner is not None and inner.start == k else None
+        ends = []
+        if (known := t.known_at(k, "ORG")) is not None:
+            ends.append(known.end)
+        if (inner := self.german(t, start, parent=False)) and inner.start == k:
+            ends.append(inner.end)
+        # An English name: "… der Frankfurt University of Applied Sciences"
+        head = k
+        while self._modifier(t.word(head)) and self.lists.org_heads.get(t.word(head)) != "-":
+            head += 1
+        if (english := self.english(t, head)) and english.start == k:
+            ends.append(english.end)
+        return max(ends, default=None)
 
     def phrase(self, t: Tokens, k: int, english: bool = False) -> int | None:
         """End of the noun phrase a complement names: "öffentliche Ordnung", "Kinder,
@@ -187,7 +194,12 @@ class Organisations:
         while True:
             known = t.known_at(i)
             i = known.end if known is not None else i + 1
-            if t.word(i) in self.lists.particles and self._modifier(t.word(i + 1)):
+            particle = t.word(i)
+            if (
+                particle in self.lists.particles
+                and particle not in ARTICLES  # "… Suchtforschung der Frankfurt University"
+                and self._modifier(t.word(i + 1))
+            ):
                 i += 1
             elif not self._modifier(t.word(i)):
                 return i
@@ -224,6 +236,8 @@ class Organisations:
                 start -= 2  # "Port of Rotterdam Authority"
             else:
                 break
+        if t.word(start - 1).lower() in self.lists.determiners:
+            return None  # "the city's Prevention Council", "its Advisory Board"
         end = k + 1
         complement = False
         if t.word(end) in ENGLISH_LINKS and (e := self.phrase(t, end + 1, english=True)):
