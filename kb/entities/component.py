@@ -90,7 +90,7 @@ class EntityRules:
         words = self._words(doc)
         spaces = doc.to_array(SPACY).astype(bool).tolist()
         known = self._catalogue(doc, words)
-        tokens = Tokens(words, spaces, known)
+        tokens = Tokens(words, spaces, known, self.lexicon.lists.legal_forms)
         chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
         taken = [False] * len(words)
         for found in chosen:

@@ -30,11 +30,12 @@ class Organisations:
 
     def find(self, tokens: Tokens) -> list[Found]:
         found = []
-        for k in range(tokens.size):
+        legal_forms, head = self.lists.legal_forms, self.lex.head
+        for k in tokens.starts:
             word = tokens.words[k]
-            if self.lex.is_legal_form(word):
+            if word in legal_forms:
                 org = self.legal(tokens, k)
-            elif not word[:1].isupper() or (self.lex.head(word) is None and not word.isupper()):
+            elif head(word) is None and not word.isupper():
                 continue
             else:
                 org = self.german(tokens, k) or self.english(tokens, k)

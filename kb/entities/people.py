@@ -45,12 +45,11 @@ class People:
         words = t.words
         found: list[Found] = []
         i = 0
-        while i < t.size:
-            if not words[i][:1].isupper():
-                i += 1
+        for start in t.starts:
+            if start < i or not words[start][:1].isupper():
                 continue
+            i = start
             if words[i] not in self.titles and not self.lex.is_first_name(words[i]):
-                i += 1
                 continue
             j, honorific = i, False
             while j < t.size and (size := self._title_at(words, j)):
@@ -58,7 +57,6 @@ class People:
                 j += size
             end = self._name_end(t, taken, j, j > i, honorific)
             if end is None:
-                i += 1
                 continue
             found.append(Found(j, end, "PER", t.text(j, end)))
             for k in range(j, end):

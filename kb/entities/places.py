@@ -25,10 +25,8 @@ class Places:
     def find(self, tokens: Tokens) -> list[Found]:
         found = []
         words = tokens.words
-        for k in range(tokens.size):
+        for k in tokens.starts:
             word = words[k]
-            if not word[:1].isupper():
-                continue
             shape = self._shape(word)
             if not shape and not (k + 1 < tokens.size and self._shape(words[k + 1]) & STREET):
                 continue

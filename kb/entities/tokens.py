@@ -20,10 +20,18 @@ class Found:
 
 
 class Tokens:
-    def __init__(self, words: list[str], spaces: list[bool], known: list[Found]) -> None:
+    def __init__(
+        self,
+        words: list[str],
+        spaces: list[bool],
+        known: list[Found],
+        marks: frozenset[str] = frozenset(),
+    ) -> None:
         self.words = words
         self.spaces = spaces
         self.size = len(words)
+        # Where a rule may start: capitalised words and the ``marks`` ("e.V.", "gGmbH").
+        self.starts = [k for k, w in enumerate(words) if w[:1].isupper() or w in marks]
         # The catalogue's match covering each token, if any.
         self.known: list[Found | None] = [None] * self.size
         for found in known:
