@@ -101,7 +101,7 @@ class Organisations:
         return Found(start, end, "ORG", canonical)
 
     def acronym_at_place(self, t: Tokens, k: int) -> Found | None:
-        """An acronym and the place it works in: "SKM Köln", "AWO Essen"."""
+        """An acronym and the place it works in: "SKM Köln", "KJR München"."""
         place = t.known_at(k + 1, "LOC")
         if place is None or t.text(place.start, place.end) != t.words[k + 1]:
             return None
