@@ -19,6 +19,7 @@ LINKS = frozenset({"und", "and", "&"})
 ENGLISH_LINKS = frozenset({"of", "on", "for"})
 GENITIVE_ARTICLES = frozenset({"der", "des"})
 ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
+POSSESSIVES = frozenset({"'s", "'", "’s", "’"})
 # Non-profit legal forms: their names may read like a sentence ("Frauen helfen Frauen e.V.").
 SLOGAN_FORMS = frozenset({"e.V.", "e. V.", "eV", "gGmbH", "gAG"})
 
@@ -222,6 +223,8 @@ class Organisations:
                 start = known.start
             elif self._modifier(t.words[start - 1]):
                 start -= 1
+            elif t.words[start - 1] in POSSESSIVES and self._modifier(t.word(start - 2)):
+                start -= 2  # "National Police Chiefs' Council", "Women's Aid"
             elif (
                 t.words[start - 1] in LINKS
                 and self._modifier(t.word(start - 2))

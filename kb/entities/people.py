@@ -98,12 +98,16 @@ class People:
         if not self._free_name(t, taken, k) or not self._surname(words[k]):
             return None  # a first name alone ("Frank sagte") is no evidence of a full name
         if firsts == 0:
+            # Two names after a title ("Chief Constable Andy Marsh"), but not a department
+            # after a role ("Leiterin Kommunale Prävention"): no frequent German words.
+            common = self.lex.lists.common_german
             if (
                 titled
                 and self._surname(words[k])
-                and not self.lex.is_common(words[k])
+                and words[k].lower() not in common
                 and self._free_name(t, taken, k + 1)
                 and self._surname(words[k + 1])
+                and words[k + 1].lower() not in common
             ):
                 return self._more_surnames(t, taken, start, k + 2)  # "Bürgermeister Belit Onay"
             if not honorific:
