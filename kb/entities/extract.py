@@ -22,6 +22,7 @@ from spacy.util import compile_infix_regex
 from kb.entities import acronyms, people, projects
 from kb.entities.catalogue import seed_catalogue, word_lists
 from kb.entities.component import NAME, EntityRules
+from kb.entities.lexicon import Lexicon
 from kb.language import Passage, passages
 from kb.model import CatalogueEntry, Mention
 
@@ -85,6 +86,7 @@ class EntityExtractor:
             form for e in self._catalogue if e.label == "LOC" for form in (e.name, *e.aliases)
         )
         self._names = frozenset(e.name for e in self._catalogue)
+        self._lexicon = Lexicon()  # first names and particles, for names over the document
         self._pipelines: dict[str, Language] = {}
 
     def spec(self) -> ExtractorSpec:
@@ -123,7 +125,7 @@ class EntityExtractor:
     def _people(self, mentions: list[Mention]) -> tuple[list[tuple[str, str]], ...]:
         """(full name, surname) and (full name, first names) of the people found with both."""
         surnames, firsts = {}, {}
-        lexicon = cast(EntityRules, self.pipeline("de").get_pipe(NAME)).lexicon
+        lexicon = self._lexicon
         for m in mentions:
             words = m.text.split()
             if m.label != "PER" or len(words) < 2:
@@ -131,12 +133,14 @@ class EntityExtractor:
             k = 0
             while k < len(words) - 1 and lexicon.is_first_name(words[k]):
                 k += 1
-            if k == 0 and len(words) == 2:
+            if k == 0 and len(words) == 2 and words[0] not in lexicon.lists.particles:
                 k = 1  # a name found by its title: "Alderwoman Hafsa El-Bazioui"
             given = k
             while k < len(words) - 1 and people.INITIAL.fullmatch(words[k]):
                 k += 1
-            if given:
+            if words[0] in lexicon.lists.particles:
+                surnames[m.canonical] = m.text  # "Frau van Dijk", later "Van Dijk sagte"
+            elif given:
                 surnames[m.canonical] = " ".join(words[k:])
                 firsts[m.canonical] = " ".join(words[:given])
         # A first name that two people share names neither.
