@@ -1,49 +1,29 @@
-"""The hand-annotated entity development set (``tests/data/entities_gold.txt``) and its scoring.
+"""The hand-annotated entity development set and its scoring.
 
-Documents start with ``=== <id> <lang>``; entities are marked inline as ``[text](LABEL)``.
+Two parts: ``tests/data/entities_gold.txt`` to tune the rules on, and
+``tests/data/entities_gold_heldout.txt``, written before the rules were tuned and never tuned on.
+The format is read by `kb.entities.gold`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.entities import gold
+from kb.entities.gold import GoldDocument, Span
 from kb.model import ENTITY_LABELS
 
-GOLD_FILE = Path(__file__).parent.parent / "tests" / "data" / "entities_gold.txt"
-_MARK = re.compile(r"\[([^\]]+)\]\((PER|ORG|LOC)\)")
+__all__ = ["PARTS", "GoldDocument", "Scores", "load", "score"]
 
-Span = tuple[int, int, str]
-
-
-@dataclass(frozen=True)
-class GoldDocument:
-    id: str
-    lang: str
-    text: str
-    spans: frozenset[Span]
+GOLD_DIR = Path(__file__).parent.parent / "tests" / "data"
+GOLD_FILE = GOLD_DIR / "entities_gold.txt"
+PARTS = {"tuning": GOLD_FILE, "held-out": GOLD_DIR / "entities_gold_heldout.txt"}
 
 
 def load(path: Path = GOLD_FILE) -> list[GoldDocument]:
-    docs = []
-    for block in re.split(r"^=== ", path.read_text("utf-8"), flags=re.M)[1:]:
-        header, _, body = block.partition("\n")
-        doc_id, lang = header.split()
-        text, spans, last = [], set(), 0
-        length = 0
-        for match in _MARK.finditer(body.strip()):
-            before = body.strip()[last : match.start()]
-            text.append(before)
-            length += len(before)
-            spans.add((length, length + len(match[1]), match[2]))
-            text.append(match[1])
-            length += len(match[1])
-            last = match.end()
-        text.append(body.strip()[last:])
-        docs.append(GoldDocument(doc_id, lang, "".join(text), frozenset(spans)))
-    return docs
+    return gold.load(path)
 
 
 @dataclass(frozen=True)

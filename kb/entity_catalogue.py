@@ -2,7 +2,8 @@
 
 Seeded from the package's gazetteer on first use; entities found in texts by the rules join it
 as they appear. Curation (add, alias, merge, block) changes it; `kb.curation` then re-applies
-it to the stored documents.
+it to the stored documents. Acronyms that texts define ("Kommunaler Präventionsrat (KPR)") are
+offered as candidates: accepted, they become aliases for all texts.
 
     >>> catalogue = EntityCatalogue(store)
     >>> catalogue.add_alias("Deutscher Präventionstag", "Präventionstag")
@@ -13,7 +14,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from kb.entities.lexicon import is_acronym
 from kb.errors import EntityError
 from kb.model import ENTITY_LABELS, CatalogueEntry
 from kb.store import Store
@@ -39,6 +42,16 @@ class Related:
     """An entity that occurs in the same documents, with the number of those documents."""
 
     id: int
+    name: str
+    label: str
+    documents: int
+
+
+@dataclass(frozen=True)
+class AcronymCandidate:
+    """An acronym that texts define for an entity, with the number of those texts."""
+
+    alias: str
     name: str
     label: str
     documents: int
@@ -182,7 +195,56 @@ class EntityCatalogue:
         )
         return [Related(r["id"], r["name"], r["label"], r["n"]) for r in rows]
 
+    def acronym_candidates(self, limit: int = 100) -> list[AcronymCandidate]:
+        """Acronyms that texts define for an entity and the catalogue does not know as its
+        alias, most documents first; dismissed ones are left out.
+
+        The extractor records a defined acronym as a mention whose text is the acronym and
+        whose canonical name is the entity's: the candidates are read from the mentions.
+        """
+        rows = self._conn.execute(
+            """SELECT m.text, m.canonical, m.label, count(DISTINCT m.doc_id) AS n
+               FROM mentions m
+               WHERE m.text != m.canonical AND instr(m.text, ' ') = 0
+                 AND NOT EXISTS (
+                     SELECT 1 FROM entity_aliases a JOIN entities e ON e.id = a.entity_id
+                     WHERE a.alias = m.text AND e.name = m.canonical AND e.label = m.label)
+                 AND NOT EXISTS (
+                     SELECT 1 FROM entity_candidate_dismissals d
+                     WHERE d.alias = m.text AND d.name = m.canonical AND d.label = m.label)
+               GROUP BY m.text, m.canonical, m.label ORDER BY n DESC, m.text"""
+        )
+        found = [AcronymCandidate(r[0], r[1], r[2], int(r[3])) for r in rows if is_acronym(r[0])]
+        return found[:limit]
+
+    def candidate_documents(self, candidate: AcronymCandidate, viewer: Viewer) -> list[int]:
+        """Ids of the documents that define or use a candidate and the asker may see."""
+        rows = self._conn.execute(
+            """SELECT DISTINCT d.id FROM mentions m JOIN documents d ON d.id = m.doc_id
+               WHERE m.text=? AND m.canonical=? AND m.label=? AND (? OR NOT d.members_only)
+               ORDER BY d.date DESC, d.id""",
+            (candidate.alias, candidate.name, candidate.label, viewer.sees_members_only),
+        )
+        return [int(r[0]) for r in rows]
+
     # -- curation --------------------------------------------------------------------------
+
+    def accept_acronym(self, alias: str, name: str, label: str) -> Entity:
+        """A candidate becomes an alias of its entity (added to the catalogue if need be);
+        `kb.curation.reapply` with ``[alias]`` then finds it in the texts that do not define it."""
+        try:
+            entity = self.find(name, label)
+        except EntityError:
+            entity = self.add(CatalogueEntry(name, label))
+        return self.add_alias(entity.name, alias, entity.label)
+
+    def dismiss_acronym(self, alias: str, name: str, label: str) -> None:
+        """Never offer this candidate again; texts that define it keep it for themselves."""
+        with self._store.transaction():
+            self._conn.execute(
+                "INSERT OR IGNORE INTO entity_candidate_dismissals VALUES (?, ?, ?, ?)",
+                (alias, name, label, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
 
     def seed(self, entries: Iterable[CatalogueEntry]) -> int:
         """Load the seed catalogue once; a catalogue that staff already curate is left alone."""

@@ -257,4 +257,16 @@ MIGRATIONS: list[str] = [
     UPDATE calls SET seq = -1;
     ALTER TABLE documents ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
     """,
+    # 11: acronyms that texts define for an entity are candidates for the catalogue (read from
+    # the mentions); staff accept one as an alias or dismiss it: a dismissed one is not offered
+    # again.
+    """
+    CREATE TABLE entity_candidate_dismissals (
+        alias TEXT NOT NULL,
+        name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        dismissed_at TEXT NOT NULL,
+        PRIMARY KEY (alias, name, label)
+    );
+    """,
 ]

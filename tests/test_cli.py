@@ -135,7 +135,7 @@ def test_entities_json_from_stdin_with_offsets(tmp_path: Path) -> None:
 
 
 def test_entity_curation_commands_reapply_to_stored_documents(tmp_path: Path) -> None:
-    text = "Die Fachstelle Nachtökonomie arbeitet mit dem Präventionstag. Kontakt: Büro Runde."
+    text = "Die Fachstelle Nachtökonomie arbeitet mit dem Präventionstag. Kontakt: Büro Quandt."
     kb(
         tmp_path,
         "import",
@@ -146,14 +146,14 @@ def test_entity_curation_commands_reapply_to_stored_documents(tmp_path: Path) ->
         facets: dict[str, int] = json.loads(kb(tmp_path, "search", "", "--json"))["facets"]["org"]
         return facets
 
-    assert "Büro Runde" in orgs() and "Deutscher Präventionstag" not in orgs()
+    assert "Büro Quandt" in orgs() and "Deutscher Präventionstag" not in orgs()
     out = kb(tmp_path, "entity", "alias", "Deutscher Präventionstag", "Präventionstag")
     assert "re-applied to 1 documents" in out
     assert "Deutscher Präventionstag" in orgs()
     out = kb(tmp_path, "entity", "add", "Nachtbüro", "--label", "ORG", "--kind", "agency")
     assert out.startswith("ORG Nachtbüro")
     kb(tmp_path, "entity", "merge", "Fachstelle Nachtökonomie", "Nachtbüro", "--label", "ORG")
-    kb(tmp_path, "entity", "block", "Büro Runde", "--label", "ORG")
+    kb(tmp_path, "entity", "block", "Büro Quandt", "--label", "ORG")
     assert set(orgs()) == {"Deutscher Präventionstag", "Nachtbüro"}
     refused = kb(tmp_path, "entity", "alias", "Gibtsnicht", "x", check=False)
     assert "no entity named" in refused
@@ -165,7 +165,7 @@ def test_entity_curation_commands_reapply_to_stored_documents(tmp_path: Path) ->
         store.close()
     # Curation from the command line is audited like the staff's, naming the local user.
     assert audited[:4] == [
-        ("entity.block", "ORG Büro Runde"),
+        ("entity.block", "ORG Büro Quandt"),
         ("entity.merge", "ORG Nachtbüro"),
         ("entity.add", "ORG Nachtbüro"),
         ("entity.alias", "ORG Deutscher Präventionstag"),

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import spacy
-from spacy.training import Example
-from spacy.util import fix_random_seed
+import pytest
 
-from bench.entity_gold import load, score
+from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
+from kb.entities.train import train
 
 
 def _found(extractor: EntityExtractor, text: str, lang: str = "de") -> set[tuple[str, str]]:
@@ -49,39 +48,42 @@ def test_offsets_point_into_the_input(extractor: EntityExtractor) -> None:
         assert text[m.start : m.end] == m.text
 
 
-def test_gold_set_quality_does_not_regress(extractor: EntityExtractor) -> None:
-    """The floor sits just under the measured micro-F1 (0.953; `python -m bench entities`)."""
-    docs = load()
-    assert len(docs) >= 25 and {d.lang for d in docs} == {"de", "en"}
+@pytest.mark.parametrize(
+    ("part", "micro", "each"),
+    # Floors just under the measured figures (`python -m bench entities`): tuning 0.963,
+    # held-out 0.892 (labels 0.931 and 0.819 at the lowest).
+    [("tuning", 0.95, 0.92), ("held-out", 0.87, 0.80)],
+)
+def test_gold_set_quality_does_not_regress(
+    extractor: EntityExtractor, part: str, micro: float, each: float
+) -> None:
+    docs = load(PARTS[part])
+    assert {d.lang for d in docs} == {"de", "en"}
     found = [
         frozenset((m.start, m.end, m.label) for m in extractor.extract(d.text, d.lang))
         for d in docs
     ]
     scores = score([d.spans for d in docs], found)
-    assert scores["micro"].f1 >= 0.94
-    assert min(scores[label].f1 for label in ("PER", "ORG", "LOC")) >= 0.93
+    assert scores["micro"].f1 >= micro
+    assert min(scores[label].f1 for label in ("PER", "ORG", "LOC")) >= each
 
 
-def test_an_installed_model_is_loaded_before_the_rules(tmp_path: Path) -> None:
-    """A tiny German NER model trained here stands in for an official one."""
-    nlp = spacy.blank("de")
-    ner = nlp.add_pipe("ner")
-    ner.add_label("PER")
+def test_the_gold_set_has_sixty_documents_in_two_parts() -> None:
+    tuning, held_out = (load(path) for path in PARTS.values())
+    assert len(tuning) + len(held_out) >= 60 and len(held_out) >= 15
+    assert not {d.text for d in tuning} & {d.text for d in held_out}
+
+
+def test_a_trained_model_is_loaded_after_the_rules(tmp_path: Path) -> None:
+    """A tiny NER trained with the project's training path (`kb.entities.train`)."""
     sentence = "Gestern sprach Xaverius Quorndl im Rathaus."
     start = sentence.index("Xaverius")
-    example = Example.from_dict(
-        nlp.make_doc(sentence),
-        {"entities": [(start, start + len("Xaverius Quorndl"), "PER")]},
-    )
-    fix_random_seed(0)
-    optimizer = nlp.initialize(lambda: [example])
-    for _ in range(30):
-        nlp.update([example], sgd=optimizer, drop=0.0)
-    nlp.to_disk(tmp_path / "tiny_de")
+    data = [(sentence, [(start, start + len("Xaverius Quorndl"), "PER")])]
+    train(data, "de", iterations=30).to_disk(tmp_path / "tiny_de")
 
     extractor = EntityExtractor(EntityConfig(model_de=str(tmp_path / "tiny_de")))
     pipeline = extractor.pipeline("de")
-    assert pipeline.pipe_names.index("entity_ruler") < pipeline.pipe_names.index("ner")
+    assert pipeline.pipe_names.index("kb_entities") < pipeline.pipe_names.index("ner")
     found = {(m.label, m.text) for m in extractor.extract(sentence + " Essen lädt ein.", "de")}
     assert ("PER", "Xaverius Quorndl") in found  # from the model: no rule knows this name
     assert ("LOC", "Essen") in found  # from the catalogue

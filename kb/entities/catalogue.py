@@ -7,17 +7,43 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from wordfreq import top_n_list
+
 from kb.model import CatalogueEntry
+
+# How many of wordfreq's most frequent words count as common: German nouns are capitalised, so a
+# capitalised word among them is no evidence of a name.
+COMMON_GERMAN = 30_000
+COMMON_ENGLISH = 20_000
 
 
 @dataclass(frozen=True)
 class WordLists:
-    """Vocabulary of the rules: who is a person, what starts or ends an organisation."""
+    """Vocabulary of the rules: who is a person, what starts or ends an organisation or a place."""
 
     first_names: frozenset[str] = field(default_factory=frozenset)
     person_titles: tuple[str, ...] = ()
-    org_heads: frozenset[str] = field(default_factory=frozenset)
-    org_suffixes: frozenset[str] = field(default_factory=frozenset)
+    particles: frozenset[str] = field(default_factory=frozenset)
+    # Head endings (German, lowercase) and heads as written, with their gender ("-": English).
+    org_head_endings: dict[str, str] = field(default_factory=dict)
+    org_heads: dict[str, str] = field(default_factory=dict)
+    body_heads: frozenset[str] = field(default_factory=frozenset)
+    legal_forms: frozenset[str] = field(default_factory=frozenset)
+    # Adjective lemmas of names; those of places make a head alone a name.
+    org_adjectives: frozenset[str] = field(default_factory=frozenset)
+    place_adjectives: frozenset[str] = field(default_factory=frozenset)
+    generic_bodies: frozenset[str] = field(default_factory=frozenset)
+    place_endings: tuple[str, ...] = ()
+    place_heads: frozenset[str] = field(default_factory=frozenset)
+    place_openers: frozenset[str] = field(default_factory=frozenset)
+    generic_places: frozenset[str] = field(default_factory=frozenset)
+    project_words: frozenset[str] = field(default_factory=frozenset)
+    noun_suffixes: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    determiners: frozenset[str] = field(default_factory=frozenset)
+    name_boundaries: frozenset[str] = field(default_factory=frozenset)
+    common_german: frozenset[str] = field(default_factory=frozenset)
+    common_english: frozenset[str] = field(default_factory=frozenset)
 
 
 def _data(name: str) -> str:
@@ -25,7 +51,8 @@ def _data(name: str) -> str:
 
 
 def _lines(name: str) -> list[str]:
-    return [line.strip() for line in _data(name).splitlines() if line.strip()]
+    """Non-empty lines of a data file, without ``#`` comments."""
+    return [s for line in _data(name).splitlines() if (s := line.strip()) and s[0] != "#"]
 
 
 ARTICLES = ("des ", "der ", "dem ", "den ", "die ", "das ", "the ")
@@ -36,7 +63,8 @@ def _without_articles(name: str, aliases: list[str]) -> tuple[str, ...]:
     stripped: dict[str, None] = {}
     for alias in aliases:
         for article in ARTICLES:
-            if alias.lower().startswith(article):
+            # Lowercase only: a capitalised article belongs to the name ("The Hague").
+            if alias.startswith(article):
                 alias = alias[len(article) :]
         if alias != name:
             stripped.setdefault(alias, None)
@@ -61,9 +89,31 @@ def seed_catalogue() -> tuple[CatalogueEntry, ...]:
 
 @cache
 def word_lists() -> WordLists:
+    heads = [line.split() for line in _lines("org_heads.txt")]
+    adjectives = [line.split() for line in _lines("org_adjectives.txt")]
+    places = _lines("place_nouns.txt")
     return WordLists(
         first_names=frozenset(_lines("first_names.txt")),
         person_titles=tuple(_lines("person_titles.txt")),
-        org_heads=frozenset(_lines("org_patterns.txt")),
-        org_suffixes=frozenset(_lines("org_suffixes.txt")),
+        particles=frozenset(_lines("name_particles.txt")),
+        org_head_endings={h[0]: h[1] for h in heads if h[0].islower()},
+        org_heads={
+            h[0]: h[1] if h[1:2] != ["body"] and h[1:] else "-" for h in heads if not h[0].islower()
+        },
+        body_heads=frozenset(h[0] for h in heads if h[1:] == ["body"]),
+        legal_forms=frozenset(_lines("legal_forms.txt")),
+        org_adjectives=frozenset(a[0] for a in adjectives),
+        place_adjectives=frozenset(a[0] for a in adjectives if a[1:] == ["place"]),
+        generic_bodies=frozenset(_lines("generic_bodies.txt")),
+        place_endings=tuple(p for p in places if p.islower()),
+        place_heads=frozenset(p for p in places if p[0].isupper()),
+        place_openers=frozenset(p[1:] for p in places if p[0] == "<"),
+        generic_places=frozenset(_lines("generic_places.txt")),
+        project_words=frozenset(_lines("project_words.txt")),
+        noun_suffixes=tuple(_lines("noun_suffixes.txt")),
+        cities=tuple(_lines("cities.txt")),
+        determiners=frozenset(_lines("determiners.txt")),
+        name_boundaries=frozenset(_lines("name_boundaries.txt")),
+        common_german=frozenset(top_n_list("de", COMMON_GERMAN)),
+        common_english=frozenset(top_n_list("en", COMMON_ENGLISH)),
     )

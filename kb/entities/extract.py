@@ -1,22 +1,28 @@
 """Entity extraction over German and English text, passage by passage.
 
-Each paragraph goes to the pipeline of its language. A pipeline is a blank spaCy pipeline (or an
-installed official model, when configured) with the catalogue as an EntityRuler, rule patterns for
-organisations and the people recogniser.
+Each paragraph goes to the pipeline of its language: a blank spaCy pipeline (or an installed
+model, when configured) with the `kb_entities` component (catalogue and rules). Over the whole
+document, surnames and first names alone after the full name, and acronyms the text defines,
+are linked to their entity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import spacy
+from spacy.attrs import ORTH
+from spacy.lang.char_classes import HYPHENS
 from spacy.language import Language
-from spacy.pipeline import EntityRuler
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex
 
-from kb.entities import rules
-from kb.entities.catalogue import seed_catalogue
+from kb.entities import acronyms, people, projects
+from kb.entities.catalogue import seed_catalogue, word_lists
+from kb.entities.component import NAME, EntityRules
+from kb.entities.lexicon import Lexicon
 from kb.language import Passage, passages
 from kb.model import CatalogueEntry, Mention
 
@@ -27,26 +33,37 @@ LANGUAGES = ("de", "en")
 
 @dataclass(frozen=True)
 class EntityConfig:
-    """Which official models to add, by package name; empty means rules and gazetteer only."""
+    """Which spaCy models to add, by package name or path; empty means rules and catalogue."""
 
     model_de: str = ""
     model_en: str = ""
 
 
+def tokenizer_for_names(nlp: Language) -> None:
+    """Hyphenated words stay one token in both languages ("Köln-Ehrenfeld", "Jean-Baptiste", as
+    the German tokenizer has it), and a legal form keeps its own dots ("e.V.", "N.V.") but not a
+    full stop after it ("… GmbH.")."""
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    infixes = [p for p in nlp.Defaults.infixes or () if isinstance(p, str) and HYPHENS not in p]
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    for form in word_lists().legal_forms:
+        if " " in form:
+            continue
+        if "." in form:
+            tokenizer.add_special_case(form, [{ORTH: form}])
+            tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
+        else:
+            tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
+
+
 def build_pipeline(lang: str, catalogue: Iterable[CatalogueEntry], model: str = "") -> Language:
-    """A pipeline for ``lang``: the official ``model`` when given, else a blank one, plus rules."""
+    """A pipeline for ``lang``: the ``model`` when given, else a blank one, plus the rules."""
     nlp = spacy.load(model) if model else spacy.blank(lang)
-    config = {"phrase_matcher_attr": "ORTH", "overwrite_ents": True}
-    # Before an official model's NER, so that catalogue entities win and the model fills gaps.
+    tokenizer_for_names(nlp)
+    # Before a model's NER, so that catalogue and rules win and the model fills gaps.
     before = "ner" if "ner" in nlp.pipe_names else None
-    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config=config, before=before))
-    patterns: list[dict[str, Any]] = []
-    for entry in catalogue:
-        for form in (entry.name, *entry.aliases):
-            patterns.append({"label": entry.label, "pattern": form, "id": entry.name})
-    patterns.extend(rules.org_patterns())
-    ruler.add_patterns(patterns)
-    nlp.add_pipe("kb_people")
+    rules = cast(EntityRules, nlp.add_pipe(NAME, before=before))
+    rules.set_catalogue(catalogue)
     return nlp
 
 
@@ -65,10 +82,11 @@ class EntityExtractor:
         self._config = config
         self._catalogue = tuple(seed_catalogue() if catalogue is None else catalogue)
         self._blocked = blocked
-        # A rule may match a catalogue name too; the catalogue's canonical name wins.
-        self._known = {
-            (form, e.label): e.name for e in self._catalogue for form in (e.name, *e.aliases)
-        }
+        self._places = frozenset(
+            form for e in self._catalogue if e.label == "LOC" for form in (e.name, *e.aliases)
+        )
+        self._names = frozenset(e.name for e in self._catalogue)
+        self._lexicon = Lexicon()  # first names and particles, for names over the document
         self._pipelines: dict[str, Language] = {}
 
     def spec(self) -> ExtractorSpec:
@@ -90,24 +108,47 @@ class EntityExtractor:
     def extract(self, text: str, lang: str) -> list[Mention]:
         """Mentions in ``text`` with character offsets into it, passage by passage."""
         mentions = self._passage_mentions(text, lang)
-        people = self._people(mentions)
-        taken = [(m.start, m.end) for m in mentions]
-        for start, end, full in rules.surname_mentions(text, people, taken):
-            mentions.append(Mention(text[start:end], "PER", start, end, full))
-        return sorted(mentions, key=lambda m: m.start)
+        mentions = projects.without_projects(text, mentions, self._names)
+        mentions = acronyms.acronym_mentions(text, mentions, self._places)
+        surnames, firsts = self._people(mentions)
+        # A surname may contain a place ("Van der Linden"): one-word places give way to it.
+        taken = [(m.start, m.end) for m in mentions if m.label != "LOC" or " " in m.text]
+        found = []
+        for short, first in ((surnames, False), (firsts, True)):
+            for start, end, full in people.short_mentions(text, short, taken, first):
+                found.append(Mention(text[start:end], "PER", start, end, full))
+                taken.append((start, end))
+        if found:
+            mentions = [m for m in mentions if not any(_overlap(m, f) for f in found)]
+        return sorted([*mentions, *found], key=lambda m: m.start)
 
-    def _people(self, mentions: list[Mention]) -> list[tuple[str, str]]:
-        """(full name, surname) of the people found with more than one name."""
-        pairs = {}
+    def _people(self, mentions: list[Mention]) -> tuple[list[tuple[str, str]], ...]:
+        """(full name, surname) and (full name, first names) of the people found with both."""
+        surnames, firsts = {}, {}
+        lexicon = self._lexicon
         for m in mentions:
             words = m.text.split()
             if m.label != "PER" or len(words) < 2:
                 continue
-            while len(words) > 1 and rules.is_first_name(words[0]):
-                words = words[1:]
-            if len(words) < len(m.text.split()):
-                pairs[m.canonical] = " ".join(words)
-        return list(pairs.items())
+            k = 0
+            while k < len(words) - 1 and lexicon.is_first_name(words[k]):
+                k += 1
+            if k == 0 and len(words) == 2 and words[0] not in lexicon.lists.particles:
+                k = 1  # a name found by its title: "Alderwoman Hafsa El-Bazioui"
+            given = k
+            while k < len(words) - 1 and people.INITIAL.fullmatch(words[k]):
+                k += 1
+            if words[0] in lexicon.lists.particles:
+                surnames[m.canonical] = m.text  # "Frau van Dijk", later "Van Dijk sagte"
+            elif given:
+                surnames[m.canonical] = " ".join(words[k:])
+                firsts[m.canonical] = " ".join(words[:given])
+        # A first name that two people share names neither.
+        counts: dict[str, int] = {}
+        for first in firsts.values():
+            counts[first] = counts.get(first, 0) + 1
+        unique = {full: first for full, first in firsts.items() if counts[first] == 1}
+        return list(surnames.items()), list(unique.items())
 
     def _passage_mentions(self, text: str, lang: str) -> list[Mention]:
         mentions: list[Mention] = []
@@ -117,11 +158,7 @@ class EntityExtractor:
                 label = MODEL_LABELS.get(ent.label_)
                 if label is None or ent.text in self._blocked:
                     continue
-                canonical = (
-                    ent.ent_id_
-                    or self._known.get((ent.text, label))
-                    or (rules.canonical_org(ent.text) if label == "ORG" else ent.text)
-                )
+                canonical = ent.ent_id_ or ent.text
                 if canonical in self._blocked:
                     continue
                 mentions.append(
@@ -134,6 +171,10 @@ class EntityExtractor:
                     )
                 )
         return mentions
+
+
+def _overlap(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _segments(parts: list[Passage]) -> list[Passage]:

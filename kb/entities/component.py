@@ -1,0 +1,169 @@
+"""The pipeline component that finds entities: the catalogue with its inflected forms, then the
+rules for organisations, places and people.
+
+The catalogue's matches come first; a rule's span replaces catalogue matches it contains
+("Institut für Kriminologie der Universität Tübingen" over "Universität Tübingen") and gives way
+to any it only overlaps. People are looked for last, in what is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast
+
+from spacy.attrs import ORTH, SPACY
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
+
+from kb.entities.inflection import forms
+from kb.entities.lexicon import Lexicon
+from kb.entities.orgs import Organisations
+from kb.entities.people import People
+from kb.entities.places import Places
+from kb.entities.tokens import Found, Tokens
+from kb.model import CatalogueEntry
+
+NAME = "kb_entities"
+
+
+def catalogue_forms(entry: CatalogueEntry, lexicon: Lexicon) -> set[str]:
+    """The ways a text may write a catalogue entity: its name and aliases, their German
+    inflections, and the genitive of a one-word place ("Rheins", "Kölns")."""
+    result = {entry.name, *entry.aliases}
+    if entry.label == "ORG":
+        for form in list(result):
+            result |= forms(form, lexicon.gender)
+    elif entry.label == "LOC":
+        result |= {f + "s" for f in result if " " not in f and not f.endswith(("s", "ß", "x", "z"))}
+    return result
+
+
+class EntityRules:
+    """Finds entities once `set_catalogue` has given it the catalogue (and the cities)."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self._strings: dict[int, str] = {}
+        self._configure(Lexicon())
+
+    def _configure(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.orgs = Organisations(lexicon)
+        self.places = Places(lexicon)
+        self.people = People(self.nlp, lexicon)
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        # (label, canonical name) by the words of a form: one matcher key per form would put
+        # a lexeme per entity into the pipeline's vocabulary.
+        self.forms: dict[str, tuple[str, str]] = {}
+
+    def set_catalogue(self, catalogue: Iterable[CatalogueEntry]) -> None:
+        entries = tuple(catalogue)
+        self._configure(Lexicon(entries))
+        # Patterns are tokenized with a copy of the tokenizer on a vocabulary of their own: the
+        # matcher compares hashes, and tens of thousands of pattern words in the pipeline's
+        # vocabulary made its tokenizer several times slower.
+        tokenizer = cast(Tokenizer, self.nlp.tokenizer)
+        self._tokenize = Tokenizer(Vocab()).from_bytes(tokenizer.to_bytes(exclude=["vocab"]))
+        for entry in entries:
+            self._add(entry, catalogue_forms(entry, self.lexicon))
+        # The world's cities besides the catalogue (staff curate what the network needs), as
+        # they are written: a genitive "s" would make first names of some ("Jona" → "Jonas").
+        named = {form for e in entries for form in (e.name, *e.aliases)}
+        for city in self.lexicon.lists.cities:
+            if city not in named:
+                self._add(CatalogueEntry(city, "LOC"), {city})
+
+    def _add(self, entry: CatalogueEntry, forms: set[str]) -> None:
+        patterns = []
+        for form in sorted(forms):
+            pattern = self._tokenize(form)
+            key = " ".join(t.text for t in pattern)
+            if key not in self.forms:
+                self.forms[key] = (entry.label, entry.name)
+                patterns.append(pattern)
+        self.matcher.add(NAME, patterns)
+
+    def __call__(self, doc: Doc) -> Doc:
+        words = self._words(doc)
+        spaces = doc.to_array(SPACY).astype(bool).tolist()
+        known = self._catalogue(doc, words)
+        tokens = Tokens(words, spaces, known, self.lexicon.lists.legal_forms)
+        chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
+        taken = [False] * len(words)
+        for found in chosen:
+            if not self._in_name(tokens, found):
+                for k in range(found.start, found.end):
+                    taken[k] = True
+        people = self.people.find(tokens, taken)
+        if people:
+            named = {k for f in people for k in range(f.start, f.end)}
+            chosen = [f for f in chosen if not any(k in named for k in range(f.start, f.end))]
+        chosen += people
+        doc.ents = [
+            Span(doc, f.start, f.end, label=f.label, span_id=f.canonical)
+            for f in sorted(chosen, key=lambda f: f.start)
+        ]
+        return doc
+
+    def _in_name(self, t: Tokens, found: Found) -> bool:
+        """A one-word place after a first name or particle may be a surname ("Joost van der
+        Linden"): the people rule may take it."""
+        if found.label != "LOC" or found.end - found.start != 1 or found.start == 0:
+            return False
+        before = t.words[found.start - 1]
+        return before in self.lexicon.lists.particles or self.lexicon.is_first_name(before)
+
+    def _words(self, doc: Doc) -> list[str]:
+        """Token texts by their ids: faster than making a Token object for each."""
+        strings = self._strings
+        words = []
+        for orth in doc.to_array(ORTH).tolist():
+            word = strings.get(orth)
+            if word is None:
+                word = strings[orth] = self.nlp.vocab.strings[orth]
+            words.append(word)
+        return words
+
+    def _catalogue(self, doc: Doc, words: list[str]) -> list[Found]:
+        """The catalogue's matches, longest first where they overlap."""
+        matches = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
+        taken: set[int] = set()
+        found = []
+        for _, start, end in matches:
+            if any(k in taken for k in range(start, end)):
+                continue
+            taken.update(range(start, end))
+            label, name = self.forms[" ".join(words[start:end])]
+            found.append(Found(start, end, label, name))
+        return found
+
+
+def _resolve(known: list[Found], candidates: list[Found]) -> list[Found]:
+    """Catalogue matches and rule spans without overlaps (see the module docstring)."""
+    chosen: dict[int, Found] = {f.start: f for f in known}
+    owner: dict[int, int] = {k: f.start for f in known for k in range(f.start, f.end)}
+    rule_tokens: set[int] = set()
+    for c in sorted(candidates, key=lambda f: (f.start - f.end, f.start)):
+        inside = {owner[k] for k in range(c.start, c.end) if k in owner}
+        if any(k in rule_tokens for k in range(c.start, c.end)):
+            continue
+        covered = [chosen[s] for s in inside]
+        if any(f.start < c.start or f.end > c.end or f.label == "PER" for f in covered):
+            continue
+        if any(f.start == c.start and f.end == c.end for f in covered):
+            continue
+        for f in covered:
+            del chosen[f.start]
+        chosen[c.start] = c
+        for k in range(c.start, c.end):
+            owner[k] = c.start
+            rule_tokens.add(k)
+    return list(chosen.values())
+
+
+@Language.factory(NAME)
+def make_entity_rules(nlp: Language, name: str) -> EntityRules:
+    return EntityRules(nlp)
