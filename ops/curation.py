@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from index.synonyms import SynonymTable
 from kb.curation import reapply
-from kb.entity_catalogue import Entity, EntityCatalogue
+from kb.entity_catalogue import AcronymCandidate, Entity, EntityCatalogue
 from kb.errors import EntityError
 from kb.model import CatalogueEntry
 from kb.viewer import Viewer
@@ -85,6 +85,28 @@ def merge(
 def block(services: Services, actor: Viewer, name: str, label: str | None) -> Curated:
     """Never report ``name`` as an entity again."""
     return _curate(services, actor, "entity.block", lambda c: c.block(name, label), _all_names)
+
+
+def acronym_candidates(services: Services) -> list[AcronymCandidate]:
+    """Acronyms texts define for an entity, not yet its alias nor dismissed."""
+    return services.catalogue().acronym_candidates()
+
+
+def accept_acronym(services: Services, actor: Viewer, alias: str, name: str, label: str) -> Curated:
+    """A candidate becomes an alias of its entity, found from now on in every text."""
+    return _curate(
+        services,
+        actor,
+        "entity.accept_acronym",
+        lambda c: c.accept_acronym(alias, name, label),
+        lambda _: [alias],
+    )
+
+
+def dismiss_acronym(services: Services, actor: Viewer, alias: str, name: str, label: str) -> None:
+    """Never offer the candidate again; the texts that define it keep it for themselves."""
+    services.catalogue().dismiss_acronym(alias, name, label)
+    services.audit(actor, "entity.dismiss_acronym", f"{label} {name}", alias=alias)
 
 
 def find_entities(services: Services, query: str) -> list[Entity]:

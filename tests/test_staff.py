@@ -19,7 +19,7 @@ from kb.store import Source
 from ops.demo.server import DemoSite
 from ops.services import Services
 from tests.appserver import AppServer
-from tests.factories import make_settings
+from tests.factories import make_document, make_settings
 from tests.sessions import ensure_user, form_token, logged_in
 from web.app import create_app
 
@@ -184,6 +184,33 @@ def test_an_editor_searches_and_curates_the_entity_catalogue(
     unknown = _post(editor, "/staff/entitaeten", "/staff/entitaeten/alias", name="Gibtsnicht",
                     alias="x")  # fmt: skip
     assert unknown.status_code == 422 and "no entity named" in unknown.text
+
+
+def test_an_editor_accepts_or_dismisses_the_acronyms_texts_define(
+    site: Site, editor: httpx.Client
+) -> None:
+    text = (
+        "Die Fachstelle für Nachtkultur (FaNa) berät Clubs. Auch die Arbeitsgemeinschaft für "
+        "Straßensozialarbeit (AGS) ist dabei."
+    )
+    store = site.services.store
+    doc = make_document(text=text, url="https://x.test/kuerzel")
+    doc.mentions = site.services.extractor.extract(text, "de")
+    store.upsert_document(doc)
+    store.upsert_document(make_document(text="Die FaNa lädt ein.", url="https://x.test/nutzt"))
+    page = _soup(editor.get("/staff/entitaeten"))
+    assert {str(r["data-acronym"]) for r in page.select("tr[data-acronym]")} >= {"FaNa", "AGS"}
+    action = "/staff/entitaeten/kuerzel"
+    fana = {"alias": "FaNa", "name": "Fachstelle für Nachtkultur", "label": "ORG"}
+    accepted = _post(editor, "/staff/entitaeten", action, **fana, decision="accept")
+    assert accepted.status_code == 303 and "changed=1" in accepted.headers["location"]
+    uses = store.document_by_url("https://x.test/nutzt")
+    assert uses is not None and [m.canonical for m in uses.mentions] == [fana["name"]]
+    ags = {"alias": "AGS", "name": "Arbeitsgemeinschaft für Straßensozialarbeit", "label": "ORG"}
+    assert _post(editor, "/staff/entitaeten", action, **ags, decision="dismiss").status_code == 303
+    page = _soup(editor.get("/staff/entitaeten"))
+    assert not page.select('tr[data-acronym="FaNa"]') and not page.select('tr[data-acronym="AGS"]')
+    assert _audited(site, "entity.accept_acronym") and _audited(site, "entity.dismiss_acronym")
 
 
 # -- board exports ----------------------------------------------------------------------------

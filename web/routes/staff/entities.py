@@ -32,7 +32,13 @@ def entities_page(
     changed: Annotated[int | None, Query(ge=0)] = None,
 ) -> Any:
     found = curation.find_entities(services, q)
-    context = {"q": q, "found": found, "labels": ENTITY_LABELS, "changed": changed}
+    context = {
+        "q": q,
+        "found": found,
+        "labels": ENTITY_LABELS,
+        "changed": changed,
+        "candidates": curation.acronym_candidates(services),
+    }
     return page(request, "staff_entities.html", context)
 
 
@@ -41,7 +47,13 @@ def _curated(request: Request, curate: Callable[[], Curated]) -> Any:
     try:
         curated = curate()
     except InvalidError as exc:
-        context = {"q": "", "found": [], "labels": ENTITY_LABELS, "problems": exc.problems}
+        context = {
+            "q": "",
+            "found": [],
+            "labels": ENTITY_LABELS,
+            "problems": exc.problems,
+            "candidates": [],
+        }
         return page(request, "staff_entities.html", context, status=422)
     query = urlencode(
         {"meldung": "entity_saved", "changed": curated.changed, "q": curated.entity.name}
@@ -100,3 +112,22 @@ def entity_block(
     request: Request, services: ServicesDep, asker: Editor, name: NameField, label: AnyLabel = ""
 ) -> Any:
     return _curated(request, lambda: curation.block(services, asker, name.strip(), label or None))
+
+
+@router.post("/entitaeten/kuerzel", response_class=HTMLResponse)
+def acronym_decision(
+    request: Request,
+    services: ServicesDep,
+    asker: Editor,
+    alias: NameField,
+    name: NameField,
+    label: Annotated[Label, Form()],
+    decision: Annotated[Literal["accept", "dismiss"], Form()],
+) -> Any:
+    """Accept an acronym a text defines as the entity's alias, or dismiss it."""
+    if decision == "accept":
+        return _curated(
+            request, lambda: curation.accept_acronym(services, asker, alias, name, label)
+        )
+    curation.dismiss_acronym(services, asker, alias, name, label)
+    return RedirectResponse("/staff/entitaeten?meldung=acronym_dismissed", status_code=303)
