@@ -157,4 +157,6 @@ def test_the_delay_spaces_request_starts_even_when_several_may_run(
     with RouteServer(_slow_site(5, in_flight, starts)) as server:
         Crawler(store, settings, extractor).run([Source("essen", f"{server.url}/news/", "news")])
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert len(starts) == 5 and min(gaps) >= 0.19
+    # Seen where the requests arrive: a busy machine may shift one arrival by some
+    # milliseconds, but together they span the four delays.
+    assert len(starts) == 5 and min(gaps) >= 0.15 and starts[-1] - starts[0] >= 0.78
