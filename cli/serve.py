@@ -73,12 +73,15 @@ def demo(
     sources = demo_sources(site.base_url)
     for source in sources:
         services.store.add_source(source)
-    typer.echo("Crawling the demo site …")
-    report = run_crawl(services, sources, {SOURCE_COLLECTION: CREDENTIALS})
-    typer.echo(report.render())
-    password = member_password(services)
-    typer.echo(f"Members-only content: log in as {MEMBER} with password {password}")
-    _serve(services, settings.host, ui_port)
+    try:
+        typer.echo("Crawling the demo site …")
+        report = run_crawl(services, sources, {SOURCE_COLLECTION: CREDENTIALS})
+        typer.echo(report.render())
+        password = member_password(services)
+        typer.echo(f"Members-only content: log in as {MEMBER} with password {password}")
+        _serve(services, settings.host, ui_port)
+    finally:
+        site.stop()
 
 
 def _free(host: str, port: int) -> bool:

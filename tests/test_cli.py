@@ -245,22 +245,28 @@ def test_serve_runs_the_app_with_its_scheduler(
         assert served["app"].state.services.scheduler is not None
 
 
-def test_demo_crawls_serves_and_reuses_what_is_stored(tmp_path: Path) -> None:
-    reports = []
-    site_port = free_port()  # the demo site keeps its port, as it does by default
-    for _ in range(2):
-        port = free_port()
-        process = _start(tmp_path, "demo", "--port", str(port), site_port=site_port)
-        try:
-            page = _wait_for(f"http://127.0.0.1:{port}/?q=Sicherheit", process)
-            assert page.status_code == 200 and "Treffer" in page.text
-        finally:
-            process.terminate()
-            output, _ = process.communicate(timeout=10)
-        reports.append(output)
-    assert "new: 0" not in reports[0] and "Web UI: http://127.0.0.1:" in reports[0]
-    assert "log in as mitglied@demo.invalid with password " in reports[0]
-    assert "new: 0" in reports[1] and "changed: 0" in reports[1]
+def test_demo_crawls_and_a_second_run_reuses_what_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: None)  # serving: the next test
+    monkeypatch.setenv("KB_DEMO_SITE_PORT", str(free_port()))  # kept, as the default is
+    first = kb(tmp_path, "demo", "--port", str(free_port()))
+    assert "new: 0" not in first and "Web UI: http://127.0.0.1:" in first
+    assert "log in as mitglied@demo.invalid with password " in first
+    second = kb(tmp_path, "demo", "--port", str(free_port()))
+    assert "new: 0" in second and "changed: 0" in second
+
+
+def test_the_kb_command_serves_the_demo(tmp_path: Path) -> None:
+    """The one run of ``kb`` as a real process: the installed command, crawl and server."""
+    port = free_port()
+    process = _start(tmp_path, "demo", "--port", str(port), site_port=free_port())
+    try:
+        page = _wait_for(f"http://127.0.0.1:{port}/?q=Sicherheit", process)
+        assert page.status_code == 200 and "Treffer" in page.text
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
 
 
 def test_source_catalogue_edit_disable_enable_remove(tmp_path: Path) -> None:
