@@ -23,14 +23,12 @@ from whoosh.matching import ListMatcher, Matcher
 from whoosh.searching import Searcher
 
 from index.analysis import LANGUAGES, terms
+from index.query import Coordinated
+from index.ranking import COORDINATION, K1, PROXIMITY, PROXIMITY_FACTOR, B
 
 Mask = npt.NDArray[np.bool_]
 Scores = npt.NDArray[np.float32]
-K1 = 1.2
-B = 0.75
 CACHED_TERMS = 2_000  # per searcher: frequent words recur from query to query
-PROXIMITY = 3  # extra words allowed between the query's words
-PROXIMITY_FACTOR = 1.5
 
 
 @dataclass(frozen=True)
@@ -202,6 +200,10 @@ class Evaluator:
             matched = np.logical_and.reduce([m for m, _ in parts])
             scores = _total([s for _, s in parts], self._size)
             return matched, np.where(matched, scores * boost, 0).astype(np.float32)
+        if isinstance(node, Coordinated):
+            return self._coordinated(node)
+        if isinstance(node, q.DisjunctionMax):
+            return self._best(node)
         if isinstance(node, q.Or):
             parts = [self._eval(sub) for sub in node.subqueries]
             if not parts:
@@ -220,6 +222,24 @@ class Evaluator:
             _, s = self._term(field, text, boost)
             scores += s
         return matched, np.where(matched, scores, 0).astype(np.float32)
+
+    def _coordinated(self, node: Coordinated) -> tuple[Mask, Scores]:
+        """A document must match ``node.minimum`` concepts; its score is the concepts' sum
+        times the share of them it matches, raised to ``COORDINATION``."""
+        parts = [self._eval(sub) for sub in node.subqueries]
+        counts = np.sum([m for m, _ in parts], axis=0, dtype=np.int32)
+        matched: Mask = np.greater_equal(counts, node.minimum)
+        share = (counts / len(parts)).astype(np.float32) ** COORDINATION
+        scores = _total([s for _, s in parts], self._size) * share * float(node.boost)
+        return matched, np.where(matched, scores, 0).astype(np.float32)
+
+    def _best(self, node: q.DisjunctionMax) -> tuple[Mask, Scores]:
+        """The best of a word's forms, plus ``tiebreak`` times the others."""
+        parts = [self._eval(sub) for sub in node.subqueries]
+        matched: Mask = np.logical_or.reduce([m for m, _ in parts])
+        best = np.maximum.reduce([s for _, s in parts])
+        others = _total([s for _, s in parts], self._size) - best
+        return matched, ((best + node.tiebreak * others) * node.boost).astype(np.float32)
 
 
 def _total(parts: list[Scores], size: int) -> Scores:

@@ -25,8 +25,8 @@ from index.analysis import LANGUAGES, fold, terms
 from index.engine import Evaluation, Evaluator, FieldStats
 from index.facets import FacetCache, Mask
 from index.indexer import Index
-from index.query import FIELD_BOOSTS, ParsedQuery, Vocabulary, build_query
-from index.ranking import RECENCY_WEIGHT, recency
+from index.query import ParsedQuery, Vocabulary, build_query
+from index.ranking import FIELD_BOOSTS, PROXIMITY_POOL, RECENCY_WEIGHT, recency
 from index.schema import ENTITY_FACETS, FACETS
 from index.snippets import Highlighter
 from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_suggestions
@@ -34,8 +34,6 @@ from index.surface import first_visible, surface_word
 from index.synonyms import SynonymTable
 from kb.store import Store
 from kb.viewer import ANONYMOUS, Viewer
-
-PROXIMITY_POOL = 10  # words standing close may lift a document from the next page
 
 
 def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
