@@ -21,6 +21,7 @@ from whoosh.query import Every, Query
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from index import acronyms
 from index.analysis import LANGUAGES, fold, terms
 from index.engine import Evaluation, Evaluator, FieldStats
 from index.facets import FacetCache, Mask
@@ -93,6 +94,8 @@ class SearchService:
         self._cache: FacetCache | None = None
         self._evaluator: Evaluator | None = None
         self._recency: npt.NDArray[np.float64] = np.zeros(0)
+        # Acronyms the visible texts define, per searcher: for members (True) and the public.
+        self._acronyms: dict[bool, tuple[tuple[str, ...], ...]] = {}
 
     def _current(self) -> tuple[Searcher, FacetCache]:
         with self._lock:
@@ -109,6 +112,7 @@ class SearchService:
                 stats = FieldStats(self._searcher, list(FIELD_BOOSTS))
                 self._evaluator = Evaluator(self._searcher, stats)
                 self._recency = 1.0 + RECENCY_WEIGHT * recency(self._cache.dates, date.today())
+                self._acronyms = {}
             assert self._cache is not None
             return self._searcher, self._cache
 
@@ -143,7 +147,10 @@ class SearchService:
             known=lambda word: self._known(searcher, allowed, word),
             correct=lambda word: self._correct(searcher, allowed, word),
         )
-        synonyms = SynonymTable(self._store).synonyms()
+        members = request.viewer.sees_members_only
+        synonyms = (
+            SynonymTable(self._store).synonyms().extended(self._learned(searcher, allowed, members))
+        )
         parsed = build_query(request.query, searcher, synonyms, vocabulary)
         evaluation = self._evaluate(parsed.query)
         visible = evaluation.matched & allowed
@@ -219,6 +226,21 @@ class SearchService:
     def _evaluator_now(self) -> Evaluator:
         assert self._evaluator is not None
         return self._evaluator
+
+    def _learned(
+        self, searcher: Searcher, allowed: Mask, members: bool
+    ) -> tuple[tuple[str, ...], ...]:
+        """Acronym groups of the definitions in documents the asker may see."""
+        found = self._acronyms.get(members)
+        if found is None:
+            reader = searcher.reader()
+            entries = [
+                text.decode("utf-8")
+                for text in reader.lexicon("acronyms")
+                if first_visible(reader, "acronyms", text.decode("utf-8"), allowed) is not None
+            ]
+            found = self._acronyms[members] = tuple(acronyms.groups(entries))
+        return found
 
     def _known(self, searcher: Searcher, allowed: Mask, word: str) -> bool:
         """Whether a document the asker may see contains ``word`` (in any language's form).
