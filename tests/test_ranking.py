@@ -90,9 +90,7 @@ def test_acronyms_defined_in_texts_expand_both_ways(store: Store, settings: Sett
     assert "Nur kurz" in _titles(search, "Kommunales Sicherheitsforum")
 
 
-def test_acronyms_of_members_only_texts_stay_with_members(
-    store: Store, settings: Settings
-) -> None:
+def test_acronyms_of_members_only_texts_stay_with_members(store: Store, settings: Settings) -> None:
     search = indexed(
         store,
         settings,
