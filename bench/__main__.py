@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import calls, crawl, entities, newsletter, relevance, search_scale
+from bench import calls, crawl, entities, newsletter, query_forms, relevance, search_scale
 
 BENCHMARKS = {
     "calls": calls.main,
     "crawl": crawl.main,
     "entities": entities.main,
     "newsletter": newsletter.main,
+    "query_forms": query_forms.main,
     "relevance": relevance.main,
     "search_scale": search_scale.main,
 }
