@@ -131,8 +131,13 @@ class Evaluator:
         for lang in LANGUAGES:
             field = f"body_{lang}"
             stems = [terms(lang, w.lower(), False)[0] for w in words]
+            # Only documents with every word in this field can qualify: known from the postings
+            # (cached) without reading any positions.
+            candidates = np.asarray(docnums, dtype=np.int64)
+            for stem in stems:
+                candidates = candidates[np.isin(candidates, self.postings(field, stem)[0])]
             matchers: dict[tuple[int, str], Matcher | None] = {}  # ascending docs: one each
-            for docnum in sorted(docnums):
+            for docnum in sorted(candidates.tolist()):
                 index = max(i for i, (_, offset) in enumerate(leaves) if offset <= docnum)
                 leaf, offset = leaves[index]
                 positions = []

@@ -47,7 +47,7 @@ from index.ranking import (
     SYNONYM_WEIGHT,
     TIEBREAK,
 )
-from index.synonyms import Key, Synonyms, keys, variant_words
+from index.synonyms import Lookup, Synonyms, keys, variant_words
 
 _TOKENS = re.compile(r'[-+]?"[^"]*"(?:~\d+)?|\(|\)|[^\s()]+')
 _PLAIN = re.compile(r"^[^\W_]+$")
@@ -78,6 +78,9 @@ class Vocabulary:
 
     known: Callable[[str], bool]
     correct: Callable[[str], str | None]
+    # Whether any document has a German word, visible or not: cheaper, and enough for a form
+    # that only widens the query (the asker's visibility applies to the results).
+    indexed: Callable[[str], bool] = lambda word: False
 
 
 def build_query(
@@ -146,7 +149,7 @@ def _expansions(words: list[str], synonyms: Synonyms) -> list[list[str]]:
     """Per typed word, the variants of the groups of the longest run of words that starts with
     it or covers it, other than what was typed."""
     lookup = synonyms.lookup()
-    longest = max((len(k) - 1 for k in lookup), default=1)
+    longest, variants = lookup.longest, lookup.variants
     found: list[dict[str, None]] = [{} for _ in words]
     for start in range(len(words)):
         for size in range(min(longest, len(words) - start), 0, -1):
@@ -155,7 +158,7 @@ def _expansions(words: list[str], synonyms: Synonyms) -> list[list[str]]:
             if not variant_words(typed_run[0]) or not variant_words(typed_run[-1]):
                 continue  # a run starts and ends with a word that counts
             typed = set(keys(run))
-            group = next((lookup[k] for k in typed if k in lookup), None)
+            group = next((variants[k] for k in typed if k in variants), None)
             if group is None:
                 continue
             others = [v for v in group if not typed & set(keys(variant_words(v)))]
@@ -166,9 +169,9 @@ def _expansions(words: list[str], synonyms: Synonyms) -> list[list[str]]:
 
 
 def _known_compound(pair: tuple[str, str], vocabulary: Vocabulary) -> str | None:
-    """The compound two typed words form that a visible document has, if any."""
+    """The compound two typed words form that the index has, if any."""
     for compound in joined(pair[0].lower(), pair[1].lower()):
-        if vocabulary.known(compound):
+        if vocabulary.indexed(compound):
             return compound
     return None
 
@@ -245,7 +248,6 @@ def _with_syntax(
 ) -> ParsedQuery:
     """Queries with operators, phrases or wildcards, parsed as written: all words required."""
     lookup = synonyms.lookup()
-    longest = max((len(k) - 1 for k in lookup), default=1)
     out: list[str] = []
     corrected: list[str] = []
     changed = False
@@ -253,7 +255,7 @@ def _with_syntax(
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        group, size = _synonym_at(tokens, i, lookup, longest)
+        group, size = _synonym_at(tokens, i, lookup)
         if group:
             out.append("(" + " OR ".join(_variant(v) for v in group) + ")")
             corrected.extend(tokens[i : i + size])
@@ -294,16 +296,14 @@ def _typo_distance(word: str) -> int:
     return 1 if len(word) <= 7 else 2
 
 
-def _synonym_at(
-    tokens: list[str], i: int, lookup: dict[Key, tuple[str, ...]], longest: int
-) -> tuple[tuple[str, ...], int]:
+def _synonym_at(tokens: list[str], i: int, lookup: Lookup) -> tuple[tuple[str, ...], int]:
     """The synonym group of the longest run of plain words starting at ``i``."""
-    for size in range(min(longest, len(tokens) - i), 0, -1):
+    for size in range(min(lookup.longest, len(tokens) - i), 0, -1):
         run = tokens[i : i + size]
         if not all(_PLAIN.match(t) and t not in _OPERATORS for t in run):
             continue
         for key in keys(variant_words(" ".join(run))):
-            group = lookup.get(key)
+            group = lookup.variants.get(key)
             if group:
                 return group, size
     return (), 0

@@ -32,7 +32,7 @@ from index.schema import ENTITY_FACETS, FACETS
 from index.snippets import Highlighter
 from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_suggestions
 from index.surface import first_visible, surface_word
-from index.synonyms import SynonymTable
+from index.synonyms import Synonyms, SynonymTable
 from kb.store import Store
 from kb.viewer import ANONYMOUS, Viewer
 
@@ -96,6 +96,7 @@ class SearchService:
         self._recency: npt.NDArray[np.float64] = np.zeros(0)
         # Acronyms the visible texts define, per searcher: for members (True) and the public.
         self._acronyms: dict[bool, tuple[tuple[str, ...], ...]] = {}
+        self._synonyms: tuple[tuple[int, int], Synonyms] | None = None  # with its version
 
     def _current(self) -> tuple[Searcher, FacetCache]:
         with self._lock:
@@ -146,16 +147,15 @@ class SearchService:
         vocabulary = Vocabulary(
             known=lambda word: self._known(searcher, allowed, word),
             correct=lambda word: self._correct(searcher, allowed, word),
+            indexed=lambda word: _indexed(searcher.reader(), word),
         )
         members = request.viewer.sees_members_only
-        synonyms = (
-            SynonymTable(self._store).synonyms().extended(self._learned(searcher, allowed, members))
-        )
+        synonyms = self._table().extended(self._learned(searcher, allowed, members))
         parsed = build_query(request.query, searcher, synonyms, vocabulary)
         evaluation = self._evaluate(parsed.query)
         visible = evaluation.matched & allowed
         if not visible.any() and parsed.words > 1:
-            # Nothing has all the words: show what has most of them rather than nothing.
+            # Nothing has enough of the words: show what has any rather than nothing.
             relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
             parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words)
             evaluation = self._evaluate(parsed.query)
@@ -226,6 +226,14 @@ class SearchService:
     def _evaluator_now(self) -> Evaluator:
         assert self._evaluator is not None
         return self._evaluator
+
+    def _table(self) -> Synonyms:
+        """The synonym table, read again only when it may have changed."""
+        table = SynonymTable(self._store)
+        version = table.version()
+        if self._synonyms is None or self._synonyms[0] != version:
+            self._synonyms = (version, table.synonyms())
+        return self._synonyms[1]
 
     def _learned(
         self, searcher: Searcher, allowed: Mask, members: bool
@@ -343,6 +351,11 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
         score=round(score, 4),
         cities=list(facets["city"]),
     )
+
+
+def _indexed(reader: IndexReader, word: str) -> bool:
+    """Whether a German text of the index has ``word`` (titles are said again in texts)."""
+    return ("body_de", terms("de", word, False)[0]) in reader
 
 
 def _text_terms(query: Query, reader: IndexReader) -> set[str]:

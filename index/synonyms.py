@@ -41,13 +41,20 @@ def keys(words: Iterable[str]) -> list[Key]:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """Every key of every variant → the variants of the groups it is in."""
+
+    variants: dict[Key, tuple[str, ...]]
+    longest: int  # words of the longest variant
+
+
+@dataclass(frozen=True)
 class Synonyms:
     """Groups of variants, looked up by the stems of their words."""
 
     groups: tuple[tuple[str, ...], ...]
 
-    def lookup(self) -> dict[Key, tuple[str, ...]]:
-        """Every key of every variant → the variants of the groups it is in."""
+    def lookup(self) -> Lookup:
         return _lookup(self.groups)
 
     def extended(self, more: Iterable[tuple[str, ...]]) -> Synonyms:
@@ -55,13 +62,14 @@ class Synonyms:
 
 
 @lru_cache(maxsize=8)
-def _lookup(groups: tuple[tuple[str, ...], ...]) -> dict[Key, tuple[str, ...]]:
+def _lookup(groups: tuple[tuple[str, ...], ...]) -> Lookup:
     found: dict[Key, dict[str, None]] = {}
     for group in groups:
         for variant in group:
             for key in keys(variant_words(variant)):
                 found.setdefault(key, {}).update(dict.fromkeys(group))
-    return {key: tuple(variants) for key, variants in found.items()}
+    longest = max((len(key) - 1 for key in found), default=1)
+    return Lookup({key: tuple(variants) for key, variants in found.items()}, longest)
 
 
 def seed_groups(name: str = SEEDS[1]) -> list[list[str]]:
@@ -89,6 +97,12 @@ class SynonymTable:
                 self._conn.execute("INSERT INTO synonyms_seeded VALUES (?)", (number,))
             for group in seed_groups(name):
                 self.add(group)
+
+    def version(self) -> tuple[int, int]:
+        """Equal versions, equal table: the changes made through this connection and the
+        commits of others (``kb synonym`` runs in its own process). Cheaper than reading it."""
+        (others,) = self._conn.execute("PRAGMA data_version").fetchone()
+        return self._conn.total_changes, int(others)
 
     def synonyms(self) -> Synonyms:
         groups: dict[int, list[str]] = {}
