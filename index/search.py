@@ -26,7 +26,7 @@ from index.analysis import LANGUAGES, fold, terms
 from index.engine import Evaluation, Evaluator, FieldStats
 from index.facets import FacetCache, Mask
 from index.indexer import Index
-from index.query import ParsedQuery, Vocabulary, build_query
+from index.query import Coordinated, ParsedQuery, Vocabulary, build_query
 from index.ranking import FIELD_BOOSTS, PROXIMITY_POOL, RECENCY_WEIGHT, recency
 from index.schema import ENTITY_FACETS, FACETS
 from index.snippets import Highlighter
@@ -139,9 +139,13 @@ class SearchService:
             return {int(searcher.stored_fields(int(d))["id"]) for d in np.flatnonzero(visible)}
 
     def _match(
-        self, searcher: Searcher, cache: FacetCache, request: SearchRequest
+        self, searcher: Searcher, cache: FacetCache, request: SearchRequest, fill: int = 1
     ) -> tuple[ParsedQuery, Evaluation, Mask, dict[str, Mask]]:
-        """The parsed query, its evaluation, the visible matches and the filters' masks."""
+        """The parsed query, its evaluation, the visible matches and the filters' masks.
+
+        When fewer than ``fill`` documents (after the filters) have enough of the typed words,
+        one word suffices: the first page is filled with what has most of them, not left
+        short."""
         # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
         allowed = cache.live if request.viewer.sees_members_only else cache.live & cache.public
         vocabulary = Vocabulary(
@@ -151,23 +155,26 @@ class SearchService:
         )
         members = request.viewer.sees_members_only
         synonyms = self._table().extended(self._learned(searcher, allowed, members))
-        parsed = build_query(request.query, searcher, synonyms, vocabulary)
-        evaluation = self._evaluate(parsed.query)
-        visible = evaluation.matched & allowed
-        if not visible.any() and parsed.words > 1:
-            # Nothing has enough of the words: show what has any rather than nothing.
-            relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
-            parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words)
-            evaluation = self._evaluate(parsed.query)
-            visible = evaluation.matched & allowed
         masks = self._filter_masks(request.filters, cache)
         if request.date_from or request.date_to:
             masks["date"] = cache.date_range(request.date_from, request.date_to)
+        parsed = build_query(request.query, searcher, synonyms, vocabulary)
+        evaluation = self._evaluate(parsed.query)
+        visible = evaluation.matched & allowed
+        # Queries written with operators relax only when nothing matches, as they always did.
+        needed = fill if isinstance(parsed.query, Coordinated) else 1
+        if parsed.words > 1 and _count(visible, masks) < needed:
+            relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
+            parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words, parsed.near)
+            evaluation = self._evaluate(parsed.query)
+            visible = evaluation.matched & allowed
         return parsed, evaluation, visible, masks
 
     def _search(self, request: SearchRequest) -> SearchResult:
         searcher, cache = self._current()
-        parsed, evaluation, visible, masks = self._match(searcher, cache, request)
+        page = max(request.page, 1)
+        # The first page decides, so that every page of a search counts the same documents.
+        parsed, evaluation, visible, masks = self._match(searcher, cache, request, request.per_page)
         query = parsed.query
         final = visible.copy()
         for mask in masks.values():
@@ -181,7 +188,6 @@ class SearchService:
                     base &= mask
             facets[facet] = cache.counts(facet, base)
         total = int(final.sum())
-        page = max(request.page, 1)
         hits = self._page(
             searcher, cache, query, evaluation.scores, final, request, page, parsed.near
         )
@@ -351,6 +357,13 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
         score=round(score, 4),
         cities=list(facets["city"]),
     )
+
+
+def _count(visible: Mask, masks: dict[str, Mask]) -> int:
+    final = visible.copy()
+    for mask in masks.values():
+        final &= mask
+    return int(final.sum())
 
 
 def _indexed(reader: IndexReader, word: str) -> bool:
