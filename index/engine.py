@@ -23,6 +23,7 @@ from whoosh.matching import ListMatcher, Matcher
 from whoosh.searching import Searcher
 
 from index.analysis import LANGUAGES, terms
+from index.fuzzy import FuzzyTerms
 from index.query import Coordinated
 from index.ranking import COORDINATION, K1, PROXIMITY, PROXIMITY_FACTOR, B
 
@@ -91,6 +92,15 @@ class Evaluator:
         self._terms: OrderedDict[tuple[str, bytes], tuple[npt.NDArray[np.int64], Scores]] = (
             OrderedDict()
         )
+        self.fuzzy = FuzzyTerms(searcher.reader())
+
+    def expansions(self, node: q.Query) -> list[tuple[str, str | bytes]]:
+        """The terms a leaf query stands for: fuzzy terms from :class:`FuzzyTerms`, prefixes
+        and wildcards from the reader, a phrase's words."""
+        if isinstance(node, q.FuzzyTerm):
+            found = self.fuzzy.within(node.fieldname, node.text, node.maxdist, node.prefixlength)
+            return [(node.fieldname, term) for term in found]
+        return list(node.expanded_terms(self._searcher.reader(), phrases=True))
 
     def evaluate(self, query: q.Query) -> Evaluation:
         matched, scores = self._eval(query)
@@ -180,8 +190,7 @@ class Evaluator:
         if isinstance(node, q.MultiTerm):  # prefix, wildcard, fuzzy: the union of expansions
             matched = np.zeros(self._size, np.bool_)
             scores = np.zeros(self._size, np.float32)
-            reader = self._searcher.reader()
-            for field, text in node.expanded_terms(reader):
+            for field, text in self.expansions(node):
                 m, s = self._term(field, text, boost)
                 matched |= m
                 np.maximum(scores, s, out=scores)

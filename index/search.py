@@ -17,6 +17,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import OSA
 from whoosh.query import Every, Query
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -40,6 +41,10 @@ from kb.viewer import ANONYMOUS, Viewer
 def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
     """Filters from optional value lists (as options and query parameters give them)."""
     return {name: [v for v in values if v] for name, values in given.items() if values}
+
+
+CORRECTION_EDITS = 2  # did-you-mean: the words of the visible documents this near a typed one
+CORRECTION_CANDIDATES = 8  # … of which so many are looked up in a visible document
 
 
 @dataclass(frozen=True)
@@ -273,11 +278,14 @@ class SearchService:
     def _correct(self, searcher: Searcher, allowed: Mask, word: str) -> str | None:
         """The closest word of the visible documents, for did-you-mean."""
         reader = searcher.reader()
+        fuzzy = self._evaluator_now().fuzzy
         for lang in LANGUAGES:
             field_name = f"body_{lang}"
             stem = terms(lang, word.lower(), False)[0]
-            corrector = searcher.corrector(field_name)
-            for candidate in corrector.suggest(stem, limit=8, maxdist=2, prefix=1):
+            near = fuzzy.within(field_name, stem, CORRECTION_EDITS)[:CORRECTION_CANDIDATES]
+            # The nearest first; of equally near words, the most common.
+            near.sort(key=lambda t: (_edits(stem, t), -reader.doc_frequency(field_name, t)))
+            for candidate in near:
                 surface = surface_word(reader, self._store, field_name, candidate, allowed)
                 if surface:
                     return surface
@@ -332,7 +340,7 @@ class SearchService:
         ranked = [(int(d), float(final_scores.get(int(d), 0.0))) for d in chosen]
         stored = [(searcher.stored_fields(docnum), score) for docnum, score in ranked]
         texts = self._store.texts([int(fields["id"]) for fields, _ in stored])
-        matched_terms = _text_terms(query, searcher.reader())
+        matched_terms = _text_terms(query, self._evaluator_now())
         highlighter = Highlighter(matched_terms)
         return [
             _hit(fields, score, highlighter.snippet(texts.get(int(fields["id"]), "")))
@@ -359,6 +367,10 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
     )
 
 
+def _edits(a: str, b: str) -> int:
+    return int(OSA.distance(a, b))
+
+
 def _count(visible: Mask, masks: dict[str, Mask]) -> int:
     final = visible.copy()
     for mask in masks.values():
@@ -371,11 +383,11 @@ def _indexed(reader: IndexReader, word: str) -> bool:
     return ("body_de", terms("de", word, False)[0]) in reader
 
 
-def _text_terms(query: Query, reader: IndexReader) -> set[str]:
+def _text_terms(query: Query, evaluator: Evaluator) -> set[str]:
     """The body and title terms a query matches, with fuzzy and prefix terms expanded."""
     found = set()
     for leaf in query.leaves():
-        for field_name, text in leaf.expanded_terms(reader, phrases=True):
+        for field_name, text in evaluator.expansions(leaf):
             if str(field_name).startswith(("body_", "title_", "summary_")):
                 found.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
     return found
