@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.acronyms import defined
 from index.search import SearchRequest, SearchService
-from index.synonyms import SynonymTable
+from index.synonyms import SynonymTable, seed_groups
 from kb.settings import Settings
 from kb.store import Store
 from kb.viewer import ANONYMOUS, MEMBER
@@ -160,3 +160,24 @@ def test_snippets_mark_query_words_and_their_variants_only(
     assert "<mark>Sicherheitsaudit</mark>" in snippet and "<mark>Räume</mark>" in snippet
     # The stems "audit" and "raum" lie inside these words, which are other words.
     assert "<mark>Auditorium</mark>" not in snippet and "<mark>Räumung</mark>" not in snippet
+
+
+def test_the_lexicon_reaches_tables_seeded_before_it_and_staff_edits_stay(store: Store) -> None:
+    groups = seed_groups("lexicon.toml")
+    assert len(groups) >= 300 and all(len(g) >= 2 for g in groups)
+    table = SynonymTable(store)
+    with store.transaction():  # a table seeded before the lexicon existed
+        store.connection.execute("INSERT INTO synonyms_seeded VALUES (1)")
+    table.seed()
+    assert "Flüchtlingsunterkunft" in table.group("refugee shelter")
+    assert table.remove("refugee shelter")
+    table.seed()
+    assert table.group("refugee shelter") == ()
+
+
+def test_inflected_words_meet_their_synonym_group(store: Store, settings: Settings) -> None:
+    SynonymTable(store).add(["Nachtbürgermeister", "night mayor"])
+    search = indexed(
+        store, settings, [make_document(title="Amt", text="Die Nachtbürgermeisterin berät.")]
+    )
+    assert _titles(search, "night mayors") == ["Amt"]
