@@ -29,7 +29,9 @@ from index.ranking import COORDINATION, K1, PROXIMITY, PROXIMITY_FACTOR, B
 
 Mask = npt.NDArray[np.bool_]
 Scores = npt.NDArray[np.float32]
-CACHED_TERMS = 2_000  # per searcher: frequent words recur from query to query
+# Postings kept per searcher, least recently used out first: frequent words recur from query to
+# query, and a word is looked up in seven fields (absent ones cost nothing). 12 bytes a posting.
+CACHED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Evaluator:
         self._terms: OrderedDict[tuple[str, bytes], tuple[npt.NDArray[np.int64], Scores]] = (
             OrderedDict()
         )
+        self._cached_bytes = 0
         self.fuzzy = FuzzyTerms(searcher.reader())
 
     def expansions(self, node: q.Query) -> list[tuple[str, str | bytes]]:
@@ -129,8 +132,10 @@ class Evaluator:
             else (np.zeros(0, np.int64), np.zeros(0, np.float32))
         )
         self._terms[key] = result
-        if len(self._terms) > CACHED_TERMS:
-            self._terms.popitem(last=False)
+        self._cached_bytes += result[0].nbytes + result[1].nbytes
+        while self._cached_bytes > CACHED_BYTES and len(self._terms) > 1:
+            _, (ids, tfs) = self._terms.popitem(last=False)
+            self._cached_bytes -= ids.nbytes + tfs.nbytes
         return result
 
     def proximity(self, words: tuple[str, ...], docnums: list[int]) -> dict[int, float]:
