@@ -1,10 +1,10 @@
 """Snippets: the passage of a document with the most query words, the words marked.
 
 Runs on the shown hits only, over the stored text. A fast pass finds the places where a matched
-index term occurs in a folded copy of the text (stems begin or lie inside the words they come
-from); a word there is marked only if its own analysis gives a matched term. So "Messer" is
-marked for a search for Messergewalt, and "Messe" or "gemessen" are not, though they hold the
-stem "mess"; "Beratung" is not marked for "Rat".
+index term occurs in the lower-cased text, in any of its spellings (stems begin or lie inside
+the words they come from); a word there is marked only if its own analysis gives a matched
+term. So "Sicherheitsaudit" is marked for a search for Audit, and "Auditorium" is not, though
+it holds the stem "audit"; "Beratung" is not marked for "Rat".
 """
 
 from __future__ import annotations
@@ -15,8 +15,32 @@ import re
 from index.analysis import LANGUAGES, terms
 
 SNIPPET_CHARS = 240
-# Folding that keeps every character in place, so offsets in the copy are offsets in the text.
-_FOLD_IN_PLACE = str.maketrans("äöüßéèêáàâíìóòúùçñ", "aouseeeaaaiioouucn")
+# How a folded letter of an index term may be written in the text: "pravention" finds
+# "Prävention" and "Praevention", "strass" finds "Straße". Searching the lower-cased text with
+# these spares folding each text (str.translate is slow on non-ASCII text).
+_SPELLINGS = {
+    "a": "(?:ae|[aäáàâ])",
+    "o": "(?:oe|[oöóòô])",
+    "u": "(?:ue|[uüúùû])",
+    "e": "[eéèê]",
+    "i": "[iíìî]",
+    "c": "[cç]",
+    "n": "[nñ]",
+}
+
+
+def _spelled(mark: str) -> str:
+    """A pattern for the ways ``mark`` may be written."""
+    pattern = []
+    i = 0
+    while i < len(mark):
+        if mark.startswith("ss", i):
+            pattern.append("(?:ss|ß)")
+            i += 2
+            continue
+        pattern.append(_SPELLINGS.get(mark[i], re.escape(mark[i])))
+        i += 1
+    return "".join(pattern)
 
 
 class Highlighter:
@@ -29,7 +53,7 @@ class Highlighter:
             if not mark.isalpha():
                 continue
             # English stems end in "i" where words end in "y" ("safeti" ← "safety").
-            alternatives.append(re.escape(mark[:-1] if mark.endswith("i") else mark))
+            alternatives.append(_spelled(mark[:-1] if mark.endswith("i") else mark))
         # No leading \w*: it would backtrack through every word; the words are found around
         # the (few) matches instead.
         self._pattern = re.compile("|".join(alternatives)) if alternatives else None
@@ -42,13 +66,13 @@ class Highlighter:
 
     def snippet(self, text: str) -> str:
         """HTML: the best window of ``text`` with matched words in ``<mark>``; else the opening."""
-        folded = text.lower().translate(_FOLD_IN_PLACE)
+        lowered = text.lower()
         hits: list[tuple[int, int, str]] = []
-        if self._pattern is not None and len(folded) == len(text):
-            for match in self._pattern.finditer(folded):
-                start, end = _word_around(folded, match.start(), match.end())
+        if self._pattern is not None and len(lowered) == len(text):
+            for match in self._pattern.finditer(lowered):
+                start, end = _word_around(lowered, match.start(), match.end())
                 if (not hits or start >= hits[-1][1]) and self.marks(text[start:end]):
-                    hits.append((start, end, folded[start:end]))
+                    hits.append((start, end, lowered[start:end]))
         if not hits:
             opening = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
             more = " …" if len(text) > SNIPPET_CHARS else ""
