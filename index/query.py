@@ -209,13 +209,13 @@ def _forms(schema: Schema, word: str, weight: float) -> Query | None:
 
 def _phrase(schema: Schema, words: list[str], weight: float) -> Query | None:
     """Every word of a variant, each in any of its forms, scored as one word."""
+    if len(words) == 1:
+        return _forms(schema, words[0], weight)
     forms = [f for f in (_forms(schema, w, 1.0) for w in words) if f is not None]
     if not forms:
         return None
     # The mean of the words: a long variant stands for what was typed, it does not outweigh it.
-    return (
-        forms[0].with_boost(weight) if len(forms) == 1 else q.And(forms, boost=weight / len(forms))
-    )
+    return q.And(forms, boost=weight / len(forms))
 
 
 def _fuzzy(schema: Schema, word: str) -> Query | None:
