@@ -7,9 +7,9 @@ such as "Stadtplanung gegen Angsträume" rarely finds all its words in one text)
 is the best of the word's forms:
 
 - the word itself, in every field of both languages (title, entities, lead, body);
-- a German compound's parts standing apart ("Messergewalt": "Gewalt mit Messern") and the
-  compound that two neighbouring words form ("Messer Gewalt": "Messergewalt"), with linking
-  elements;
+- a German compound's parts standing apart ("Messergewalt": "Gewalt mit Messern"), when the
+  compound is a word of the visible documents, and the compound that two neighbouring words form
+  ("Messer Gewalt": "Messergewalt"), with linking elements;
 - the variants of a synonym, acronym or lexicon group that the word (or a run of words with it)
   belongs to, in either language, with less weight than what was typed;
 - for a word that no visible document contains, similar words (typo tolerance), also corrected
@@ -110,12 +110,15 @@ def _plain(
     changed = False
     used: list[str] = []
     for i, word in enumerate(words):
-        typed = _forms(schema, word, 1.0)
+        known = vocabulary.known(word)
+        # A word no visible document has may be a typo or a word of hidden texts: its parts
+        # apart would find texts that merely use them ("Forum", "Beitrag" for Forumsbeitrag).
+        typed = _forms(schema, word, 1.0) if known else _word(schema, word, 1.0)
         if typed is None:  # a stop word
             corrected.append(word)
             continue
         alternatives = [typed]
-        if not vocabulary.known(word):
+        if not known:
             fix = vocabulary.correct(word)
             changed |= fix is not None
             corrected.append(fix or word)

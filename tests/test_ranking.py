@@ -41,10 +41,30 @@ def test_a_transliterated_compound_finds_its_parts_apart(store: Store, settings:
     search = indexed(
         store,
         settings,
-        [make_document(title="Schule", text="Prävention von Gewalt in der Schule.")],
+        [
+            make_document(title="Schule", text=f"Prävention von Gewalt in der Schule. {FILLER}"),
+            make_document(title="Kompakt", text=f"Gewaltprävention im Quartier. {FILLER}"),
+        ],
     )
-    assert _titles(search, "Gewaltpraevention") == ["Schule"]
-    assert _titles(search, "Gewaltprävention") == ["Schule"]
+    assert _titles(search, "Gewaltpraevention") == ["Kompakt", "Schule"]
+    assert _titles(search, "Gewaltprävention") == ["Kompakt", "Schule"]
+
+
+def test_an_unknown_compound_is_not_searched_as_parts_apart(
+    store: Store, settings: Settings
+) -> None:
+    search = indexed(
+        store,
+        settings,
+        [
+            make_document(title="Intern", text="Die Wachenpatenschaft beginnt.", members_only=True),
+            make_document(title="Öffentlich", text="Eine Patenschaft für die Wache am Markt."),
+        ],
+    )
+    # For anonymous visitors the word is in no document: a typo or a hidden word …
+    assert _titles(search, "Wachenpatenschaft") == []
+    # … members have it, so its parts apart count too, after the word itself.
+    assert _titles(search, "Wachenpatenschaft", viewer=MEMBER) == ["Intern", "Öffentlich"]
 
 
 def test_compound_splitting_indexes_no_junk_parts(store: Store, settings: Settings) -> None:
