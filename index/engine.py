@@ -168,20 +168,25 @@ class Evaluator:
         return factors
 
     def _term(self, field: str, text: str | bytes, boost: float) -> tuple[Mask, Scores]:
+        return self._terms_union([(field, text, boost)])
+
+    def _terms_union(self, found: list[tuple[str, str | bytes, float]]) -> tuple[Mask, Scores]:
+        """The documents of any of the terms and the sum of their BM25 scores, added in place:
+        a word is looked up in seven fields, most of which lack it."""
         matched = np.zeros(self._size, np.bool_)
         scores = np.zeros(self._size, np.float32)
-        if field not in self._stats.lengths:  # not a text field: matched, not scored
-            ids, _ = self.postings(field, text)
+        for field, text, boost in found:
+            ids, tfs = self.postings(field, text)
+            if not len(ids):
+                continue
             matched[ids] = True
-            return matched, scores
-        ids, tfs = self.postings(field, text)
-        if not len(ids):
-            return matched, scores
-        matched[ids] = True
-        df = len(ids)
-        idf = math.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
-        norm = K1 * (1.0 - B + B * self._stats.lengths[field][ids] / self._stats.averages[field])
-        scores[ids] = boost * idf * tfs * (K1 + 1.0) / (tfs + norm)
+            if field not in self._stats.lengths:  # not a text field: matched, not scored
+                continue
+            df = len(ids)
+            idf = math.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
+            lengths = self._stats.lengths[field][ids] / self._stats.averages[field]
+            norm = K1 * (1.0 - B + B * lengths)
+            scores[ids] += boost * idf * tfs * (K1 + 1.0) / (tfs + norm)  # a term's ids are unique
         return matched, scores
 
     def _eval(self, node: q.Query) -> tuple[Mask, Scores]:
@@ -223,6 +228,11 @@ class Evaluator:
             return self._coordinated(node)
         if isinstance(node, q.DisjunctionMax):
             return self._best(node)
+        if isinstance(node, q.Or) and all(type(sub) is q.Term for sub in node.subqueries):
+            m, s = self._terms_union(
+                [(sub.fieldname, sub.text, float(sub.boost)) for sub in node.subqueries]
+            )
+            return m, (s * boost).astype(np.float32)
         if isinstance(node, q.Or):
             parts = [self._eval(sub) for sub in node.subqueries]
             if not parts:
