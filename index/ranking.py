@@ -2,9 +2,9 @@
 
 Figures are nDCG@10 of ``python -m bench relevance --set ../shared/relevance-dev`` (45 queries,
 227 documents; the BM25 reference 0.727), one setting changed at a time against 0.867 (0.866
-since unknown words are no longer split). A setting moved from its textbook or earlier value only when that helped both the odd
-and the even query ids (``--halves``) by more than noise: differences of 0.003 and less are
-noise on this set, so flat settings keep their defaults.
+since unknown words are no longer split). A setting moved from its textbook or earlier value
+only when that helped both the odd and the even query ids (``--halves``) by more than noise:
+differences of 0.003 and less are noise on this set, so flat settings keep their defaults.
 """
 
 from __future__ import annotations
