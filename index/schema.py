@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
+from index.acronyms import field_value
 from index.analysis import LANGUAGES, name_analyzer, text_analyzer
 from kb.language import passages
 from kb.model import Document
@@ -36,6 +37,8 @@ def build_schema() -> Schema:
     fields: dict[str, Any] = {
         "id": ID(stored=True, unique=True),
         "entities": TEXT(analyzer=name_analyzer()),
+        # Acronyms the text defines ("KPR=Kommunaler Präventionsrat"), for the query's synonyms.
+        "acronyms": KEYWORD(commas=True, scorable=False),
         # Everything a hit shows or a facet counts, read once per searcher into memory.
         "meta": STORED,
     }
@@ -88,6 +91,7 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
     fields: dict[str, Any] = {
         "id": str(doc.id),
         "entities": " | ".join(names),
+        "acronyms": field_value(f"{doc.title}\n{doc.text}"),
         f"title_{doc.lang if doc.lang in LANGUAGES else 'de'}": doc.title,
         "meta": {
             "title": doc.title,

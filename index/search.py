@@ -17,30 +17,34 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import OSA
 from whoosh.query import Every, Query
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from index import acronyms
 from index.analysis import LANGUAGES, fold, terms
 from index.engine import Evaluation, Evaluator, FieldStats
 from index.facets import FacetCache, Mask
 from index.indexer import Index
-from index.query import FIELD_BOOSTS, ParsedQuery, Vocabulary, build_query
-from index.ranking import RECENCY_WEIGHT, recency
+from index.query import Coordinated, ParsedQuery, Vocabulary, build_query
+from index.ranking import FIELD_BOOSTS, PROXIMITY_POOL, RECENCY_WEIGHT, recency
 from index.schema import ENTITY_FACETS, FACETS
 from index.snippets import Highlighter
 from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_suggestions
 from index.surface import first_visible, surface_word
-from index.synonyms import SynonymTable
+from index.synonyms import Synonyms, SynonymTable
 from kb.store import Store
 from kb.viewer import ANONYMOUS, Viewer
-
-PROXIMITY_POOL = 10  # words standing close may lift a document from the next page
 
 
 def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
     """Filters from optional value lists (as options and query parameters give them)."""
     return {name: [v for v in values if v] for name, values in given.items() if values}
+
+
+CORRECTION_EDITS = 2  # did-you-mean: the words of the visible documents this near a typed one
+CORRECTION_CANDIDATES = 8  # … of which so many are looked up in a visible document
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ class SearchService:
         self._cache: FacetCache | None = None
         self._evaluator: Evaluator | None = None
         self._recency: npt.NDArray[np.float64] = np.zeros(0)
+        # Acronyms the visible texts define, per searcher: for members (True) and the public.
+        self._acronyms: dict[bool, tuple[tuple[str, ...], ...]] = {}
+        self._synonyms: tuple[tuple[int, int], Synonyms] | None = None  # with its version
 
     def _current(self) -> tuple[Searcher, FacetCache]:
         with self._lock:
@@ -112,6 +119,7 @@ class SearchService:
                 stats = FieldStats(self._searcher, list(FIELD_BOOSTS))
                 self._evaluator = Evaluator(self._searcher, stats)
                 self._recency = 1.0 + RECENCY_WEIGHT * recency(self._cache.dates, date.today())
+                self._acronyms = {}
             assert self._cache is not None
             return self._searcher, self._cache
 
@@ -137,33 +145,42 @@ class SearchService:
             return {int(searcher.stored_fields(int(d))["id"]) for d in np.flatnonzero(visible)}
 
     def _match(
-        self, searcher: Searcher, cache: FacetCache, request: SearchRequest
+        self, searcher: Searcher, cache: FacetCache, request: SearchRequest, fill: int = 1
     ) -> tuple[ParsedQuery, Evaluation, Mask, dict[str, Mask]]:
-        """The parsed query, its evaluation, the visible matches and the filters' masks."""
+        """The parsed query, its evaluation, the visible matches and the filters' masks.
+
+        When fewer than ``fill`` documents (after the filters) have enough of the typed words,
+        one word suffices: the first page is filled with what has most of them, not left
+        short."""
         # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
         allowed = cache.live if request.viewer.sees_members_only else cache.live & cache.public
         vocabulary = Vocabulary(
             known=lambda word: self._known(searcher, allowed, word),
             correct=lambda word: self._correct(searcher, allowed, word),
+            indexed=lambda word: _indexed(searcher.reader(), word),
         )
-        synonyms = SynonymTable(self._store).synonyms()
-        parsed = build_query(request.query, searcher, synonyms, vocabulary)
-        evaluation = self._evaluate(parsed.query)
-        visible = evaluation.matched & allowed
-        if not visible.any() and parsed.words > 1:
-            # Nothing has all the words: show what has most of them rather than nothing.
-            relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
-            parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words)
-            evaluation = self._evaluate(parsed.query)
-            visible = evaluation.matched & allowed
+        members = request.viewer.sees_members_only
+        synonyms = self._table().extended(self._learned(searcher, allowed, members))
         masks = self._filter_masks(request.filters, cache)
         if request.date_from or request.date_to:
             masks["date"] = cache.date_range(request.date_from, request.date_to)
+        parsed = build_query(request.query, searcher, synonyms, vocabulary)
+        evaluation = self._evaluate(parsed.query)
+        visible = evaluation.matched & allowed
+        # Queries written with operators relax only when nothing matches, as they always did.
+        needed = fill if isinstance(parsed.query, Coordinated) else 1
+        if parsed.words > 1 and _count(visible, masks) < needed:
+            relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
+            parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words, parsed.near)
+            evaluation = self._evaluate(parsed.query)
+            visible = evaluation.matched & allowed
         return parsed, evaluation, visible, masks
 
     def _search(self, request: SearchRequest) -> SearchResult:
         searcher, cache = self._current()
-        parsed, evaluation, visible, masks = self._match(searcher, cache, request)
+        page = max(request.page, 1)
+        # The first page decides, so that every page of a search counts the same documents.
+        parsed, evaluation, visible, masks = self._match(searcher, cache, request, request.per_page)
         query = parsed.query
         final = visible.copy()
         for mask in masks.values():
@@ -177,7 +194,6 @@ class SearchService:
                     base &= mask
             facets[facet] = cache.counts(facet, base)
         total = int(final.sum())
-        page = max(request.page, 1)
         hits = self._page(
             searcher, cache, query, evaluation.scores, final, request, page, parsed.near
         )
@@ -223,6 +239,29 @@ class SearchService:
         assert self._evaluator is not None
         return self._evaluator
 
+    def _table(self) -> Synonyms:
+        """The synonym table, read again only when it may have changed."""
+        table = SynonymTable(self._store)
+        version = table.version()
+        if self._synonyms is None or self._synonyms[0] != version:
+            self._synonyms = (version, table.synonyms())
+        return self._synonyms[1]
+
+    def _learned(
+        self, searcher: Searcher, allowed: Mask, members: bool
+    ) -> tuple[tuple[str, ...], ...]:
+        """Acronym groups of the definitions in documents the asker may see."""
+        found = self._acronyms.get(members)
+        if found is None:
+            reader = searcher.reader()
+            entries = [
+                text.decode("utf-8")
+                for text in reader.lexicon("acronyms")
+                if first_visible(reader, "acronyms", text.decode("utf-8"), allowed) is not None
+            ]
+            found = self._acronyms[members] = tuple(acronyms.groups(entries))
+        return found
+
     def _known(self, searcher: Searcher, allowed: Mask, word: str) -> bool:
         """Whether a document the asker may see contains ``word`` (in any language's form).
 
@@ -240,11 +279,14 @@ class SearchService:
     def _correct(self, searcher: Searcher, allowed: Mask, word: str) -> str | None:
         """The closest word of the visible documents, for did-you-mean."""
         reader = searcher.reader()
+        fuzzy = self._evaluator_now().fuzzy
         for lang in LANGUAGES:
             field_name = f"body_{lang}"
             stem = terms(lang, word.lower(), False)[0]
-            corrector = searcher.corrector(field_name)
-            for candidate in corrector.suggest(stem, limit=8, maxdist=2, prefix=1):
+            near = fuzzy.within(field_name, stem, CORRECTION_EDITS)[:CORRECTION_CANDIDATES]
+            # The nearest first; of equally near words, the most common.
+            near.sort(key=lambda t: (_edits(stem, t), -reader.doc_frequency(field_name, t)))
+            for candidate in near:
                 surface = surface_word(reader, self._store, field_name, candidate, allowed)
                 if surface:
                     return surface
@@ -299,7 +341,7 @@ class SearchService:
         ranked = [(int(d), float(final_scores.get(int(d), 0.0))) for d in chosen]
         stored = [(searcher.stored_fields(docnum), score) for docnum, score in ranked]
         texts = self._store.texts([int(fields["id"]) for fields, _ in stored])
-        matched_terms = _text_terms(query, searcher.reader())
+        matched_terms = _text_terms(query, self._evaluator_now())
         highlighter = Highlighter(matched_terms)
         return [
             _hit(fields, score, highlighter.snippet(texts.get(int(fields["id"]), "")))
@@ -327,11 +369,27 @@ def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
     )
 
 
-def _text_terms(query: Query, reader: IndexReader) -> set[str]:
+def _edits(a: str, b: str) -> int:
+    return int(OSA.distance(a, b))
+
+
+def _count(visible: Mask, masks: dict[str, Mask]) -> int:
+    final = visible.copy()
+    for mask in masks.values():
+        final &= mask
+    return int(final.sum())
+
+
+def _indexed(reader: IndexReader, word: str) -> bool:
+    """Whether a German text of the index has ``word`` (titles are said again in texts)."""
+    return ("body_de", terms("de", word, False)[0]) in reader
+
+
+def _text_terms(query: Query, evaluator: Evaluator) -> set[str]:
     """The body and title terms a query matches, with fuzzy and prefix terms expanded."""
     found = set()
     for leaf in query.leaves():
-        for field_name, text in leaf.expanded_terms(reader, phrases=True):
+        for field_name, text in evaluator.expansions(leaf):
             if str(field_name).startswith(("body_", "title_", "summary_")):
                 found.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
     return found

@@ -1,8 +1,10 @@
 """Snippets: the passage of a document with the most query words, the words marked.
 
-Runs on the shown hits only, over the stored text. Index terms are stems that (after the same
-folding) begin or lie inside the words they come from, so one regular expression over a folded
-copy of the text finds every matching word, compound words with a matched part included.
+Runs on the shown hits only, over the stored text. A fast pass finds the places where a matched
+index term occurs in the lower-cased text, in any of its spellings (stems begin or lie inside
+the words they come from); a word there is marked only if its own analysis gives a matched
+term. So "Sicherheitsaudit" is marked for a search for Audit, and "Auditorium" is not, though
+it holds the stem "audit"; "Beratung" is not marked for "Rat".
 """
 
 from __future__ import annotations
@@ -10,36 +12,67 @@ from __future__ import annotations
 import html
 import re
 
+from index.analysis import LANGUAGES, terms
+
 SNIPPET_CHARS = 240
-MIN_PART = 4  # shorter marks would light up inside unrelated words ("rat" in "Beratung")
-# Folding that keeps every character in place, so offsets in the copy are offsets in the text.
-_FOLD_IN_PLACE = str.maketrans("äöüßéèêáàâíìóòúùçñ", "aouseeeaaaiioouucn")
+# How a folded letter of an index term may be written in the text: "pravention" finds
+# "Prävention" and "Praevention", "strass" finds "Straße". Searching the lower-cased text with
+# these spares folding each text (str.translate is slow on non-ASCII text).
+_SPELLINGS = {
+    "a": "(?:ae|[aäáàâ])",
+    "o": "(?:oe|[oöóòô])",
+    "u": "(?:ue|[uüúùû])",
+    "e": "[eéèê]",
+    "i": "[iíìî]",
+    "c": "[cç]",
+    "n": "[nñ]",
+}
+
+
+def _spelled(mark: str) -> str:
+    """A pattern for the ways ``mark`` may be written."""
+    pattern = []
+    i = 0
+    while i < len(mark):
+        if mark.startswith("ss", i):
+            pattern.append("(?:ss|ß)")
+            i += 2
+            continue
+        pattern.append(_SPELLINGS.get(mark[i], re.escape(mark[i])))
+        i += 1
+    return "".join(pattern)
 
 
 class Highlighter:
     """Marks the words of a query's matched terms in texts; built once per search."""
 
     def __init__(self, marks: set[str]) -> None:
+        self._marks = marks
         alternatives = []
         for mark in sorted(marks, key=len, reverse=True):
             if not mark.isalpha():
                 continue
             # English stems end in "i" where words end in "y" ("safeti" ← "safety").
-            body = re.escape(mark[:-1]) + "[iy]" if mark.endswith("i") else re.escape(mark)
-            alternatives.append(body if len(mark) >= MIN_PART else rf"\b{body}")
+            alternatives.append(_spelled(mark[:-1] if mark.endswith("i") else mark))
         # No leading \w*: it would backtrack through every word; the words are found around
         # the (few) matches instead.
         self._pattern = re.compile("|".join(alternatives)) if alternatives else None
 
+    def marks(self, word: str) -> bool:
+        """Whether the analysis of ``word`` (either language, compound parts included) gives
+        one of the matched terms."""
+        lowered = word.lower()
+        return any(term in self._marks for lang in LANGUAGES for term in terms(lang, lowered, True))
+
     def snippet(self, text: str) -> str:
         """HTML: the best window of ``text`` with matched words in ``<mark>``; else the opening."""
-        folded = text.lower().translate(_FOLD_IN_PLACE)
+        lowered = text.lower()
         hits: list[tuple[int, int, str]] = []
-        if self._pattern is not None and len(folded) == len(text):
-            for match in self._pattern.finditer(folded):
-                start, end = _word_around(folded, match.start(), match.end())
-                if not hits or start >= hits[-1][1]:
-                    hits.append((start, end, folded[start:end]))
+        if self._pattern is not None and len(lowered) == len(text):
+            for match in self._pattern.finditer(lowered):
+                start, end = _word_around(lowered, match.start(), match.end())
+                if (not hits or start >= hits[-1][1]) and self.marks(text[start:end]):
+                    hits.append((start, end, lowered[start:end]))
         if not hits:
             opening = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
             more = " …" if len(text) > SNIPPET_CHARS else ""

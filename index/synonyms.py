@@ -1,38 +1,79 @@
-"""The synonym and acronym table: kept in the store, seeded from ``data/synonyms.toml``.
+"""The synonym table: curated synonyms, acronyms and the bilingual lexicon, kept in the store.
 
-At query time a typed sequence of words that equals a variant is replaced by all variants of its
-group, ORed: "DPT" finds "Deutscher Präventionstag" and the reverse.
+It is seeded from ``data/synonyms.toml`` (acronyms and names of the network) and
+``data/lexicon.toml`` (German ↔ English terms of the field); staff edit it with
+``kb synonym add/remove``. At query time a typed run of words that is a variant of a group also
+searches the group's other variants, with less weight than the typed words: "Sicherheit
+Befragung" finds "safety survey", "refugees" finds "Geflüchtete".
+
+Variants are compared by their stems in either language, so inflected forms meet: "Schulen"
+finds the group of "Schule", "shelters" the group of "shelter".
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
-from index.analysis import fold
+from index.analysis import LANGUAGES, STOP_WORDS, terms
 from kb.store import Store
 
-Words = tuple[str, ...]
+Key = tuple[str, ...]  # the language, then the stems of a variant's words
+SEEDS = {1: "synonyms.toml", 2: "lexicon.toml"}  # seeded once each, in this order
+_WORDS = re.compile(r"[^\W_]+")
 
 
-def words_of(text: str) -> Words:
-    """The comparable form of a variant or of typed words: lower case, folded, split."""
-    return tuple(fold(w) for w in text.lower().replace("-", " ").split())
+def variant_words(text: str) -> list[str]:
+    """The words of a variant or of typed text that count: lower case, no stop words."""
+    return [w for w in _WORDS.findall(text.lower()) if w not in STOP_WORDS]
+
+
+def keys(words: Iterable[str]) -> list[Key]:
+    """How a run of words is compared: its stems in each language."""
+    words = list(words)
+    if not words:
+        return []
+    return [(lang, *(terms(lang, w, False)[0] for w in words)) for lang in LANGUAGES]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Every key of every variant → the variants of the groups it is in."""
+
+    variants: dict[Key, tuple[str, ...]]
+    longest: int  # words of the longest variant
 
 
 @dataclass(frozen=True)
 class Synonyms:
-    """Groups of variants, looked up by their comparable words."""
+    """Groups of variants, looked up by the stems of their words."""
 
     groups: tuple[tuple[str, ...], ...]
 
-    def lookup(self) -> dict[Words, tuple[str, ...]]:
-        return {words_of(v): group for group in self.groups for v in group}
+    def lookup(self) -> Lookup:
+        return _lookup(self.groups)
+
+    def extended(self, more: Iterable[tuple[str, ...]]) -> Synonyms:
+        return Synonyms(self.groups + tuple(more))
 
 
-def seed_groups() -> list[list[str]]:
-    data = resources.files("index").joinpath("data", "synonyms.toml").read_text("utf-8")
+@lru_cache(maxsize=8)
+def _lookup(groups: tuple[tuple[str, ...], ...]) -> Lookup:
+    found: dict[Key, dict[str, None]] = {}
+    for group in groups:
+        for variant in group:
+            for key in keys(variant_words(variant)):
+                found.setdefault(key, {}).update(dict.fromkeys(group))
+    longest = max((len(key) - 1 for key in found), default=1)
+    return Lookup({key: tuple(variants) for key, variants in found.items()}, longest)
+
+
+def seed_groups(name: str = SEEDS[1]) -> list[list[str]]:
+    data = resources.files("index").joinpath("data", name).read_text("utf-8")
     groups: list[list[str]] = tomllib.loads(data)["groups"]
     return groups
 
@@ -45,13 +86,23 @@ class SynonymTable:
         self._conn = store.connection
 
     def seed(self) -> None:
-        """Load the shipped groups once; later edits by staff are kept."""
-        if self._conn.execute("SELECT 1 FROM synonyms_seeded").fetchone():
-            return
-        with self._store.transaction():
-            self._conn.execute("INSERT INTO synonyms_seeded VALUES (1)")
-        for group in seed_groups():
-            self.add(group)
+        """Load each shipped file once (a later file reaches tables seeded before it existed);
+        edits by staff are kept."""
+        for number, name in SEEDS.items():
+            if self._conn.execute(
+                "SELECT 1 FROM synonyms_seeded WHERE seeded=?", (number,)
+            ).fetchone():
+                continue
+            with self._store.transaction():
+                self._conn.execute("INSERT INTO synonyms_seeded VALUES (?)", (number,))
+            for group in seed_groups(name):
+                self.add(group)
+
+    def version(self) -> tuple[int, int]:
+        """Equal versions, equal table: the changes made through this connection and the
+        commits of others (``kb synonym`` runs in its own process). Cheaper than reading it."""
+        (others,) = self._conn.execute("PRAGMA data_version").fetchone()
+        return self._conn.total_changes, int(others)
 
     def synonyms(self) -> Synonyms:
         groups: dict[int, list[str]] = {}
