@@ -17,6 +17,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from index.acronyms import field_value
 from index.analysis import LANGUAGES, name_analyzer, text_analyzer
 from kb.language import passages
+from kb.leads import lead_start
 from kb.model import Document
 
 FACETS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "project")
@@ -72,13 +73,15 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
     texts: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
     summary: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
     summary_words = 0
+    own = lead_start(doc.text, doc.title)  # after the heading, date line and kind label
     for passage in passages(doc.text, doc.lang):
         chunk = doc.text[passage.start : passage.end]
         texts[passage.lang].append(chunk)
-        # The lead: what a page says first, before the details (the heading is the title).
+        # The lead: what a page says first, before the details.
         # Cut at a word count: a PDF's or an old page's first paragraph may be all its text.
-        if summary_words < SUMMARY_WORDS and chunk.strip() != doc.title.strip():
-            lead = chunk.split()[: SUMMARY_WORDS - summary_words]
+        if summary_words < SUMMARY_WORDS and passage.end > own:
+            lead = doc.text[max(passage.start, own) : passage.end].split()
+            lead = lead[: SUMMARY_WORDS - summary_words]
             summary[passage.lang].append(" ".join(lead))
             summary_words += len(lead)
     facets = facet_values(doc, context)

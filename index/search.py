@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,7 @@ from index.snippets import Highlighter
 from index.suggest import MIN_PREFIX, Suggestion, term_suggestions, title_suggestions
 from index.surface import first_visible, surface_word
 from index.synonyms import Synonyms, SynonymTable
+from kb.leads import lead_start
 from kb.store import Store
 from kb.viewer import ANONYMOUS, Viewer
 
@@ -344,9 +345,16 @@ class SearchService:
         matched_terms = _text_terms(query, self._evaluator_now())
         highlighter = Highlighter(matched_terms)
         return [
-            _hit(fields, score, highlighter.snippet(texts.get(int(fields["id"]), "")))
+            _hit(fields, score, highlighter.snippet(_own_words(fields, texts)))
             for fields, score in stored
         ]
+
+
+def _own_words(fields: dict[str, Any], texts: dict[int, str]) -> str:
+    """The text from where the document's own words start: a snippet repeats no title, date
+    line or kind label."""
+    text = texts.get(int(fields["id"]), "")
+    return text[lead_start(text, fields["meta"]["title"]) :]
 
 
 def _hit(fields: dict[str, object], score: float, snippet: str) -> Hit:
