@@ -81,6 +81,9 @@ class Vocabulary:
     # Whether any document has a German word, visible or not: cheaper, and enough for a form
     # that only widens the query (the asker's visibility applies to the results).
     indexed: Callable[[str], bool] = lambda word: False
+    # Whether a word no visible document has is taken for a typo: searched fuzzily and
+    # corrected. Queries the service writes itself (the topics' queries) have none.
+    typos: bool = True
 
 
 def build_query(
@@ -118,7 +121,7 @@ def _plain(
             corrected.append(word)
             continue
         alternatives = [typed]
-        if not known:
+        if not known and vocabulary.typos:
             fix = vocabulary.correct(word)
             changed |= fix is not None
             corrected.append(fix or word)
@@ -271,7 +274,7 @@ def _with_syntax(
             corrected.append(token)
             continue
         plain_words.append(token)
-        if not vocabulary.known(token):
+        if vocabulary.typos and not vocabulary.known(token):
             fix = vocabulary.correct(token)
             corrected.append(fix or token)
             changed |= fix is not None

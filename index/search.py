@@ -59,6 +59,7 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     facets: bool = True  # count the facets (a result list alone needs no counts)
+    typos: bool = True  # take unknown words for typos (fuzzy, corrected): people's queries
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class SearchService:
             known=lambda word: self._known(searcher, allowed, word),
             correct=lambda word: self._correct(searcher, allowed, word),
             indexed=lambda word: _indexed(searcher.reader(), word),
+            typos=request.typos,
         )
         members = request.viewer.sees_members_only
         synonyms = self._table().extended(self._learned(searcher, allowed, members))

@@ -56,8 +56,11 @@ def search_topic(
     """
     query = topic_query(topic)
     given = filters or {}
+    # The topics' queries are written by the service: no word of theirs is a typo to expand.
     by_query = search.search(
-        SearchRequest(query, filters=given, viewer=viewer, sort="date", per_page=per_page)
+        SearchRequest(
+            query, filters=given, viewer=viewer, sort="date", per_page=per_page, typos=False
+        )
     )
     facets = {k: v for k, v in by_query.facets.items() if k != "collection"}
     if topic not in TOPICS:
@@ -68,7 +71,9 @@ def search_topic(
     )
     if not by_collection.total:  # always so for anonymous askers: the collections are closed
         return TopicResult(topic, query, by_query.total, facets, by_query.hits)
-    both = search.search(SearchRequest(query, filters=in_collection, viewer=viewer, per_page=1))
+    both = search.search(
+        SearchRequest(query, filters=in_collection, viewer=viewer, per_page=1, typos=False)
+    )
     union = {
         name: _union(counts, by_collection.facets[name], both.facets[name])
         for name, counts in facets.items()

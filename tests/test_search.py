@@ -133,6 +133,10 @@ def test_typos_are_tolerated_and_corrected(search: SearchService) -> None:
     assert [h.title for h in result.hits] == ["Messergewalt im öffentlichen Raum"]
     assert result.suggestion == "waffenverbot"
     assert search.search(SearchRequest("Waffenverbot")).suggestion is None
+    # Queries the service writes itself (topics) take no word for a typo.
+    exact = search.search(SearchRequest("Waffenverbto OR Nachtleben", typos=False))
+    assert exact.suggestion is None
+    assert "Messergewalt im öffentlichen Raum" not in [h.title for h in exact.hits]
 
 
 def test_hidden_words_are_neither_suggested_nor_corrected(search: SearchService) -> None:

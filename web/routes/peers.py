@@ -64,7 +64,9 @@ def peers_page(
     years = ""
     if result is not None:
         # The chart counts what its bars link to: the search for the topic's query.
-        by_year = search(services, SearchRequest(result.query, viewer=viewer, per_page=1))
+        by_year = search(
+            services, SearchRequest(result.query, viewer=viewer, per_page=1, typos=False)
+        )
         years = year_chart(by_year.facets["year"], lambda y: _search_link(result.query, year=y), ui)
     return render(
         request,
