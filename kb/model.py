@@ -9,6 +9,9 @@ from datetime import date
 from kb.dates import PartialDate, Precision
 
 ENTITY_LABELS = ("PER", "ORG", "LOC")
+# The longest text kept of one document (the default of KB_MAX_TEXT_CHARS): about 600 pages,
+# so whole reports fit, while a runaway page cannot fill the store and the index.
+MAX_TEXT_CHARS = 2_000_000
 
 # Document kinds, with their German display names (the UI is German-first).
 KINDS: dict[str, str] = {

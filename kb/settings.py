@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kb.model import MAX_TEXT_CHARS
+
 
 class Settings(BaseSettings):
     """Service settings; see the README for the table of variables."""
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(
         10_000_000, gt=0, description="Largest request body (board exports) the web UI accepts."
+    )
+    max_text_chars: int = Field(
+        MAX_TEXT_CHARS,
+        gt=0,
+        description="Longest text kept of one document; longer ones are cut, and that reported.",
     )
 
     @property
