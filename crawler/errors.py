@@ -33,5 +33,10 @@ class ReadError(CrawlError):
 
     @classmethod
     def of(cls, url: str, exc: BaseException) -> ReadError:
-        first = str(exc).strip().split("\n", 1)[0]
-        return cls(url, f"{type(exc).__name__}: {first}"[:300])
+        return cls(url, describe(exc))
+
+
+def describe(exc: BaseException) -> str:
+    """``TypeName: the first line of its message``, short enough for a report."""
+    first = str(exc).strip().split("\n", 1)[0]
+    return f"{type(exc).__name__}: {first}"[:300]

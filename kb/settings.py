@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kb.model import MAX_TEXT_CHARS
+from kb.model import MAX_LINE_BYTES, MAX_TEXT_CHARS
 
 
 class Settings(BaseSettings):
@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         MAX_TEXT_CHARS,
         gt=0,
         description="Longest text kept of one document; longer ones are cut, and that reported.",
+    )
+    import_max_line_bytes: int = Field(
+        MAX_LINE_BYTES, gt=0, description="Longest line of a JSON Lines import; longer refused."
     )
 
     @property

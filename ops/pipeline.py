@@ -16,7 +16,7 @@ from pathlib import Path
 from crawler.boards import BoardError, BoardReport, fetcher_for
 from crawler.boards import import_board as read_board_export
 from crawler.crawl import Crawler, Step
-from crawler.jsonl import ImportReport, import_lines
+from crawler.jsonl import ImportReport, import_file
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from index.indexer import CORES
@@ -86,8 +86,16 @@ class Imported:
 
 def import_jsonl(services: Services, path: Path) -> Imported:
     """Import the documents of a JSON Lines file; bad lines are reported by number."""
-    with path.open(encoding="utf-8") as lines:
-        report = import_lines(lines, services.store, services.extractor, workers=CORES)
+    settings = services.settings
+    with path.open("rb") as lines:
+        report = import_file(
+            lines,
+            services.store,
+            services.extractor,
+            workers=CORES,
+            max_chars=settings.max_text_chars,
+            max_line_bytes=settings.import_max_line_bytes,
+        )
     return Imported(report, services.sync(procs=CORES))
 
 
