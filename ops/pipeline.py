@@ -123,7 +123,15 @@ def import_board(
     try:
         with services.connection() as store, fetcher_for(services.settings) as fetch:
             try:
-                report = read_board_export(path, collection, store, extractor, fetch, site=site)
+                report = read_board_export(
+                    path,
+                    collection,
+                    store,
+                    extractor,
+                    fetch,
+                    site=site,
+                    max_chars=services.settings.max_text_chars,
+                )
             except BoardError as exc:
                 raise InvalidError(str(exc)) from exc
             indexed = services.sync(store)
