@@ -4,6 +4,8 @@ mail links; the login form's rate limit; invitation and reset mails through a re
 from __future__ import annotations
 
 import stat
+import statistics
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from kb import accounts as kb_accounts
 from kb.accounts import MAX_FAILURES_ACCOUNT, MAX_FAILURES_ADDRESS, Accounts, secret_key
 from kb.errors import AccountError
 from kb.store import Store
@@ -209,6 +212,7 @@ def test_password_reset_by_mail(site: tuple[str, Services], inbox: Inbox) -> Non
             assert (
                 sent.status_code == 200 and "Wenn es zu dieser Adresse ein Konto gibt" in sent.text
             )
+        inbox.wait_for(1)  # sent after the answer
         assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "j@stadt.test"
         link = inbox.link()
         form = client.get(link)
@@ -223,6 +227,57 @@ def test_password_reset_by_mail(site: tuple[str, Services], inbox: Inbox) -> Non
         assert done.status_code == 303
         assert login(client, "j@stadt.test", "mein-neues-passwort").status_code == 303
         assert client.get(link).status_code == 400  # the link died with the old password
+
+
+def _forgot(client: httpx.Client, email: str) -> httpx.Response:
+    token = form_token(client, "/passwort/vergessen")
+    return client.post("/passwort/vergessen", data={"email": email, "csrf_token": token})
+
+
+def test_a_reset_answers_as_fast_for_a_known_address_as_for_an_unknown_one(
+    site: tuple[str, Services], inbox: Inbox
+) -> None:
+    """The mail goes out after the answer: a slow mail server shows in no answer's time."""
+    url, services = site
+    inbox.delay = 0.5
+    known = [f"bekannt{n}@stadt.test" for n in range(3)]
+    for email in known:
+        Accounts(services.store).add(email, "member", PASSWORD)
+    took: dict[bool, list[float]] = {True: [], False: []}
+    with httpx.Client(base_url=url) as client:
+        _forgot(client, "aufwaermen@stadt.test")
+        for n, email in enumerate(known):
+            for address in (email, f"unbekannt{n}@stadt.test"):
+                began = time.perf_counter()
+                answer = _forgot(client, address)
+                took[address in known].append(time.perf_counter() - began)
+                assert answer.status_code == 200
+    slowest = max(took[True] + took[False])
+    assert slowest < 0.25, took  # the server takes 0.5 s over each mail
+    assert abs(statistics.median(took[True]) - statistics.median(took[False])) < 0.05, took
+    inbox.wait_for(3)
+    assert inbox.recipients() == sorted(known)
+
+
+def test_resets_are_limited_per_address_and_per_client(
+    site: tuple[str, Services], inbox: Inbox
+) -> None:
+    url, services = site
+    per_account, per_client = kb_accounts.MAX_RESETS_ACCOUNT, kb_accounts.MAX_RESETS_ADDRESS
+    Accounts(services.store).add("k@stadt.test", "member", PASSWORD)
+    with httpx.Client(base_url=url) as client:
+        for _ in range(per_account):
+            assert _forgot(client, "k@stadt.test").status_code == 200
+        refused = _forgot(client, "k@stadt.test")
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "3600"
+        assert "Zu viele Anfragen zum Zurücksetzen" in refused.text
+        # Unknown addresses count alike, and so does every request of one client.
+        for n in range(per_client - per_account):
+            assert _forgot(client, f"fremd{n}@stadt.test").status_code == 200
+        assert _forgot(client, "noch-einer@stadt.test").status_code == 429
+    inbox.wait_for(per_account)
+    time.sleep(0.2)
+    assert inbox.recipients() == ["k@stadt.test"] * per_account
 
 
 def test_an_invitation_by_mail_lets_the_invited_set_a_password(
