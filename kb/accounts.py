@@ -170,11 +170,16 @@ class Accounts:
         return self.by_email(user.email)
 
     def set_disabled(self, user: User, disabled: bool) -> User:
-        """A disabled account can neither log in nor use its sessions and tokens."""
+        """A disabled account can neither log in nor use its sessions and tokens; they end for
+        good (enabling it again revives none of them: who had them may no longer be trusted)."""
         with self._store.transaction():
             self._conn.execute("UPDATE users SET disabled=? WHERE id=?", (int(disabled), user.id))
             if disabled:
                 self._conn.execute("DELETE FROM sessions WHERE user_id=?", (user.id,))
+                self._conn.execute(
+                    "UPDATE api_tokens SET revoked_at=? WHERE user_id=? AND revoked_at IS NULL",
+                    (_iso(self._clock()), user.id),
+                )
         return self.by_email(user.email)
 
     def set_password(self, user: User, password: str) -> None:

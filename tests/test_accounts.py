@@ -3,6 +3,7 @@ mail links; the login form's rate limit; invitation and reset mails through a re
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 import statistics
 import time
@@ -17,6 +18,7 @@ import pytest
 from kb import accounts as kb_accounts
 from kb.accounts import MAX_FAILURES_ACCOUNT, MAX_FAILURES_ADDRESS, Accounts, secret_key
 from kb.errors import AccountError
+from kb.migrations import MIGRATIONS
 from kb.store import Store
 from ops.services import Services
 from tests.appserver import AppServer
@@ -57,6 +59,44 @@ def test_passwords_are_stored_as_argon2_hashes(store: Store) -> None:
         accounts.add("keine adresse", "member", PASSWORD)
     accounts.set_disabled(user, True)
     assert accounts.authenticate("anna@stadt.test", PASSWORD) is None
+
+
+def test_tokens_of_a_disabled_account_stay_revoked_when_it_is_enabled_again(
+    store: Store,
+) -> None:
+    accounts = Accounts(store)
+    user = accounts.add("t@stadt.test", "member", PASSWORD)
+    _, token = accounts.create_token(user, "Skript")
+    accounts.set_disabled(user, True)
+    assert accounts.token_user(token) is None
+    accounts.set_disabled(user, False)
+    assert accounts.token_user(token) is None
+    assert [t.revoked for t in accounts.tokens()] == [True]
+    _, fresh = accounts.create_token(user, "neu")
+    assert accounts.token_user(fresh) == accounts.find("t@stadt.test")
+
+
+def test_the_migration_revokes_the_tokens_of_accounts_disabled_before(tmp_path: Path) -> None:
+    path = tmp_path / "alt.sqlite3"
+    old = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:10], start=1):
+        old.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    old.executemany(
+        "INSERT INTO users (id, email, role, disabled, created_at) VALUES (?,?,?,?,?)",
+        [(1, "aus@stadt.test", "member", 1, "2025-01-01"), (2, "an@stadt.test", "member", 0, "x")],
+    )
+    old.executemany(
+        "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?,?,?)",
+        [("h1", 1, "2025-01-01"), ("h2", 2, "2025-01-01")],
+    )
+    old.commit()
+    old.close()
+    store = Store.open(path)
+    try:
+        revoked = dict(store.connection.execute("SELECT token_hash, revoked_at FROM api_tokens"))
+    finally:
+        store.close()
+    assert revoked["h1"] is not None and revoked["h2"] is None
 
 
 def test_sessions_expire_and_end_with_the_account(store: Store) -> None:
