@@ -468,6 +468,33 @@ def test_the_json_api_subscribes_anonymous_clients_only_with_csrf_for_sessions(
         assert refused.status_code == 403
 
 
+def test_a_pending_subscription_changes_only_through_its_confirmation_link(
+    site: tuple[str, Services], corpus: Corpus, inbox: Inbox
+) -> None:
+    url, _ = site
+    mine = {"email": "wartend@stadt.test", "sections": ["funding"], "cities": ["Essen"]}
+    assert httpx.post(url + "/api/subscriptions", json=mine).status_code == 202
+    stranger = {"email": "Wartend@Stadt.test", "sections": ["events"], "languages": ["en"],
+                "searches": [{"query": "irgendwas"}]}  # fmt: skip
+    answer = httpx.post(url + "/api/subscriptions", json=stranger)
+    assert answer.status_code == 202 and answer.json()["status"] == "pending"
+    with httpx.Client(base_url=url) as other:
+        form = {"email": "wartend@stadt.test", "sections": ["events"],
+                "csrf_token": form_token(other, "/newsletter")}  # fmt: skip
+        assert other.post("/newsletter", data=form).status_code == 200
+    pending = corpus.news.by_email("wartend@stadt.test")
+    assert pending is not None and pending.status == "pending"
+    assert pending.preferences == Preferences(sections=("funding",), cities=("Essen",))
+    link = _link(inbox.messages[0])
+    with httpx.Client(base_url=url) as reader:
+        done = reader.post(link, data={"csrf_token": form_token(reader, link)})
+        assert done.status_code == 303
+        path = done.headers["location"]
+        reader.post(path, data={"sections": ["events"], "csrf_token": form_token(reader, path)})
+    chosen = corpus.news.by_email("wartend@stadt.test")
+    assert chosen is not None and chosen.preferences == Preferences(sections=("events",))
+
+
 def test_one_click_unsubscribe_from_the_mail_deletes_the_subscriber(
     site: tuple[str, Services], corpus: Corpus, inbox: Inbox
 ) -> None:
