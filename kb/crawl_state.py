@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -77,14 +78,15 @@ class CrawlState:
     def start(self) -> int:
         return self._store.start_run(pid=os.getpid())
 
+    def resumable(self) -> bool:
+        """Whether an unfinished run waits for the next crawl to resume it."""
+        return bool(self._orphans())
+
     def resume(self) -> tuple[int, dict[str, Any]] | None:
         """The latest unfinished run no live process runs, claimed for this process, with its
         report so far; None when there is none. Older such runs are closed as they stand: the
         resumed one covers what they left."""
-        rows = self._conn.execute(
-            "SELECT id, pid, report FROM crawl_runs WHERE finished_at IS NULL ORDER BY id DESC"
-        ).fetchall()
-        dead = [r for r in rows if r["pid"] is None or not alive(int(r["pid"]))]
+        dead = self._orphans()
         if not dead:
             return None
         for older in dead[1:]:
@@ -93,6 +95,13 @@ class CrawlState:
         report = json.loads(latest["report"]) if latest["report"] else {}
         self._store.save_run(int(latest["id"]), report, os.getpid())
         return int(latest["id"]), report
+
+    def _orphans(self) -> list[sqlite3.Row]:
+        """Unfinished runs no live process runs, the latest first."""
+        rows = self._conn.execute(
+            "SELECT id, pid, report FROM crawl_runs WHERE finished_at IS NULL ORDER BY id DESC"
+        ).fetchall()
+        return [r for r in rows if r["pid"] is None or not alive(int(r["pid"]))]
 
     def source_finished(self, run_id: int, source: str) -> bool:
         row = self._conn.execute(

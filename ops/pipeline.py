@@ -20,6 +20,7 @@ from crawler.jsonl import ImportReport, import_file
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from index.indexer import CORES
+from kb.crawl_state import CrawlState
 from kb.store import Source, Store
 from kb.viewer import Viewer
 from ops.errors import BusyError, InvalidError, NotFoundError
@@ -60,6 +61,9 @@ def crawl(
 
     Credentials default to those of the environment."""
     store = store or services.store
+    if CrawlState(store).resumable():
+        # The pages a killed crawl stored are not indexed yet: they are before its run goes on.
+        services.sync(store)
     logins = credentials(sources) if given is None else given
     crawler = Crawler(store, services.settings, services.extractor, logins, progress=progress)
     report = crawler.run(sources)
