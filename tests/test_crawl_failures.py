@@ -17,7 +17,7 @@ from kb.entities import EntityExtractor
 from kb.model import Mention
 from kb.settings import Settings
 from kb.store import Source, Store
-from tests.factories import make_settings
+from tests.factories import long_paragraphs, make_settings
 from tests.servers import Reply, Route, RouteServer, html
 
 NOINDEX = "<meta name='robots' content='noindex, follow'>"
@@ -138,17 +138,6 @@ def test_a_text_over_the_limit_is_cut_and_the_report_says_so(
     assert f"  - {url}: {cut.reason}" in report.render()
 
 
-def _long_text() -> list[str]:
-    """Paragraphs of over 1.2 million characters that name Essen first, Dortmund in the
-    middle and Mannheim at the end."""
-    filler = "Kommunale Kriminalprävention verbindet Verwaltung, Jugendhilfe und Quartiersarbeit. "
-    body = [filler * 12 for _ in range(1200)]
-    body[0] = "In Essen beginnt der Bericht. " + body[0]
-    body[600] = "Auch in Dortmund wird gearbeitet. " + body[600]
-    body[-1] += "Zum Schluss ein Schlusswort aus Mannheim."
-    return body
-
-
 def _long_pdf() -> bytes:
     """108 pages with about 11,500 characters each, places on the first, middle, last page."""
     pdf = FPDF()
@@ -174,7 +163,7 @@ def _long_pdf() -> bytes:
 def test_a_long_page_and_a_108_page_pdf_are_crawled_searchable_with_all_their_entities(
     store: Store, settings: Settings, extractor: EntityExtractor
 ) -> None:
-    page = html("Langer Bericht", "".join(f"<p>{p}</p>" for p in _long_text()))
+    page = html("Langer Bericht", "".join(f"<p>{p}</p>" for p in long_paragraphs()))
     pdf = _long_pdf()
     routes: dict[str, Route] = {
         "/robots.txt": ROBOTS,

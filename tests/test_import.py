@@ -12,6 +12,7 @@ from crawler.jsonl import import_lines
 from kb.entities import EntityExtractor
 from kb.model import Document, Mention
 from kb.store import Store
+from tests.factories import long_paragraphs
 
 
 def _line(**record: object) -> str:
@@ -253,3 +254,28 @@ def test_a_text_the_extractor_cannot_take_fails_its_line_only(
         "entity extraction: ValueError: [E088] Text of length 1200000 exceeds maximum of 1000000."
     )
     assert store.document_by_url("https://x.test/7") is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs entity extraction in bounded pieces in kb/entities (issue 17, point 1)",
+)
+def test_a_record_of_over_a_million_characters_is_imported_with_all_its_entities(
+    tmp_path: Path,
+) -> None:
+    text = "\n\n".join(long_paragraphs())
+    path = tmp_path / "lang.jsonl"
+    path.write_text(json.dumps({"url": "https://x.test/lang", "title": "Bericht", "text": text}))
+    status, output = _kb_import(tmp_path, path)
+    assert status == 0 and "new: 1" in output and "indexed: 1" in output, output
+    store = Store.open(tmp_path / "data" / "kb.sqlite3")
+    try:
+        doc = _stored(store, "https://x.test/lang")
+    finally:
+        store.close()
+    assert len(doc.text) > 1_200_000
+    assert {"Essen", "Dortmund", "Mannheim"} <= set(doc.entity_names("LOC"))
+    found = CliRunner().invoke(
+        app, ["search", "Schlusswort", "--json"], env={"KB_DATA_DIR": str(tmp_path / "data")}
+    )
+    assert [hit["url"] for hit in json.loads(found.output)["hits"]] == [doc.url]
