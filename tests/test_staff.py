@@ -187,6 +187,17 @@ def test_an_editor_searches_and_curates_the_entity_catalogue(
     assert unknown.status_code == 422 and "no entity named" in unknown.text
 
 
+def test_a_runs_page_lists_the_texts_cut_at_the_limit(site: Site, editor: httpx.Client) -> None:
+    store = site.services.store
+    run_id = store.start_run()
+    cut = {"url": "https://essen.test/riesig.html", "chars": 20_512_334, "kept": 1_999_871}
+    store.finish_run(run_id, {"fetched": 1, "new": 1, "changed": 0, "unchanged": 0,
+                              "skipped": [], "failed": [], "gone": [], "cut": [cut]})  # fmt: skip
+    page = _soup(editor.get(f"/staff/laeufe/{run_id}"))
+    [item] = page.select("ul.cut li")
+    assert item.get_text() == "https://essen.test/riesig.html: 1,999,871 / 20,512,334"
+
+
 # -- board exports ----------------------------------------------------------------------------
 
 
