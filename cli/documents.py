@@ -65,13 +65,19 @@ def crawl(source: Annotated[str | None, typer.Option(help="Only this source.")] 
     typer.echo(run_crawl(found, pipeline.enabled_sources(found, source), None).render())
 
 
+LINES_FAILED = 3  # exit status of an import that stored the good lines and refused others
+
+
 def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Import documents from a JSON Lines file; bad lines are reported, the rest imported."""
+    """Import documents from a JSON Lines file; bad lines are reported, the rest imported
+    (exit status 3 when some lines failed)."""
     from ops import pipeline
 
     imported = pipeline.import_jsonl(services(), file)
     typer.echo(imported.report.render())
     typer.echo(f"indexed: {imported.indexed}")
+    if imported.report.errors:
+        raise typer.Exit(LINES_FAILED)
 
 
 def import_board(

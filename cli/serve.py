@@ -40,10 +40,12 @@ def _serve(services: Services, host: str, port: int) -> None:
     import uvicorn
 
     from web.app import create_app
+    from web.proxies import server_options
 
     typer.echo(f"Web UI: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     app = create_app(services, scheduler=True)  # the newsletter and crawls run while serving
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    options = server_options(services.settings)
+    uvicorn.run(app, host=host, port=port, log_level="warning", **options)
 
 
 def demo(

@@ -8,7 +8,10 @@ document of kind "post" in the given collection. A post is stored under its link
 
 Links in a post's text, and a link column naming a PDF or a site other than the board's, are
 fetched through ``fetch`` (see `fetcher_for`) and stored as members-only documents of the same
-collection. A bad row or a failed link is reported; everything else is imported.
+collection. A bad row or a failed link is reported; everything else is imported. A post whose
+text is longer than ``KB_MAX_TEXT_CHARS`` refuses the whole export (`BoardError`), whatever its
+format, before anything is stored: staff shorten it and import again; a linked document over the
+limit is cut, and the report says so.
 """
 
 from __future__ import annotations
@@ -28,15 +31,15 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from crawler.documents import Origin, places_of, to_document
-from crawler.errors import CrawlError, ParseError
+from crawler.documents import Origin, cut_of, places_of, to_document
+from crawler.errors import CrawlError, ParseError, describe
 from crawler.extract import Page, extract_fetched, media_type
 from crawler.fetch import Disallowed, Fetcher, NotModified
 from crawler.urls import normalize, origin
 from kb.dates import parse_optional
 from kb.entities import EntityExtractor
 from kb.errors import DateError
-from kb.model import Document
+from kb.model import MAX_TEXT_CHARS, Document
 from kb.places import Places
 from kb.settings import Settings
 from kb.store import Store
@@ -59,7 +62,8 @@ _UMLAUTS = str.maketrans({ord("ä"): "ae", ord("ö"): "oe", ord("ü"): "ue", ord
 
 
 class BoardError(Exception):
-    """The export as a whole is unreadable (not CSV/JSON, no title or text column)."""
+    """The export as a whole is unusable: not CSV/JSON, no title or text column, or a post
+    over the text limit."""
 
 
 @dataclass
@@ -69,6 +73,7 @@ class BoardReport:
     unchanged: int = 0
     linked: int = 0  # documents stored from followed links (also counted in new/changed/...)
     errors: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)  # linked documents cut at the text limit
 
     def count(self, status: str) -> None:
         setattr(self, status, getattr(self, status) + 1)
@@ -82,6 +87,8 @@ class BoardReport:
             f"failed: {len(self.errors)}",
         ]
         lines += [f"  - {error}" for error in self.errors]
+        if self.cut:
+            lines += [f"cut: {len(self.cut)}", *(f"  - {note}" for note in self.cut)]
         return "\n".join(lines)
 
 
@@ -132,6 +139,9 @@ def _delimiter(text: str) -> str:
 
 
 def _csv_rows(text: str) -> list[BoardRow]:
+    # No field is longer than the export, which the upload limit bounds: lengths are checked
+    # per post, the same for CSV and JSON (the module's own limit is 128 KiB).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         records = list(reader)
@@ -245,8 +255,11 @@ def _origin(collection: str) -> Origin:
     )
 
 
-def _post(row: BoardRow, collection: str, site: str | None, places: Places) -> _Post:
-    """The document of one row; ValueError with the reason when the row is unusable."""
+def _post(
+    row: BoardRow, collection: str, site: str | None, places: Places, max_chars: int
+) -> _Post:
+    """The document of one row; ValueError with the reason when the row is unusable,
+    `BoardError` when it is over the text limit."""
     values = row.values
     if "_error" in values:
         raise ValueError(values["_error"])
@@ -272,6 +285,11 @@ def _post(row: BoardRow, collection: str, site: str | None, places: Places) -> _
         body = f"{body}\n\nLink: {link}".strip()
     if author:
         body = f"{body}\n\nAutor: {author}".strip()
+    if len(title) + len(body) > max_chars:
+        raise BoardError(
+            f"{row.label}: {len(title) + len(body):,} characters, over the limit of"
+            f" {max_chars:,} (KB_MAX_TEXT_CHARS)"
+        )
     if link and not attachment:
         url = link
     else:
@@ -288,11 +306,19 @@ def _post(row: BoardRow, collection: str, site: str | None, places: Places) -> _
 # -- the import --------------------------------------------------------------------------------
 
 
-def _store(doc: Document, store: Store, extractor: EntityExtractor, report: BoardReport) -> None:
+def _store(
+    doc: Document, store: Store, extractor: EntityExtractor, report: BoardReport
+) -> str | None:
+    """Store one document with its entities; the reason when that failed."""
     state = store.fetch_state(doc.url)
     if state is None or state.content_hash != doc.content_hash:
-        doc.mentions = extractor.extract(doc.text, doc.lang)
+        try:
+            doc.mentions = extractor.extract(doc.text, doc.lang)
+        except Exception as exc:
+            # A text a library cannot take fails alone, as a crawled page does.
+            return f"entity extraction: {describe(exc)}"
     report.count(store.upsert_document(doc).status)
+    return None
 
 
 def import_board(
@@ -303,10 +329,12 @@ def import_board(
     fetch: Fetch | None = None,
     *,
     site: str | None = None,
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> BoardReport:
     """Import a board export into ``collection``; links are followed only when ``fetch`` is
     given. ``site`` is the board's own address: link-column values on it are the posts'
-    permalinks, values elsewhere are attachments to fetch (without it, only PDFs are)."""
+    permalinks, values elsewhere are attachments to fetch (without it, only PDFs are).
+    ``max_chars`` is the longest text of a post or linked document."""
     report = BoardReport()
     board_origin = origin(normalize(site)) if site else None
     posts: list[_Post] = []
@@ -314,7 +342,7 @@ def import_board(
     places = places_of(extractor)
     for row in read_board(path):
         try:
-            post = _post(row, collection, board_origin, places)
+            post = _post(row, collection, board_origin, places, max_chars)
         except ValueError as exc:
             report.errors.append(f"{row.label}: {exc}")
             continue
@@ -324,7 +352,8 @@ def import_board(
         seen[post.doc.url] = row.label
         posts.append(post)
     for post in posts:
-        _store(post.doc, store, extractor, report)
+        if (reason := _store(post.doc, store, extractor, report)) is not None:
+            report.errors.append(f"{post.label}: {reason}")
     if fetch is None:
         return report
     fetched: set[str] = set(seen)  # never fetch over a post of this export
@@ -333,7 +362,7 @@ def import_board(
             if url in fetched:
                 continue
             fetched.add(url)
-            reason = _follow(url, collection, store, extractor, places, fetch, report)
+            reason = _follow(url, collection, store, extractor, places, fetch, report, max_chars)
             if reason:
                 report.errors.append(f"{post.label}: link {url}: {reason}")
     return report
@@ -347,6 +376,7 @@ def _follow(
     places: Places,
     fetch: Fetch,
     report: BoardReport,
+    max_chars: int,
 ) -> str | None:
     """Fetch and store one linked document; the reason when that failed."""
     try:
@@ -360,9 +390,12 @@ def _follow(
     if known is not None and not (known.source or "").startswith("board:"):
         # A public document already crawled stays public: a board linking it hides nothing.
         return None
-    doc = to_document(page, _origin(collection), places)
-    _store(doc, store, extractor, report)
+    doc = to_document(page, _origin(collection), places, max_chars=max_chars)
+    if (reason := _store(doc, store, extractor, report)) is not None:
+        return reason
     report.linked += 1
+    if (cut := cut_of(page, max_chars)) is not None:
+        report.cut.append(f"{url}: {cut.reason}")
     return None
 
 

@@ -7,6 +7,10 @@ threads (``crawl_concurrency`` per host); everything else happens in the crawl's
 The frontier lives in the store (:mod:`kb.crawl_state`): a page's document, its place in the
 frontier and the links found on it are written in one transaction, so a crawl killed at any
 point resumes without fetching a finished page again, and the store is never half-written.
+
+A page never ends a crawl: whatever breaks while its answer is read is its failure in the
+report, and a page that fails so on several crawls is given up for a while (`kb.crawl_state`).
+Texts are kept up to ``KB_MAX_TEXT_CHARS``; a longer one is cut, and the report says so.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from crawler.documents import Origin, places_of, to_document
+from crawler.documents import Origin, cut_of, places_of, to_document
 from crawler.duplicates import Duplicates
-from crawler.errors import CrawlError, FetchError, ParseError
+from crawler.errors import CrawlError, FetchError, ParseError, ReadError
 from crawler.extract import Page, extract_fetched, media_type
 from crawler.feeds import is_feed, parse_feed
 from crawler.fetch import Disallowed, Fetched, Fetcher, FetchResult, NotModified
@@ -30,7 +34,7 @@ from crawler.login import Credentials, login
 from crawler.report import CrawlReport, Failed, Skipped
 from crawler.sitemaps import is_sitemap, parse_sitemap
 from crawler.urls import in_scope, normalize, origin
-from kb.crawl_state import CrawlState, Task
+from kb.crawl_state import STOPPED_AFTER, CrawlState, Task
 from kb.entities import EntityExtractor
 from kb.fingerprint import carries
 from kb.model import Document
@@ -45,12 +49,19 @@ XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/
 
 @dataclass(frozen=True)
 class _Run:
-    """What the visits of one source share."""
+    """What the visits of one source share; ``began`` (monotonic) and ``earlier`` (seconds of
+    the run's earlier segments, before it was resumed) make the report's duration."""
 
     id: int
     source: Source
     start: str
     report: CrawlReport
+    began: float
+    earlier: float
+
+    def tick(self) -> None:
+        """Bring the report's duration up to now, before the report is saved."""
+        self.report.duration = round(self.earlier + time.monotonic() - self.began, 3)
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class _Outcome:
     attach: tuple[int, str] | None = None  # (page id, URL of a file that carries its text)
     unchanged: bool = False
     failure: CrawlError | None = None
+    given_up: bool = False  # not fetched: it failed the same way on several crawls
 
 
 class Crawler:
@@ -113,7 +125,7 @@ class Crawler:
             for source in sources:
                 if self._state.source_finished(run_id, source.name):
                     continue
-                run = _Run(run_id, source, normalize(source.url), report)
+                run = _Run(run_id, source, normalize(source.url), report, began, earlier)
                 try:
                     self._crawl_source(run, duplicates)
                 except CrawlError as exc:
@@ -153,9 +165,16 @@ class Crawler:
             with ThreadPoolExecutor(workers, thread_name_prefix=f"fetch-{name}") as pool:
 
                 def submit() -> None:
-                    """Start requests from the queue up to the host's limit."""
+                    """Start requests from the queue up to the host's limit; pages given up
+                    are done at once."""
+                    nonlocal done
                     while queue and len(pending) < workers and done + len(pending) < limit:
                         task = queue.popleft()
+                        refused = self._refused(run, task)
+                        if refused is not None:
+                            self._write(run, task, refused, duplicates)
+                            done += 1
+                            continue
                         if self._progress is not None:
                             self._progress(Step(name, task.url, done + len(pending), len(seen)))
                         state = self._store.fetch_state(task.url)
@@ -194,6 +213,21 @@ class Crawler:
             last_modified=state.last_modified if state else None,
         )
 
+    def _refused(self, run: _Run, task: Task) -> _Outcome | None:
+        """What comes of a page not to be fetched now, else None: the process died reading it
+        before, or it failed the same way on several crawls."""
+        if task.attempts >= STOPPED_AFTER:
+            reason = f"the crawl stopped {task.attempts} times while reading it"
+            return _Outcome(failure=ReadError(task.url, reason))
+        given_up = self._state.given_up(task.url)
+        if given_up is None:
+            return None
+        reason = f"failed on {given_up.runs} crawls: {given_up.reason}"
+        run.report.skipped.append(
+            Skipped(task.url, f"{reason}; tried again from {given_up.retry_from}")
+        )
+        return _Outcome(given_up=True)
+
     def _visit(
         self,
         run: _Run,
@@ -204,17 +238,33 @@ class Crawler:
     ) -> list[Task]:
         """Handle one answer: read it (entities included) first, then write the page, the
         links found and its place in the frontier in one transaction. Returns the tasks found."""
-        report = run.report
+        self._state.attempt(run.id, run.source.name, task.url)
         try:
             outcome = self._read(run, task, state, future.result(), duplicates)
         except CrawlError as exc:
             outcome = _Outcome(failure=exc)
+        except Exception as exc:
+            # A page must never end the crawl: what broke (a bug, a library's limit) is logged
+            # with its trace and becomes the page's failure.
+            log.exception("reading %s failed", task.url)
+            outcome = _Outcome(failure=ReadError.of(task.url, exc))
+        self._write(run, task, outcome, duplicates)
+        return outcome.found
+
+    def _write(self, run: _Run, task: Task, outcome: _Outcome, duplicates: Duplicates) -> None:
+        """Store what one page led to, with its place in the frontier, in one transaction."""
+        report = run.report
         with self._store.transaction():
-            if outcome.failure is not None:
-                failure = outcome.failure
+            failure = outcome.failure
+            if failure is not None:
                 report.failed.append(Failed(failure.url, failure.reason, run.source.name))
                 if failure.reason in GONE_ANSWERS and self._store.mark_missing(task.url):
                     report.gone.append(task.url)
+                if isinstance(failure, ParseError | ReadError):
+                    # The answer came but could not be read: fetching it again will not help.
+                    self._state.page_failed(task.url, failure.reason, run.id)
+            elif not outcome.given_up:
+                self._state.page_read(task.url)
             if outcome.unchanged:
                 self._store.seen(task.url)
             if outcome.attach is not None:
@@ -227,8 +277,8 @@ class Crawler:
                 report.count(saved.status)
                 duplicates.add(doc)
                 log.info("%s %s", saved.status, doc.url)
+            run.tick()
             self._state.done(run.id, run.source.name, task.url, outcome.found, report.as_dict())
-        return outcome.found
 
     def _read(
         self,
@@ -274,6 +324,8 @@ class Crawler:
             return _Outcome(found)
         if stored is None or stored.content_hash != doc.content_hash:
             doc.mentions = self._extractor.extract(doc.text, doc.lang)
+        if (cut := cut_of(page, self._settings.max_text_chars)) is not None:
+            report.cut.append(cut)
         return _Outcome(found, save=(doc, result, page.links))
 
     def _document(self, source: Source, page: Page, task: Task) -> Document:
@@ -285,7 +337,9 @@ class Crawler:
             members_only=source.members_only,
             lang=source.lang,
         )
-        return to_document(page, origin, self._places, date_hint=task.date)
+        return to_document(
+            page, origin, self._places, task.date, max_chars=self._settings.max_text_chars
+        )
 
     def _follow(self, links: list[str], start: str) -> list[Task]:
         """Links under the start folder are crawled on; PDFs elsewhere on the host are fetched."""

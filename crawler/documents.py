@@ -7,7 +7,9 @@ Every path that stores a document calls `to_document`, so that the same rules ho
   page declares (``<html lang>``, often one template's for every page) (`kb.language`);
 - city: the origin's (a source's or a record's city), else the city the document is about,
   named in its title, dateline or lead (`kb.places.Places.about`);
-- date: the page's, at its precision, else the hint of a feed or sitemap.
+- date: the page's, at its precision, else the hint of a feed or sitemap;
+- text: at most ``max_chars`` characters (``KB_MAX_TEXT_CHARS``), cut at a paragraph or word
+  end; callers report a cut (`cut_of`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.extract import Page
+from crawler.report import Cut
 from kb.dates import PartialDate
 from kb.entities import EntityExtractor
 from kb.language import language_of
-from kb.model import Document
+from kb.model import MAX_TEXT_CHARS, Document
 from kb.places import Places
 
 
@@ -40,16 +43,41 @@ def places_of(extractor: EntityExtractor) -> Places:
     return Places.from_catalogue(catalogue)
 
 
+def bounded(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters: after the last paragraph, else the last
+    line or word, that ends in the final tenth before the limit."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    floor = limit - limit // 10
+    for end in (head.rfind("\n\n"), head.rfind("\n"), head.rfind(" ")):
+        if end >= floor:
+            return head[:end].rstrip()
+    return head
+
+
+def cut_of(page: Page, limit: int) -> Cut | None:
+    """What the report says when the page's text is over the limit, else None."""
+    if len(page.text) <= limit:
+        return None
+    return Cut(page.url, len(page.text), len(bounded(page.text, limit)))
+
+
 def to_document(
-    page: Page, origin: Origin, places: Places, date_hint: PartialDate | None = None
+    page: Page,
+    origin: Origin,
+    places: Places,
+    date_hint: PartialDate | None = None,
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> Document:
+    text = bounded(page.text, max_chars)
     doc = Document(
         url=page.url,
         title=page.title,
-        text=page.text,
-        lang=language_of(f"{page.title}\n\n{page.text}", (origin.lang, page.lang)),
+        text=text,
+        lang=language_of(f"{page.title}\n\n{text}", (origin.lang, page.lang)),
         kind=origin.kind,
-        city=origin.city or places.about(page.title, page.text),
+        city=origin.city or places.about(page.title, text),
         collection=origin.collection,
         members_only=origin.members_only,
         source=origin.source,

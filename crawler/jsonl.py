@@ -5,29 +5,43 @@ Fields: ``url`` (required), ``title``, ``text`` or ``html``, ``date`` (ISO 8601 
 in the text overrules it), ``kind``, ``city``, ``collection``, ``members_only``. A bad line is
 reported with its number; the others are imported. Importing a URL again updates its document.
 Every record becomes a document by the crawler's one path (`crawler.documents`).
+
+A file is read as bytes, line by line (`read_lines`): a line that is no UTF-8, nests too deeply
+or is longer than ``KB_IMPORT_MAX_LINE_BYTES`` (never held in memory whole) is one bad line; a
+byte order mark before the first line is dropped. A text over ``KB_MAX_TEXT_CHARS`` is cut, and
+the report says so.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import logging
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from crawler.documents import Origin, places_of, to_document
-from crawler.errors import ParseError
+from crawler.documents import Origin, cut_of, places_of, to_document
+from crawler.errors import ParseError, describe
 from crawler.extract import Page, extract_html
+from crawler.report import Cut
 from crawler.urls import normalize
 from kb.dates import PartialDate
 from kb.entities import EntityExtractor
 from kb.entities.extract import ExtractorSpec
 from kb.errors import ImportLineError
-from kb.model import KINDS, Document, Mention
+from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
 from kb.places import Places
+from kb.processes import die_with_parent
 from kb.store import Store
+
+log = logging.getLogger(__name__)
+
+SKIP_CHUNK = 1 << 20  # bytes read at a time while passing over a line that is too long
 
 
 class ImportRecord(BaseModel):
@@ -86,6 +100,7 @@ class ImportReport:
     changed: int = 0
     unchanged: int = 0
     errors: list[ImportLineError] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)  # "line 7: text cut to … characters"
 
     def render(self) -> str:
         lines = [
@@ -95,36 +110,66 @@ class ImportReport:
             f"failed: {len(self.errors)}",
         ]
         lines += [f"  - {error}" for error in self.errors]
+        if self.cut:
+            lines += [f"cut: {len(self.cut)}", *(f"  - {note}" for note in self.cut)]
         return "\n".join(lines)
 
 
-def parse_lines(lines: Iterable[str], places: Places) -> Iterator[Document | ImportLineError]:
-    """Documents (without entities yet) or the error of each non-empty line."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+Line = tuple[int, str] | ImportLineError  # (number, text) or why the line is unusable
+
+
+def read_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """The numbered lines of a binary stream, each decoded on its own."""
+    number = 0
+    while raw := stream.readline(max_bytes + 1):
+        number += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            size = len(raw)
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(SKIP_CHUNK)
+                size += len(raw)
+            size -= raw.endswith(b"\n")  # the line's own bytes
+            reason = f"{size:,} bytes, over the limit of {max_bytes:,} (KB_IMPORT_MAX_LINE_BYTES)"
+            yield ImportLineError(number, reason)
             continue
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
         try:
-            record = ImportRecord.model_validate(json.loads(line))
-            yield _document(record, places)
-        except json.JSONDecodeError as exc:
-            yield ImportLineError(number, f"not JSON: {exc.msg}")
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors()
-            )
-            yield ImportLineError(number, problems)
-        except ParseError as exc:
-            yield ImportLineError(number, exc.reason)
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield ImportLineError(number, f"not UTF-8 (byte {exc.start + 1}: {exc.reason})")
 
 
-def _document(record: ImportRecord, places: Places) -> Document:
-    text = record.text or ""
-    page = Page(url=record.url, title=record.title or "", text=text)
-    if record.html and not text:
-        page = extract_html(record.html.encode("utf-8"), record.url, "text/html; charset=utf-8")
-        page.url = record.url
-    page.title = record.title or page.title or page.text.strip().split("\n", 1)[0][:120]
-    page.date = record.date or page.date
+@dataclass(frozen=True)
+class Parsed:
+    """The document of a line (without entities yet) and the cut of its text, if any."""
+
+    number: int
+    doc: Document
+    cut: Cut | None
+
+
+def parse_line(number: int, line: str, places: Places, max_chars: int = MAX_TEXT_CHARS) -> Parsed:
+    """The document of one line; `ImportLineError` with the reason when the line is unusable."""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ImportLineError(number, f"not JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise ImportLineError(number, "JSON nested too deeply") from exc
+    except ValueError as exc:  # e.g. a number of more digits than Python converts
+        raise ImportLineError(number, f"unreadable JSON: {exc}") from exc
+    try:
+        record = ImportRecord.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ImportLineError(number, problems) from exc
+    try:
+        page = _page(record)
+    except ParseError as exc:
+        raise ImportLineError(number, exc.reason) from exc
     origin = Origin(
         kind=record.kind,
         source="import",
@@ -133,31 +178,90 @@ def _document(record: ImportRecord, places: Places) -> Document:
         members_only=record.members_only,
         lang=record.lang,
     )
-    return to_document(page, origin, places)
+    doc = to_document(page, origin, places, max_chars=max_chars)
+    return Parsed(number, doc, cut_of(page, max_chars))
+
+
+def _page(record: ImportRecord) -> Page:
+    text = record.text or ""
+    page = Page(url=record.url, title=record.title or "", text=text)
+    if record.html and not text:
+        page = extract_html(record.html.encode("utf-8"), record.url, "text/html; charset=utf-8")
+        page.url = record.url
+    page.title = record.title or page.title or page.text.strip().split("\n", 1)[0][:120]
+    page.date = record.date or page.date
+    return page
 
 
 def import_lines(
-    lines: Iterable[str], store: Store, extractor: EntityExtractor, workers: int = 1
+    lines: Iterable[str],
+    store: Store,
+    extractor: EntityExtractor,
+    workers: int = 1,
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> ImportReport:
-    """Import ``lines``; with ``workers`` > 1 and enough documents, entities are extracted in
-    that many processes while this one writes the store."""
+    """Import ``lines`` of text (numbered from 1)."""
+    numbered = ((number, line) for number, line in enumerate(lines, start=1))
+    return import_numbered(numbered, store, extractor, workers, max_chars)
+
+
+def import_file(
+    stream: BinaryIO,
+    store: Store,
+    extractor: EntityExtractor,
+    workers: int = 1,
+    max_chars: int = MAX_TEXT_CHARS,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> ImportReport:
+    """Import the lines of a binary stream, each read and decoded on its own (`read_lines`)."""
+    return import_numbered(read_lines(stream, max_line_bytes), store, extractor, workers, max_chars)
+
+
+def import_numbered(
+    lines: Iterable[Line],
+    store: Store,
+    extractor: EntityExtractor,
+    workers: int = 1,
+    max_chars: int = MAX_TEXT_CHARS,
+) -> ImportReport:
+    """Import numbered lines; with ``workers`` > 1 and enough documents, entities are extracted
+    in that many processes while this one writes the store. Blank lines are passed over."""
     report = ImportReport()
-    documents: list[Document] = []
-    for item in parse_lines(lines, places_of(extractor)):
-        if isinstance(item, ImportLineError):
-            report.errors.append(item)
-        else:
-            documents.append(item)
+    parsed: list[Parsed] = []
+    places = places_of(extractor)
+    for line in lines:
+        if isinstance(line, ImportLineError):
+            report.errors.append(line)
+            continue
+        number, text = line
+        if not text.strip():
+            continue
+        try:
+            parsed.append(parse_line(number, text, places, max_chars))
+        except ImportLineError as exc:
+            report.errors.append(exc)
     todo = [
-        doc
-        for doc in documents
-        if (state := store.fetch_state(doc.url)) is None or state.content_hash != doc.content_hash
+        item
+        for item in parsed
+        if (state := store.fetch_state(item.doc.url)) is None
+        or state.content_hash != item.doc.content_hash
     ]
-    for doc, mentions in zip(todo, _extract_all(todo, extractor, workers), strict=True):
-        doc.mentions = mentions
-    for doc in documents:
-        outcome = store.upsert_document(doc)
+    failed: set[int] = set()
+    for item, mentions in zip(todo, _extract_all(todo, extractor, workers), strict=True):
+        if isinstance(mentions, str):
+            log.warning("line %d: entities not extracted: %s", item.number, mentions)
+            report.errors.append(ImportLineError(item.number, f"entity extraction: {mentions}"))
+            failed.add(item.number)
+        else:
+            item.doc.mentions = mentions
+    for item in parsed:
+        if item.number in failed:
+            continue
+        outcome = store.upsert_document(item.doc)
         setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+        if item.cut is not None:
+            report.cut.append(f"line {item.number}: {item.cut.reason}")
+    report.errors.sort(key=lambda error: error.line_no)
     return report
 
 
@@ -165,32 +269,46 @@ PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipeli
 
 
 def _extract_all(
-    docs: list[Document], extractor: EntityExtractor, workers: int
-) -> Iterator[list[Mention]]:
-    if workers <= 1 or len(docs) < PARALLEL_FROM:
-        return (extractor.extract(doc.text, doc.lang) for doc in docs)
+    items: list[Parsed], extractor: EntityExtractor, workers: int
+) -> Iterator[list[Mention] | str]:
+    """The mentions of each document, or why extraction failed for it."""
+    texts = [(item.doc.text, item.doc.lang) for item in items]
+    if workers <= 1 or len(items) < PARALLEL_FROM:
+        return (_extract_with(extractor, text) for text in texts)
     global _worker
     # Forked workers inherit this extractor with the pipelines it has built (~0.3 s each
     # per language otherwise); spawned ones build their own from the spec.
     _worker = extractor
-    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(extractor.spec(),))
+    pool = ProcessPoolExecutor(
+        workers, initializer=_start_worker, initargs=(extractor.spec(), os.getpid())
+    )
     try:
-        results = list(pool.map(_extract, [(d.text, d.lang) for d in docs], chunksize=16))
+        results = list(pool.map(_extract, texts, chunksize=16))
     finally:
         pool.shutdown()
         _worker = None
     return iter(results)
 
 
+def _extract_with(extractor: EntityExtractor, item: tuple[str, str]) -> list[Mention] | str:
+    try:
+        return extractor.extract(*item)
+    except Exception as exc:
+        # One text a library cannot take must not lose the other lines: it is that line's
+        # failure (the reason as for a crawled page).
+        return describe(exc)
+
+
 _worker: EntityExtractor | None = None
 
 
-def _start_worker(spec: ExtractorSpec) -> None:
+def _start_worker(spec: ExtractorSpec, parent: int) -> None:
+    die_with_parent(parent)  # a killed import leaves no workers behind
     global _worker
     if _worker is None:
         _worker = EntityExtractor.from_spec(spec)
 
 
-def _extract(item: tuple[str, str]) -> list[Mention]:
+def _extract(item: tuple[str, str]) -> list[Mention] | str:
     assert _worker is not None
-    return _worker.extract(*item)
+    return _extract_with(_worker, item)

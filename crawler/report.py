@@ -23,6 +23,19 @@ class Failed:
     source: str
 
 
+@dataclass(frozen=True)
+class Cut:
+    """A document stored with its text cut at the limit (``KB_MAX_TEXT_CHARS``)."""
+
+    url: str
+    chars: int  # the length of the whole text
+    kept: int
+
+    @property
+    def reason(self) -> str:
+        return f"text cut to {self.kept:,} of {self.chars:,} characters"
+
+
 @dataclass
 class CrawlReport:
     fetched: int = 0
@@ -32,6 +45,7 @@ class CrawlReport:
     skipped: list[Skipped] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)  # left the index: 404/410 three times in a row
+    cut: list[Cut] = field(default_factory=list)
     duration: float = 0.0  # seconds
 
     def count(self, status: str) -> None:
@@ -48,6 +62,7 @@ class CrawlReport:
             "skipped": [{"url": s.url, "reason": s.reason} for s in self.skipped],
             "failed": [{"url": f.url, "reason": f.reason, "source": f.source} for f in self.failed],
             "gone": list(self.gone),
+            "cut": [{"url": c.url, "chars": c.chars, "kept": c.kept} for c in self.cut],
             "duration": self.duration,
         }
 
@@ -55,9 +70,10 @@ class CrawlReport:
     def from_dict(cls, saved: dict[str, Any]) -> CrawlReport:
         """The report a resumed run carries on with."""
         return cls(
-            **{k: v for k, v in saved.items() if k not in {"skipped", "failed"}},
+            **{k: v for k, v in saved.items() if k not in {"skipped", "failed", "cut"}},
             skipped=[Skipped(**s) for s in saved.get("skipped", [])],
             failed=[Failed(**f) for f in saved.get("failed", [])],
+            cut=[Cut(**c) for c in saved.get("cut", [])],
         )
 
     def render(self) -> str:
@@ -72,6 +88,8 @@ class CrawlReport:
             *(f"  - {f.url}: {f.reason} (source {f.source})" for f in self.failed),
             f"gone: {len(self.gone)}",
             *(f"  - {url}" for url in self.gone),
+            f"cut: {len(self.cut)}",
+            *(f"  - {c.url}: {c.reason}" for c in self.cut),
             f"duration: {self.duration:.1f} s",
         ]
         return "\n".join(lines)

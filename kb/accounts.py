@@ -41,6 +41,12 @@ SESSION_DAYS = 14  # a working fortnight: members log in rarely, a stolen cookie
 MAX_FAILURES_ACCOUNT = 5
 MAX_FAILURES_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
+# Password reset requests per hour: 3 per account address (known or not: counting alike tells
+# nothing) stops flooding someone's inbox; 10 per client address stops one host from mailing
+# many people.
+MAX_RESETS_ACCOUNT = 3
+MAX_RESETS_ADDRESS = 10
+RESET_WINDOW = timedelta(hours=1)
 LinkPurpose = Literal["invite", "reset"]
 
 _hasher = PasswordHasher()
@@ -164,11 +170,16 @@ class Accounts:
         return self.by_email(user.email)
 
     def set_disabled(self, user: User, disabled: bool) -> User:
-        """A disabled account can neither log in nor use its sessions and tokens."""
+        """A disabled account can neither log in nor use its sessions and tokens; they end for
+        good (enabling it again revives none of them: who had them may no longer be trusted)."""
         with self._store.transaction():
             self._conn.execute("UPDATE users SET disabled=? WHERE id=?", (int(disabled), user.id))
             if disabled:
                 self._conn.execute("DELETE FROM sessions WHERE user_id=?", (user.id,))
+                self._conn.execute(
+                    "UPDATE api_tokens SET revoked_at=? WHERE user_id=? AND revoked_at IS NULL",
+                    (_iso(self._clock()), user.id),
+                )
         return self.by_email(user.email)
 
     def set_password(self, user: User, password: str) -> None:
@@ -310,6 +321,30 @@ class Accounts:
             self._conn.execute(
                 "DELETE FROM login_attempts WHERE key=?", (f"account:{email.strip().lower()}",)
             )
+
+    def reset_allowed(self, email: str, address: str) -> bool:
+        """Whether a password reset request for ``email`` from the client ``address`` is within
+        the limits; an allowed one is counted."""
+        now = self._clock()
+        keys = (f"account:{email.strip().lower()}", f"address:{address}")
+        with self._store.transaction():
+            self._conn.execute(
+                "DELETE FROM reset_requests WHERE at <= ?", (_iso(now - RESET_WINDOW),)
+            )
+            account, client = (
+                int(
+                    self._conn.execute(
+                        "SELECT count(*) FROM reset_requests WHERE key=?", (key,)
+                    ).fetchone()[0]
+                )
+                for key in keys
+            )
+            if account >= MAX_RESETS_ACCOUNT or client >= MAX_RESETS_ADDRESS:
+                return False
+            self._conn.executemany(
+                "INSERT INTO reset_requests VALUES (?, ?)", [(key, _iso(now)) for key in keys]
+            )
+        return True
 
     # -- signed mail links -----------------------------------------------------------------
 

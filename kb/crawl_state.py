@@ -8,6 +8,12 @@ neither: finished pages are never fetched again, and nothing found is lost.
 A run is resumable while it is unfinished and no live process runs it: its process was killed
 (the process id no longer exists) or it broke off and said so (no process id).
 
+Pages that cannot be read are remembered across runs (`page_failed`): one whose answer failed
+the same way on `GIVE_UP_AFTER` crawls is given up for `RETRY_AFTER` (`given_up`) instead of
+being fetched and failing again on every crawl. Each frontier entry counts the attempts to read
+its answer (`attempt`): a page that was being read when the process died `STOPPED_AFTER` times
+is not taken up again in that run.
+
     >>> state = CrawlState(store)
     >>> run_id, report = state.resume() or (state.start(), {})
 """
@@ -16,12 +22,22 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kb.dates import PartialDate, parse_optional
 from kb.store import Store, alive
+
+GIVE_UP_AFTER = 3  # crawls failing the same way: one bad deploy of a site is not given up
+RETRY_AFTER = timedelta(days=30)  # a given-up page is tried again then, in case it was fixed
+STOPPED_AFTER = 2  # deaths of the crawl's process while reading one page
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -32,14 +48,24 @@ class Task:
     url: str
     expand: bool
     date: PartialDate | None = None
+    attempts: int = 0  # times this run began to read its answer
 
     def hint(self) -> str | None:
         return json.dumps({"date": self.date.isoformat()}) if self.date else None
 
 
-def _task(url: str, expand: int, hint: str | None) -> Task:
+def _task(url: str, expand: int, hint: str | None, attempts: int = 0) -> Task:
     value = json.loads(hint).get("date") if hint else None
-    return Task(url, bool(expand), parse_optional(value))
+    return Task(url, bool(expand), parse_optional(value), attempts)
+
+
+@dataclass(frozen=True)
+class GivenUp:
+    """A page not fetched for now: it failed for ``reason`` on ``runs`` crawls."""
+
+    reason: str
+    runs: int
+    retry_from: str  # ISO date
 
 
 class CrawlState:
@@ -52,14 +78,15 @@ class CrawlState:
     def start(self) -> int:
         return self._store.start_run(pid=os.getpid())
 
+    def resumable(self) -> bool:
+        """Whether an unfinished run waits for the next crawl to resume it."""
+        return bool(self._orphans())
+
     def resume(self) -> tuple[int, dict[str, Any]] | None:
         """The latest unfinished run no live process runs, claimed for this process, with its
         report so far; None when there is none. Older such runs are closed as they stand: the
         resumed one covers what they left."""
-        rows = self._conn.execute(
-            "SELECT id, pid, report FROM crawl_runs WHERE finished_at IS NULL ORDER BY id DESC"
-        ).fetchall()
-        dead = [r for r in rows if r["pid"] is None or not alive(int(r["pid"]))]
+        dead = self._orphans()
         if not dead:
             return None
         for older in dead[1:]:
@@ -68,6 +95,13 @@ class CrawlState:
         report = json.loads(latest["report"]) if latest["report"] else {}
         self._store.save_run(int(latest["id"]), report, os.getpid())
         return int(latest["id"]), report
+
+    def _orphans(self) -> list[sqlite3.Row]:
+        """Unfinished runs no live process runs, the latest first."""
+        rows = self._conn.execute(
+            "SELECT id, pid, report FROM crawl_runs WHERE finished_at IS NULL ORDER BY id DESC"
+        ).fetchall()
+        return [r for r in rows if r["pid"] is None or not alive(int(r["pid"]))]
 
     def source_finished(self, run_id: int, source: str) -> bool:
         row = self._conn.execute(
@@ -85,8 +119,8 @@ class CrawlState:
     def queued(self, run_id: int, source: str) -> list[Task]:
         """Tasks not done yet, in the order they were queued."""
         rows = self._conn.execute(
-            "SELECT url, expand, hint FROM crawl_frontier WHERE run_id=? AND source=? AND NOT done"
-            " ORDER BY rowid",
+            "SELECT url, expand, hint, attempts FROM crawl_frontier"
+            " WHERE run_id=? AND source=? AND NOT done ORDER BY rowid",
             (run_id, source),
         )
         return [_task(*r) for r in rows]
@@ -127,6 +161,48 @@ class CrawlState:
                 "UPDATE crawl_runs SET report=? WHERE id=?",
                 (json.dumps(report, ensure_ascii=False), run_id),
             )
+
+    def attempt(self, run_id: int, source: str, url: str) -> None:
+        """Count an attempt to read the answer of ``url``, committed before it begins."""
+        with self._store.transaction():
+            self._conn.execute(
+                "UPDATE crawl_frontier SET attempts=attempts+1"
+                " WHERE run_id=? AND source=? AND url=?",
+                (run_id, source, url),
+            )
+
+    def page_failed(self, url: str, reason: str, run_id: int) -> None:
+        """The answer of ``url`` could not be read in run ``run_id``: one more crawl that failed
+        so when the reason is the one of an earlier crawl, else the count starts again."""
+        row = self._conn.execute(
+            "SELECT reason, runs, last_run FROM page_failures WHERE url=?", (url,)
+        ).fetchone()
+        runs = 1
+        if row is not None and row["reason"] == reason:
+            runs = row["runs"] + (row["last_run"] != run_id)
+        with self._store.transaction():
+            self._conn.execute(
+                "INSERT INTO page_failures (url, reason, runs, last_run, at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (url) DO UPDATE SET reason=excluded.reason, runs=excluded.runs,"
+                " last_run=excluded.last_run, at=excluded.at",
+                (url, reason, runs, run_id, _iso(datetime.now(UTC))),
+            )
+
+    def page_read(self, url: str) -> None:
+        """The answer of ``url`` was read: its failures are forgotten."""
+        self._conn.execute("DELETE FROM page_failures WHERE url=?", (url,))
+
+    def given_up(self, url: str) -> GivenUp | None:
+        """Why ``url`` is not to be fetched now, or None."""
+        row = self._conn.execute(
+            "SELECT reason, runs, at FROM page_failures WHERE url=?", (url,)
+        ).fetchone()
+        if row is None or row["runs"] < GIVE_UP_AFTER:
+            return None
+        retry = datetime.fromisoformat(row["at"]) + RETRY_AFTER
+        if retry <= datetime.now(UTC):
+            return None
+        return GivenUp(row["reason"], row["runs"], retry.date().isoformat())
 
     def finish_source(self, run_id: int, source: str, report: dict[str, Any]) -> None:
         """The source is done in this run: its frontier goes, the report stays."""

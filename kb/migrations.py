@@ -269,4 +269,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (alias, name, label)
     );
     """,
+    # 12: hostile input. Pages whose answer cannot be read on consecutive crawls (the same
+    # reason each time) are given up for a while instead of being fetched again every run; a
+    # frontier entry counts the attempts to read it, so a page that kills the crawl's process
+    # is not taken up forever; password reset requests per address and client for their rate
+    # limit; tokens of accounts disabled so far are revoked, as disabling now does.
+    """
+    CREATE TABLE page_failures (
+        url TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        runs INTEGER NOT NULL,
+        last_run INTEGER NOT NULL,
+        at TEXT NOT NULL
+    );
+    ALTER TABLE crawl_frontier ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE reset_requests (
+        key TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX reset_requests_key ON reset_requests(key, at);
+    UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+        WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE disabled);
+    """,
 ]

@@ -9,6 +9,12 @@ from datetime import date
 from kb.dates import PartialDate, Precision
 
 ENTITY_LABELS = ("PER", "ORG", "LOC")
+# The longest text kept of one document (the default of KB_MAX_TEXT_CHARS): about 600 pages,
+# so whole reports fit, while a runaway page cannot fill the store and the index.
+MAX_TEXT_CHARS = 2_000_000
+# The longest line of a JSON Lines import (the default of KB_IMPORT_MAX_LINE_BYTES): room for
+# the longest text as escaped JSON or as HTML with its markup; a longer line is refused unread.
+MAX_LINE_BYTES = 20_000_000
 
 # Document kinds, with their German display names (the UI is German-first).
 KINDS: dict[str, str] = {

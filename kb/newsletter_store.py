@@ -134,12 +134,13 @@ class NewsletterStore:
     # -- subscribers -----------------------------------------------------------------------
 
     def subscribe(self, email: str, preferences: Preferences) -> Subscriber:
-        """A pending subscriber, or the existing one. A pending or bounced address takes the new
-        preferences and waits for confirmation again; a confirmed one keeps its own, so that a
-        stranger who knows an address cannot change what it receives."""
+        """A new pending subscriber with ``preferences``, or the existing one as it is: a
+        stranger who knows an address cannot change what it receives, nor what it will receive
+        once confirmed (a reader changes preferences through the links mailed to them). A
+        bounced address waits for confirmation again."""
         address = normal_email(email)
         existing = self.by_email(address)
-        if existing is not None and existing.status == "confirmed":
+        if existing is not None and existing.status != "bounced":
             return existing
         with self._store.transaction():
             if existing is None:
@@ -154,14 +155,15 @@ class NewsletterStore:
                 )
         subscriber = self.by_email(address)
         assert subscriber is not None
-        return self.set_preferences(subscriber, preferences)
+        return subscriber if existing else self.set_preferences(subscriber, preferences)
 
     def add(self, email: str, preferences: Preferences, confirmed: bool) -> Subscriber:
-        """Staff's way in (``kb subscriber add``): optionally confirmed at once."""
-        subscriber = self.subscribe(email, preferences)
-        if subscriber.status == "confirmed":
-            return self.set_preferences(subscriber, preferences)
-        return self.confirm(subscriber) if confirmed else subscriber
+        """Staff's way in (``kb subscriber add``): the preferences given, optionally confirmed
+        at once."""
+        subscriber = self.set_preferences(self.subscribe(email, preferences), preferences)
+        if confirmed and subscriber.status != "confirmed":
+            return self.confirm(subscriber)
+        return subscriber
 
     def get(self, subscriber_id: int) -> Subscriber | None:
         row = self._conn.execute(

@@ -5,10 +5,13 @@ Every default is chosen so that a fresh machine runs the bundled demo with no co
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kb.model import MAX_LINE_BYTES, MAX_TEXT_CHARS
 
 
 class Settings(BaseSettings):
@@ -68,6 +71,32 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         10_000_000, gt=0, description="Largest request body (board exports) the web UI accepts."
     )
+    max_text_chars: int = Field(
+        MAX_TEXT_CHARS,
+        gt=0,
+        description="Longest text kept of one document; longer ones are cut, and that reported.",
+    )
+    import_max_line_bytes: int = Field(
+        MAX_LINE_BYTES, gt=0, description="Longest line of a JSON Lines import; longer refused."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies (addresses, networks; comma-separated) whose"
+        " X-Forwarded-For names the client; empty: the connection's address is the client's.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        """Each entry an IP address or network: a typo must not silently trust nobody (or the
+        wrong host)."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry)  # an address is a network of one
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is no IP address or network") from exc
+        return ",".join(entries)
 
     @property
     def db_path(self) -> Path:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from kb.accounts import Accounts, ApiToken, LinkPurpose, User
+from kb.accounts import RESET_WINDOW, Accounts, ApiToken, LinkPurpose, User
 from kb.errors import AccountError
 from kb.viewer import Role, Viewer
-from ops.errors import InvalidError, NotFoundError
+from ops.errors import InvalidError, LimitError, NotFoundError
 from ops.mail import Mailer, MailError
 from ops.services import Services
 
@@ -153,8 +153,17 @@ def send_link(services: Services, user: User, purpose: LinkPurpose) -> str | Non
     return None
 
 
-def request_reset(services: Services, email: str) -> None:
-    """Mail a reset link to an enabled account; nothing tells the asker whether one exists."""
+def request_reset(services: Services, email: str, client: str) -> None:
+    """Mail a reset link to ``email`` if it names an enabled account, once the answer is given:
+    nothing tells the asker whether one exists, not even the time the answer takes, for the
+    request does the same whatever the address. `LimitError` past the limits per address and
+    per client (`kb.accounts.MAX_RESETS_ACCOUNT`, `MAX_RESETS_ADDRESS`)."""
+    if not _accounts(services).reset_allowed(email, client):
+        raise LimitError(int(RESET_WINDOW.total_seconds()))
+    services.later(lambda: _mail_reset(services, email))
+
+
+def _mail_reset(services: Services, email: str) -> None:
     user = _accounts(services).find(email)
     if user is None or user.disabled:
         return

@@ -4,7 +4,8 @@ status. Errors of the layers below are translated at this boundary.
     OpsError
      ├── NotFoundError    no such source, entity, account, issue …
      ├── InvalidError     the input breaks a rule; ``problems`` lists each one
-     └── BusyError        another run of the same work is under way
+     ├── BusyError        another run of the same work is under way
+     └── LimitError       too many requests of one kind lately: refused for a while
 """
 
 from __future__ import annotations
@@ -29,3 +30,11 @@ class InvalidError(OpsError):
 
 class BusyError(OpsError):
     """Refused rather than queued: the asker learns that the work is running already."""
+
+
+class LimitError(OpsError):
+    """A rate limit refuses the request; ``retry_after`` says in how many seconds to ask again."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many requests: try again in {retry_after} seconds")
+        self.retry_after = retry_after

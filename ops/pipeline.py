@@ -16,10 +16,11 @@ from pathlib import Path
 from crawler.boards import BoardError, BoardReport, fetcher_for
 from crawler.boards import import_board as read_board_export
 from crawler.crawl import Crawler, Step
-from crawler.jsonl import ImportReport, import_lines
+from crawler.jsonl import ImportReport, import_file
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from index.indexer import CORES
+from kb.crawl_state import CrawlState
 from kb.store import Source, Store
 from kb.viewer import Viewer
 from ops.errors import BusyError, InvalidError, NotFoundError
@@ -60,6 +61,9 @@ def crawl(
 
     Credentials default to those of the environment."""
     store = store or services.store
+    if CrawlState(store).resumable():
+        # The pages a killed crawl stored are not indexed yet: they are before its run goes on.
+        services.sync(store)
     logins = credentials(sources) if given is None else given
     crawler = Crawler(store, services.settings, services.extractor, logins, progress=progress)
     report = crawler.run(sources)
@@ -86,8 +90,16 @@ class Imported:
 
 def import_jsonl(services: Services, path: Path) -> Imported:
     """Import the documents of a JSON Lines file; bad lines are reported by number."""
-    with path.open(encoding="utf-8") as lines:
-        report = import_lines(lines, services.store, services.extractor, workers=CORES)
+    settings = services.settings
+    with path.open("rb") as lines:
+        report = import_file(
+            lines,
+            services.store,
+            services.extractor,
+            workers=CORES,
+            max_chars=settings.max_text_chars,
+            max_line_bytes=settings.import_max_line_bytes,
+        )
     return Imported(report, services.sync(procs=CORES))
 
 
@@ -115,7 +127,15 @@ def import_board(
     try:
         with services.connection() as store, fetcher_for(services.settings) as fetch:
             try:
-                report = read_board_export(path, collection, store, extractor, fetch, site=site)
+                report = read_board_export(
+                    path,
+                    collection,
+                    store,
+                    extractor,
+                    fetch,
+                    site=site,
+                    max_chars=services.settings.max_text_chars,
+                )
             except BoardError as exc:
                 raise InvalidError(str(exc)) from exc
             indexed = services.sync(store)

@@ -9,6 +9,8 @@ How threads and processes share SQLite (the one place this is written down):
   transaction of one thread never takes in another thread's statements.
 - Work in a thread of its own that ends (a background crawl, a board import, a newsletter send,
   a scheduled job) opens a connection with `Services.connection` and closes it when done.
+- Work handed to `Services.later` (mails that must not delay an answer) runs in one thread
+  of the process, with that thread's connection like a request's.
 - The search reads through a connection of its own (`index.search.SearchService`).
 - Processes (``kb serve --workers N``, ``kb crawl`` beside a running service) share the file:
   WAL mode lets readers go on while one writer writes; a writer waits up to 10 s for another
@@ -18,8 +20,10 @@ How threads and processes share SQLite (the one place this is written down):
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,6 +46,8 @@ if TYPE_CHECKING:
 
     from kb.entities import EntityExtractor
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Services:
@@ -63,6 +69,7 @@ class Services:
     # The scheduler this process runs (``kb serve``), so that source changes reach it at once.
     scheduler: BackgroundScheduler | None = field(default=None, repr=False)
     views: ViewCache = field(init=False, repr=False)
+    _later: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.views = ViewCache(self.state)
@@ -142,10 +149,29 @@ class Services:
         self._extractor = EntityExtractor(config, catalogue.entries(), catalogue.blocked())
         return self._extractor
 
+    def later(self, task: Callable[[], None]) -> None:
+        """Run ``task`` in the background, after the caller has answered: work whose duration
+        must not show in the answer's (a mail that goes only to some addresses). Tasks run one
+        at a time, in order; their errors are logged."""
+        with self._stores_lock:
+            if self._later is None:
+                self._later = ThreadPoolExecutor(1, thread_name_prefix="later")
+            self._later.submit(_logged, task)
+
     def close(self) -> None:
+        """Close every connection, after the background work has been done."""
+        if self._later is not None:
+            self._later.shutdown(wait=True)
         self.search.close()
         self._search_store.close()
         with self._stores_lock:
             for store in self._stores:
                 store.close()
             self._stores.clear()
+
+
+def _logged(task: Callable[[], None]) -> None:
+    try:
+        task()
+    except Exception:
+        log.exception("background task failed")

@@ -46,3 +46,14 @@ def indexed(store: Store, settings: Settings, docs: list[Document]) -> SearchSer
     index = Index(settings.index_dir)
     index.sync(store)
     return SearchService(index, store)
+
+
+def long_paragraphs() -> list[str]:
+    """Paragraphs of over 1.2 million characters that name Essen first, Dortmund in the
+    middle and Mannheim at the end."""
+    filler = "Kommunale Kriminalprävention verbindet Verwaltung, Jugendhilfe und Quartiersarbeit. "
+    body = [filler * 12 for _ in range(1200)]
+    body[0] = "In Essen beginnt der Bericht. " + body[0]
+    body[600] = "Auch in Dortmund wird gearbeitet. " + body[600]
+    body[-1] += "Zum Schluss ein Schlusswort aus Mannheim."
+    return body

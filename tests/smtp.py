@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -12,13 +14,14 @@ from tests.appserver import free_port
 
 class Inbox:
     """The server's handler: keeps mails; refuses addresses in ``refuse`` with 550 and, once
-    ``down`` is set, answers every mail with 421."""
+    ``down`` is set, answers every mail with 421; takes ``delay`` seconds over each mail."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
         self.down = False
+        self.delay = 0.0
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -31,6 +34,7 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.down:
             return "421 4.3.2 service not available"
+        await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
@@ -41,6 +45,13 @@ class Inbox:
 
     def recipients(self) -> list[str]:
         return sorted(str(m["To"]) for m in self.messages)
+
+    def wait_for(self, count: int, timeout: float = 20) -> None:
+        """Until ``count`` mails have arrived (mails sent in the background come later)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            assert time.monotonic() < deadline, f"{len(self.messages)} of {count} mails arrived"
+            time.sleep(0.02)
 
     def link(self) -> str:
         """The path and query of the link in the latest mail."""

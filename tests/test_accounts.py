@@ -3,7 +3,10 @@ mail links; the login form's rate limit; invitation and reset mails through a re
 
 from __future__ import annotations
 
+import sqlite3
 import stat
+import statistics
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from kb import accounts as kb_accounts
 from kb.accounts import MAX_FAILURES_ACCOUNT, MAX_FAILURES_ADDRESS, Accounts, secret_key
 from kb.errors import AccountError
+from kb.migrations import MIGRATIONS
 from kb.store import Store
 from ops.services import Services
 from tests.appserver import AppServer
@@ -54,6 +59,44 @@ def test_passwords_are_stored_as_argon2_hashes(store: Store) -> None:
         accounts.add("keine adresse", "member", PASSWORD)
     accounts.set_disabled(user, True)
     assert accounts.authenticate("anna@stadt.test", PASSWORD) is None
+
+
+def test_tokens_of_a_disabled_account_stay_revoked_when_it_is_enabled_again(
+    store: Store,
+) -> None:
+    accounts = Accounts(store)
+    user = accounts.add("t@stadt.test", "member", PASSWORD)
+    _, token = accounts.create_token(user, "Skript")
+    accounts.set_disabled(user, True)
+    assert accounts.token_user(token) is None
+    accounts.set_disabled(user, False)
+    assert accounts.token_user(token) is None
+    assert [t.revoked for t in accounts.tokens()] == [True]
+    _, fresh = accounts.create_token(user, "neu")
+    assert accounts.token_user(fresh) == accounts.find("t@stadt.test")
+
+
+def test_the_migration_revokes_the_tokens_of_accounts_disabled_before(tmp_path: Path) -> None:
+    path = tmp_path / "alt.sqlite3"
+    old = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:10], start=1):
+        old.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    old.executemany(
+        "INSERT INTO users (id, email, role, disabled, created_at) VALUES (?,?,?,?,?)",
+        [(1, "aus@stadt.test", "member", 1, "2025-01-01"), (2, "an@stadt.test", "member", 0, "x")],
+    )
+    old.executemany(
+        "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?,?,?)",
+        [("h1", 1, "2025-01-01"), ("h2", 2, "2025-01-01")],
+    )
+    old.commit()
+    old.close()
+    store = Store.open(path)
+    try:
+        revoked = dict(store.connection.execute("SELECT token_hash, revoked_at FROM api_tokens"))
+    finally:
+        store.close()
+    assert revoked["h1"] is not None and revoked["h2"] is None
 
 
 def test_sessions_expire_and_end_with_the_account(store: Store) -> None:
@@ -209,6 +252,7 @@ def test_password_reset_by_mail(site: tuple[str, Services], inbox: Inbox) -> Non
             assert (
                 sent.status_code == 200 and "Wenn es zu dieser Adresse ein Konto gibt" in sent.text
             )
+        inbox.wait_for(1)  # sent after the answer
         assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "j@stadt.test"
         link = inbox.link()
         form = client.get(link)
@@ -223,6 +267,57 @@ def test_password_reset_by_mail(site: tuple[str, Services], inbox: Inbox) -> Non
         assert done.status_code == 303
         assert login(client, "j@stadt.test", "mein-neues-passwort").status_code == 303
         assert client.get(link).status_code == 400  # the link died with the old password
+
+
+def _forgot(client: httpx.Client, email: str) -> httpx.Response:
+    token = form_token(client, "/passwort/vergessen")
+    return client.post("/passwort/vergessen", data={"email": email, "csrf_token": token})
+
+
+def test_a_reset_answers_as_fast_for_a_known_address_as_for_an_unknown_one(
+    site: tuple[str, Services], inbox: Inbox
+) -> None:
+    """The mail goes out after the answer: a slow mail server shows in no answer's time."""
+    url, services = site
+    inbox.delay = 0.5
+    known = [f"bekannt{n}@stadt.test" for n in range(3)]
+    for email in known:
+        Accounts(services.store).add(email, "member", PASSWORD)
+    took: dict[bool, list[float]] = {True: [], False: []}
+    with httpx.Client(base_url=url) as client:
+        _forgot(client, "aufwaermen@stadt.test")
+        for n, email in enumerate(known):
+            for address in (email, f"unbekannt{n}@stadt.test"):
+                began = time.perf_counter()
+                answer = _forgot(client, address)
+                took[address in known].append(time.perf_counter() - began)
+                assert answer.status_code == 200
+    slowest = max(took[True] + took[False])
+    assert slowest < 0.25, took  # the server takes 0.5 s over each mail
+    assert abs(statistics.median(took[True]) - statistics.median(took[False])) < 0.05, took
+    inbox.wait_for(3)
+    assert inbox.recipients() == sorted(known)
+
+
+def test_resets_are_limited_per_address_and_per_client(
+    site: tuple[str, Services], inbox: Inbox
+) -> None:
+    url, services = site
+    per_account, per_client = kb_accounts.MAX_RESETS_ACCOUNT, kb_accounts.MAX_RESETS_ADDRESS
+    Accounts(services.store).add("k@stadt.test", "member", PASSWORD)
+    with httpx.Client(base_url=url) as client:
+        for _ in range(per_account):
+            assert _forgot(client, "k@stadt.test").status_code == 200
+        refused = _forgot(client, "k@stadt.test")
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "3600"
+        assert "Zu viele Anfragen zum Zurücksetzen" in refused.text
+        # Unknown addresses count alike, and so does every request of one client.
+        for n in range(per_client - per_account):
+            assert _forgot(client, f"fremd{n}@stadt.test").status_code == 200
+        assert _forgot(client, "noch-einer@stadt.test").status_code == 429
+    inbox.wait_for(per_account)
+    time.sleep(0.2)
+    assert inbox.recipients() == ["k@stadt.test"] * per_account
 
 
 def test_an_invitation_by_mail_lets_the_invited_set_a_password(

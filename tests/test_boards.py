@@ -13,7 +13,7 @@ from crawler.extract import Page
 from kb.dates import PartialDate, parse_optional
 from kb.entities import EntityExtractor
 from kb.errors import DateError
-from kb.model import Document
+from kb.model import Document, Mention
 from kb.settings import Settings
 from kb.store import Store
 from tests.servers import Reply, Route, RouteServer, html
@@ -195,3 +195,47 @@ def test_with_the_board_site_a_link_elsewhere_is_an_attachment(
     assert store.document_by_url("https://board.test/p/7") is not None
     page = store.document_by_url(f"{site.url}/audit-essen.html")
     assert page is not None and page.title.startswith("Sicherheitsaudit")
+
+
+class Brittle(EntityExtractor):
+    """Breaks on one word, as a library breaks on input it cannot take."""
+
+    def extract(self, text: str, lang: str) -> list[Mention]:
+        if "Sprengsatz" in text:
+            raise ValueError("[E088] Text of length 1200000 exceeds maximum of 1000000.")
+        return super().extract(text, lang)
+
+
+def test_a_post_or_link_the_extractor_cannot_take_fails_alone_and_long_links_are_cut(
+    tmp_path: Path, store: Store, extractor: EntityExtractor, settings: Settings
+) -> None:
+    long_page = html("Langer Bericht", "".join(f"<p>Absatz {n} aus Essen.</p>" for n in range(300)))
+    routes: dict[str, Route] = {
+        "/robots.txt": Reply(200, b"", {"Content-Type": "text/plain"}),
+        "/lang.html": Reply(body=long_page),
+        "/kaputt.html": Reply(body=html("Kaputt", "<p>Ein Sprengsatz für jede Bibliothek.</p>")),
+    }
+    with RouteServer(routes) as server:
+        posts = [
+            {"title": "Gut", "text": f"Siehe {server.url}/lang.html und {server.url}/kaputt.html"},
+            {"title": "Nicht gut", "text": "Ein Sprengsatz, den die Bibliothek nicht nimmt."},
+            {"title": "Auch gut", "text": "Die Stadt Essen berichtet."},
+        ]
+        export = tmp_path / "board.json"
+        export.write_text(json.dumps(posts), "utf-8")
+        with fetcher_for(settings) as fetch:
+            brittle = Brittle.from_spec(extractor.spec())
+            report = import_board(export, COLLECTION, store, brittle, fetch, max_chars=2000)
+    reason = (
+        "entity extraction: ValueError: [E088] Text of length 1200000 exceeds maximum of 1000000."
+    )
+    assert report.errors == [
+        f"post 2: {reason}",
+        f"post 1: link {server.url}/kaputt.html: {reason}",
+    ]
+    assert (report.new, report.linked) == (3, 1)
+    linked = store.document_by_url(f"{server.url}/lang.html")
+    assert linked is not None and 1800 <= len(linked.text) <= 2000
+    assert report.cut == [
+        f"{server.url}/lang.html: text cut to {len(linked.text):,} of 6,804 characters"
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.crawl import Crawler, Step
+from index.indexer import Index
 from kb.entities import EntityExtractor
 from kb.settings import Settings
 from kb.store import Source, Store
@@ -112,6 +113,56 @@ def test_a_killed_crawl_resumes_without_refetching_finished_pages(tmp_path: Path
     assert len(after) == PAGES and len(hits_before) < len(server.hits)
     assert len(runs) == 1 and runs[0].state == "finished"
     assert runs[0].report is not None and runs[0].report["new"] == PAGES
+
+
+def test_a_resumed_crawl_indexes_what_the_killed_one_stored_and_adds_up_the_durations(
+    tmp_path: Path,
+) -> None:
+    routes, third = _site(PAGES, pause=0.05)
+    gate, waiting = threading.Event(), threading.Event()
+    gate.set()
+
+    def held(route: Route) -> Route:
+        def answer(handler: BaseHTTPRequestHandler) -> Reply:
+            waiting.set()
+            gate.wait(timeout=60)
+            return route(handler) if callable(route) else route
+
+        return answer
+
+    routes.update({p: held(r) for p, r in routes.items() if p.startswith("/news/m")})
+    settings = make_settings(tmp_path)
+    env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_CRAWL_DELAY": "0"}
+    with RouteServer(routes) as server:
+        add = [KB, "source", "add", "essen", f"{server.url}/news/", "--kind", "news"]
+        subprocess.run(add, env=env, check=True, capture_output=True, timeout=120)
+        crawl = subprocess.Popen([KB, "crawl"], env=env, stdout=subprocess.DEVNULL)
+        try:
+            assert third.wait(timeout=120), "the crawl did not get going"
+        finally:
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(timeout=30)
+        store = Store.open(settings.db_path)
+        try:
+            [killed] = store.crawl_runs()
+            stored, seq = len(store.source_urls("essen")), store.seq
+            gate.clear()  # the resumed crawl waits at its first page
+            waiting.clear()
+            resumed = subprocess.Popen([KB, "crawl"], env=env, stdout=subprocess.DEVNULL)
+            try:
+                assert waiting.wait(timeout=120), "the resumed crawl asked for no page"
+                indexed_meanwhile = Index(settings.index_dir).synced_seq
+                time.sleep(1.0)
+            finally:
+                gate.set()
+            assert resumed.wait(timeout=120) == 0
+            [run] = store.crawl_runs()
+        finally:
+            store.close()
+    assert stored > 0 and indexed_meanwhile >= seq  # searchable before the run goes on
+    assert killed.report is not None and killed.report["duration"] >= 0.4
+    assert run.id == killed.id and run.state == "finished" and run.report is not None
+    assert run.report["duration"] >= killed.report["duration"] + 1.0
 
 
 def test_a_crawl_running_elsewhere_is_left_alone_and_older_broken_runs_are_closed(

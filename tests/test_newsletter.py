@@ -13,10 +13,12 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import feedparser
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 
 from index.indexer import Index
 from index.search import SearchService
@@ -480,6 +482,33 @@ def test_the_json_api_subscribes_anonymous_clients_only_with_csrf_for_sessions(
         assert refused.status_code == 403
 
 
+def test_a_pending_subscription_changes_only_through_its_confirmation_link(
+    site: tuple[str, Services], corpus: Corpus, inbox: Inbox
+) -> None:
+    url, _ = site
+    mine = {"email": "wartend@stadt.test", "sections": ["funding"], "cities": ["Essen"]}
+    assert httpx.post(url + "/api/subscriptions", json=mine).status_code == 202
+    stranger = {"email": "Wartend@Stadt.test", "sections": ["events"], "languages": ["en"],
+                "searches": [{"query": "irgendwas"}]}  # fmt: skip
+    answer = httpx.post(url + "/api/subscriptions", json=stranger)
+    assert answer.status_code == 202 and answer.json()["status"] == "pending"
+    with httpx.Client(base_url=url) as other:
+        form = {"email": "wartend@stadt.test", "sections": ["events"],
+                "csrf_token": form_token(other, "/newsletter")}  # fmt: skip
+        assert other.post("/newsletter", data=form).status_code == 200
+    pending = corpus.news.by_email("wartend@stadt.test")
+    assert pending is not None and pending.status == "pending"
+    assert pending.preferences == Preferences(sections=("funding",), cities=("Essen",))
+    link = _link(inbox.messages[0])
+    with httpx.Client(base_url=url) as reader:
+        done = reader.post(link, data={"csrf_token": form_token(reader, link)})
+        assert done.status_code == 303
+        path = done.headers["location"]
+        reader.post(path, data={"sections": ["events"], "csrf_token": form_token(reader, path)})
+    chosen = corpus.news.by_email("wartend@stadt.test")
+    assert chosen is not None and chosen.preferences == Preferences(sections=("events",))
+
+
 def test_one_click_unsubscribe_from_the_mail_deletes_the_subscriber(
     site: tuple[str, Services], corpus: Corpus, inbox: Inbox
 ) -> None:
@@ -549,6 +578,39 @@ def test_the_archive_and_its_feed_show_published_issues(
     assert entry.link == "http://kb.test/newsletter/archiv/1"
     assert entry.title.startswith("DEFUS-Newsletter Nr. 1")
     assert "Leitfaden Sicherheitsaudit" in entry.summary and "Protokoll" not in entry.summary
+
+
+HOSTILE = "<img src=x onerror=alert(1)><b>Fett</b> &amp; Co"
+
+
+def test_a_title_with_markup_is_text_in_the_feed_the_archive_and_the_mail(
+    site: tuple[str, Services], corpus: Corpus, inbox: Inbox
+) -> None:
+    """Each output escapes once for its context: in the feed's description, which readers
+    render as HTML, a title is text, as it is on the archive's pages and in the mail."""
+    url, _ = site
+    corpus.store.upsert_document(make_document(title=HOSTILE, kind="publication"))
+    corpus.subscribe(1)
+    send_next(corpus.store, corpus.search, corpus.settings, KEY)
+    rss = ElementTree.fromstring(httpx.get(url + "/newsletter/feed.xml").content)
+    [item] = rss.iter("item")
+    description = item.findtext("description")
+    assert description is not None
+    rendered = BeautifulSoup(description, "html.parser")
+    assert rendered.find() is None  # no element of the title's: readers show it as text
+    assert HOSTILE in rendered.get_text()
+    assert (item.findtext("title") or "").startswith("DEFUS-Newsletter Nr. 1 vom ")
+    for page in (url + "/newsletter/archiv/1", url + "/newsletter/archiv"):
+        shown = BeautifulSoup(httpx.get(page).text, "html.parser")
+        assert shown.find("img") is None and shown.find("b") is None
+    issue = BeautifulSoup(httpx.get(url + "/newsletter/archiv/1").text, "html.parser")
+    assert HOSTILE in issue.get_text()
+    mail = inbox.messages[0].get_body(("html",))
+    assert mail is not None
+    body = BeautifulSoup(mail.get_content(), "html.parser")
+    assert body.find("img") is None and HOSTILE in body.get_text()
+    text = inbox.messages[0].get_body(("plain",))
+    assert text is not None and HOSTILE in text.get_content()
 
 
 def test_the_first_issue_covers_the_last_week_and_the_next_starts_where_it_ended(

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -213,6 +214,17 @@ def test_an_editor_accepts_or_dismisses_the_acronyms_texts_define(
     assert _audited(site, "entity.accept_acronym") and _audited(site, "entity.dismiss_acronym")
 
 
+def test_a_runs_page_lists_the_texts_cut_at_the_limit(site: Site, editor: httpx.Client) -> None:
+    store = site.services.store
+    run_id = store.start_run()
+    cut = {"url": "https://essen.test/riesig.html", "chars": 20_512_334, "kept": 1_999_871}
+    store.finish_run(run_id, {"fetched": 1, "new": 1, "changed": 0, "unchanged": 0,
+                              "skipped": [], "failed": [], "gone": [], "cut": [cut]})  # fmt: skip
+    page = _soup(editor.get(f"/staff/laeufe/{run_id}"))
+    [item] = page.select("ul.cut li")
+    assert item.get_text() == "https://essen.test/riesig.html: 1,999,871 / 20,512,334"
+
+
 # -- board exports ----------------------------------------------------------------------------
 
 
@@ -256,6 +268,35 @@ def test_an_editor_imports_a_board_export_and_oversized_uploads_get_413(
         headers={"Content-Type": "multipart/form-data; boundary=x", "Accept": "text/html"},
     )
     assert streamed.status_code == 413 and "Die Datei ist zu groß" in streamed.text
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_an_oversized_post_refuses_the_export_with_422_whatever_its_format(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A post over KB_MAX_TEXT_CHARS (default two million) is named; nothing is stored."""
+    text = "Wort " * 400_001
+    if suffix == ".json":
+        posts = [{"title": "Kurz", "text": "Ein kurzer Beitrag."}, {"title": "Lang", "text": text}]
+        export, label = json.dumps(posts).encode(), "post 2"
+    else:
+        export, label = f"title,text\nKurz,Ein kurzer Beitrag.\nLang,{text}\n".encode(), "row 3"
+    services = Services.open(make_settings(tmp_path, cookie_secure=False))
+    ensure_user(services.store, EDITOR, "editor")
+    try:
+        with AppServer(create_app(services)) as server, logged_in(server.url, EDITOR) as editor:
+            answer = editor.post(
+                "/staff/import",
+                data={"collection": "Pool", "csrf_token": form_token(editor, "/staff/import")},
+                files={"datei": (f"board{suffix}", export, "text/plain")},
+            )
+        assert answer.status_code == 422
+        size = len("Lang") + len(text.strip())
+        expected = f"{label}: {size:,} characters, over the limit of 2,000,000 (KB_MAX_TEXT_CHARS)"
+        assert expected in answer.text
+        assert services.store.count_documents() == 0
+    finally:
+        services.close()
 
 
 # -- accounts and the audit log ---------------------------------------------------------------

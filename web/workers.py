@@ -18,6 +18,9 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
+from kb.settings import Settings
+from web.proxies import server_options
+
 log = logging.getLogger(__name__)
 BACKLOG = 2048
 
@@ -33,7 +36,10 @@ def _worker(host: str, port: int) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(BACKLOG)
-    config = uvicorn.Config("web.app:from_environment", factory=True, log_level="warning")
+    options = server_options(Settings())
+    config = uvicorn.Config(
+        "web.app:from_environment", factory=True, log_level="warning", **options
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -152,7 +152,7 @@ class EntityExtractor:
 
     def _passage_mentions(self, text: str, lang: str) -> list[Mention]:
         mentions: list[Mention] = []
-        for passage in _segments(passages(text, lang)):
+        for passage in _segments(passages(text, lang), text):
             doc = self.pipeline(passage.lang)(text[passage.start : passage.end])
             for ent in doc.ents:
                 label = MODEL_LABELS.get(ent.label_)
@@ -177,12 +177,36 @@ def _overlap(a: Mention, b: Mention) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _segments(parts: list[Passage]) -> list[Passage]:
-    """Neighbouring passages of one language joined: one pipeline call per language run."""
+# Characters of one pipeline call: spaCy refuses texts over a million, and a bounded piece
+# keeps the memory of a long PDF's run bounded too.
+SEGMENT_CHARS = 100_000
+
+
+def _segments(parts: list[Passage], text: str, limit: int = SEGMENT_CHARS) -> list[Passage]:
+    """Neighbouring passages of one language joined into runs of at most ``limit`` characters:
+    few pipeline calls, none too long. A longer passage is cut at a sentence's end, else at a
+    space, so that no name is cut in half."""
     joined: list[Passage] = []
     for part in parts:
-        if joined and joined[-1].lang == part.lang:
-            joined[-1] = Passage(joined[-1].start, part.end, part.lang)
-        else:
-            joined.append(part)
+        for piece in _pieces(part, text, limit):
+            last = joined[-1] if joined else None
+            if last and last.lang == piece.lang and piece.end - last.start <= limit:
+                joined[-1] = Passage(last.start, piece.end, piece.lang)
+            else:
+                joined.append(piece)
     return joined
+
+
+def _pieces(part: Passage, text: str, limit: int) -> list[Passage]:
+    pieces = []
+    start = part.start
+    while part.end - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind(". "), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        end = start + (cut + 1 if cut > 0 else limit)
+        pieces.append(Passage(start, end, part.lang))
+        start = end
+    pieces.append(Passage(start, part.end, part.lang))
+    return pieces

@@ -94,8 +94,9 @@ def is_member(services: Services, email: str) -> bool:
 
 def subscribe(services: Services, email: str, chosen: Preferences) -> None:
     """Record a pending subscription and mail its confirmation link; the answer is the same
-    whatever the address's state. Collections are kept for members only; `InvalidError` for
-    no e-mail address."""
+    whatever the address's state. An address known already keeps its preferences, pending or
+    not: they change only through the links mailed to it. Collections are kept for members
+    only; `InvalidError` for no e-mail address."""
     news = _news(services)
     try:
         subscriber = news.subscribe(email, _allowed(services, email, chosen))

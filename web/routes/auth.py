@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.accounts import Accounts, LinkPurpose
 from ops import accounts
-from ops.errors import InvalidError, NotFoundError
+from ops.errors import InvalidError, LimitError, NotFoundError
 from web.access import SESSION_COOKIE, end_session, start_session
 from web.deps import ServicesDep
 from web.rendering import render
@@ -86,8 +86,17 @@ def forgot_form(request: Request) -> Any:
 
 @router.post("/passwort/vergessen", response_class=HTMLResponse)
 def forgot(request: Request, services: ServicesDep, email: Email) -> Any:
-    """The same answer whether or not the account exists: the form tells nobody who has one."""
-    accounts.request_reset(services, email)
+    """The same answer, as fast, whether or not the account exists: the form tells nobody who
+    has one; 429 past the limits per address and per client."""
+    client = request.client.host if request.client else "unknown"
+    try:
+        accounts.request_reset(services, email, client)
+    except LimitError as exc:
+        response: Response = render(
+            request, "password_forgot.html", {"problem": "reset_too_many"}, status=429
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return render(request, "password_forgot.html", {"sent": True})
 
 

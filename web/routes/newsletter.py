@@ -9,10 +9,11 @@ POST, which mail clients send on the reader's behalf.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Annotated, Any
-from xml.sax.saxutils import escape
+from xml.etree import ElementTree
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -240,26 +241,38 @@ def archive_issue(
 
 @router.get("/newsletter/feed.xml", include_in_schema=False)
 def feed(services: ServicesDep) -> Response:
-    """RSS 2.0 of the published issues, newest first."""
+    """RSS 2.0 of the published issues, newest first.
+
+    Built as XML elements, so that every text is escaped once for XML by the serializer. A
+    description is HTML by RSS custom, which readers render: the titles in it are escaped for
+    HTML first (once more in the file, and once for each of its two readings)."""
     base = services.settings.base_url.rstrip("/")
-    entries = []
+    rss = ElementTree.Element("rss", version="2.0")
+    channel = ElementTree.SubElement(rss, "channel")
+    _text(channel, "title", "DEFUS-Newsletter")
+    _text(channel, "link", f"{base}/newsletter/archiv")
+    _text(
+        channel,
+        "description",
+        "Der wöchentliche Newsletter des DEFUS: Publikationen, Nachrichten der Mitgliedsstädte,"
+        " Förderung und Veranstaltungen.",
+    )
+    _text(channel, "language", "de")
     for issue, edition in subscriptions.published(services):
         link = links.archive_url(base, issue.number)
         titles = "; ".join(item.title for s in edition.sections for item in s.items)
         published = datetime.fromisoformat(issue.sent_at or issue.composed_at)
-        entries.append(
-            f"<item><title>{escape(edition.subject)}</title><link>{escape(link)}</link>"
-            f'<guid isPermaLink="true">{escape(link)}</guid>'
-            f"<pubDate>{format_datetime(published)}</pubDate>"
-            f"<description>{escape(titles)}</description></item>"
-        )
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-        "<title>DEFUS-Newsletter</title>"
-        f"<link>{escape(base)}/newsletter/archiv</link>"
-        "<description>Der wöchentliche Newsletter des DEFUS: Publikationen, Nachrichten der"
-        " Mitgliedsstädte, Förderung und Veranstaltungen.</description><language>de</language>"
-        + "".join(entries)
-        + "</channel></rss>\n"
-    )
+        item = ElementTree.SubElement(channel, "item")
+        _text(item, "title", edition.subject)
+        _text(item, "link", link)
+        _text(item, "guid", link).set("isPermaLink", "true")
+        _text(item, "pubDate", format_datetime(published))
+        _text(item, "description", html.escape(titles))
+    body = ElementTree.tostring(rss, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/rss+xml; charset=utf-8")
+
+
+def _text(parent: ElementTree.Element, tag: str, text: str) -> ElementTree.Element:
+    element = ElementTree.SubElement(parent, tag)
+    element.text = text
+    return element

@@ -1,0 +1,115 @@
+"""Worker processes end with the command that started them, however it ends (issue 17,
+point 6): a killed ``kb import`` or ``kb reindex`` leaves no workers behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb.model import Document
+from kb.store import Store
+
+KB = str(Path(sys.executable).with_name("kb"))
+WORDS = (
+    "Kommunale Kriminalprävention verbindet Verwaltung Jugendhilfe Polizei Quartier Essen "
+    "Sicherheit Projekt Gewalt Nachtleben Bahnhof Beratung Stadtteil Dortmund"
+).split()
+
+
+def _state(pid: int) -> str | None:
+    """The process's state letter (``Z`` for a zombie), None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _text(rng: random.Random, words: int) -> str:
+    """Words of many forms: work for the workers (analysis caches little of it)."""
+    return " ".join(f"{rng.choice(WORDS)}{rng.randrange(5000)}" for _ in range(words)) + "."
+
+
+def _killed_with_workers(command: list[str], env: dict[str, str]) -> Iterator[list[int]]:
+    """Start ``command``, kill it (SIGKILL) once it has two workers at work, and yield the
+    workers' ids; workers still alive at the end are killed (they are this test's)."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+            workers = _children(process.pid)
+        assert len(workers) >= 2, "the command started no workers"
+        time.sleep(3)  # at work
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        yield workers
+    finally:
+        for pid in workers:
+            if _state(pid) not in (None, "Z"):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _gone_within(workers: list[int], seconds: float) -> list[int]:
+    """The workers still running after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(_state(pid) in (None, "Z") for pid in workers):
+            return []
+        time.sleep(0.05)
+    return [pid for pid in workers if _state(pid) not in (None, "Z")]
+
+
+def test_the_workers_of_a_killed_import_end_with_it(tmp_path: Path) -> None:
+    rng = random.Random(17)
+    path = tmp_path / "viel.jsonl"
+    records = (
+        {"url": f"https://x.test/{n}", "title": f"Bericht {n}", "text": _text(rng, 2500)}
+        for n in range(600)
+    )
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data")}
+    for workers in _killed_with_workers([KB, "import", str(path)], env):
+        assert _gone_within(workers, 10) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="index/writing.py must call kb.processes.die_with_parent in its workers (issue 17)",
+)
+def test_the_workers_of_a_killed_reindex_end_with_it(tmp_path: Path) -> None:
+    rng = random.Random(17)
+    store = Store.open(tmp_path / "data" / "kb.sqlite3")
+    with store.transaction():
+        for n in range(1200):
+            store.upsert_document(
+                Document(url=f"https://x.test/{n}", title=f"Bericht {n}", text=_text(rng, 2500))
+            )
+    store.close()
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data")}
+    for workers in _killed_with_workers([KB, "reindex"], env):
+        assert _gone_within(workers, 10) == []
