@@ -68,20 +68,42 @@ def _block_arrays(matcher: Matcher) -> tuple[npt.NDArray[np.int64], Scores]:
 
 
 class FieldStats:
-    """Per-document field lengths and averages, read once per searcher."""
+    """Per-document field lengths and which documents are live, read once per searcher."""
 
     def __init__(self, searcher: Searcher, fields: list[str]) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.lengths: dict[str, Scores] = {}
-        self.averages: dict[str, float] = {}
         live = list(reader.all_doc_ids())
+        self.live: Mask = np.zeros(self.size, np.bool_)
+        self.live[live] = True
         for field in fields:
             lengths = np.zeros(self.size, np.float32)
             for docnum in live:
                 lengths[docnum] = reader.doc_field_length(docnum, field) or 0
             self.lengths[field] = lengths
-            self.averages[field] = max(float(lengths.sum()) / max(len(live), 1), 1.0)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The documents one evaluation may count in its statistics, with their number and average
+    field lengths (computed per evaluation: a few masked sums)."""
+
+    visible: Mask
+    count: int
+    averages: dict[str, float]
+
+    @classmethod
+    def of(cls, stats: FieldStats, visible: Mask) -> _Seen:
+        count = int(np.count_nonzero(visible))
+        averages = {
+            field: max(float(lengths[visible].sum()) / max(count, 1), 1.0)
+            for field, lengths in stats.lengths.items()
+        }
+        return cls(visible, count, averages)
+
+    def average(self, field: str) -> float:
+        return self.averages[field]
 
 
 class Evaluator:
@@ -105,8 +127,12 @@ class Evaluator:
             return [(node.fieldname, term) for term in found]
         return list(node.expanded_terms(self._searcher.reader(), phrases=True))
 
-    def evaluate(self, query: q.Query) -> Evaluation:
-        matched, scores = self._eval(query)
+    def evaluate(self, query: q.Query, visible: Mask | None = None) -> Evaluation:
+        """Matches and BM25 scores of ``query``; the statistics (document count, document
+        frequencies, average lengths) are those of the ``visible`` documents, so that no score
+        tells how many hidden documents hold a word."""
+        seen = _Seen.of(self._stats, visible if visible is not None else self._stats.live)
+        matched, scores = self._eval(query, seen)
         return Evaluation(matched, scores)
 
     def postings(self, field: str, text: str | bytes) -> tuple[npt.NDArray[np.int64], Scores]:
@@ -167,10 +193,14 @@ class Evaluator:
                     factors[docnum] = PROXIMITY_FACTOR
         return factors
 
-    def _term(self, field: str, text: str | bytes, boost: float) -> tuple[Mask, Scores]:
-        return self._terms_union([(field, text, boost)])
+    def _term(
+        self, field: str, text: str | bytes, boost: float, seen: _Seen
+    ) -> tuple[Mask, Scores]:
+        return self._terms_union([(field, text, boost)], seen)
 
-    def _terms_union(self, found: list[tuple[str, str | bytes, float]]) -> tuple[Mask, Scores]:
+    def _terms_union(
+        self, found: list[tuple[str, str | bytes, float]], seen: _Seen
+    ) -> tuple[Mask, Scores]:
         """The documents of any of the terms and the sum of their BM25 scores, added in place:
         a word is looked up in seven fields, most of which lack it."""
         matched = np.zeros(self._size, np.bool_)
@@ -182,17 +212,17 @@ class Evaluator:
             matched[ids] = True
             if field not in self._stats.lengths:  # not a text field: matched, not scored
                 continue
-            df = len(ids)
-            idf = math.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
-            lengths = self._stats.lengths[field][ids] / self._stats.averages[field]
+            df = int(np.count_nonzero(seen.visible[ids]))
+            idf = math.log(1.0 + (seen.count - df + 0.5) / (df + 0.5))
+            lengths = self._stats.lengths[field][ids] / seen.average(field)
             norm = K1 * (1.0 - B + B * lengths)
             scores[ids] += boost * idf * tfs * (K1 + 1.0) / (tfs + norm)  # a term's ids are unique
         return matched, scores
 
-    def _eval(self, node: q.Query) -> tuple[Mask, Scores]:
+    def _eval(self, node: q.Query, seen: _Seen) -> tuple[Mask, Scores]:
         boost = float(getattr(node, "boost", 1.0))
         if isinstance(node, q.Term):
-            return self._term(node.fieldname, node.text, boost)
+            return self._term(node.fieldname, node.text, boost, seen)
         if isinstance(node, q.Every):
             return np.ones(self._size, np.bool_), np.zeros(self._size, np.float32)
         if isinstance(node, type(q.NullQuery)):
@@ -201,70 +231,70 @@ class Evaluator:
             matched = np.zeros(self._size, np.bool_)
             scores = np.zeros(self._size, np.float32)
             for field, text in self.expansions(node):
-                m, s = self._term(field, text, boost)
+                m, s = self._term(field, text, boost, seen)
                 matched |= m
                 np.maximum(scores, s, out=scores)
             return matched, scores
         if isinstance(node, q.AndNot):
-            m, s = self._eval(node.a)
-            exclude, _ = self._eval(node.b)
+            m, s = self._eval(node.a, seen)
+            exclude, _ = self._eval(node.b, seen)
             m &= ~exclude
             return m, np.where(m, s * boost, 0).astype(np.float32)
         if isinstance(node, q.AndMaybe):
-            m, s = self._eval(node.a)
-            bonus_m, bonus = self._eval(node.b)
+            m, s = self._eval(node.a, seen)
+            bonus_m, bonus = self._eval(node.b, seen)
             return m, np.where(m, (s + np.where(bonus_m, bonus, 0)) * boost, 0).astype(np.float32)
         if isinstance(node, q.Require):
-            m, s = self._eval(node.a)
-            required, _ = self._eval(node.b)
+            m, s = self._eval(node.a, seen)
+            required, _ = self._eval(node.b, seen)
             m &= required
             return m, np.where(m, s * boost, 0).astype(np.float32)
         if isinstance(node, q.And):
-            parts = [self._eval(sub) for sub in node.subqueries]
+            parts = [self._eval(sub, seen) for sub in node.subqueries]
             matched = np.logical_and.reduce([m for m, _ in parts])
             scores = _total([s for _, s in parts], self._size)
             return matched, np.where(matched, scores * boost, 0).astype(np.float32)
         if isinstance(node, Coordinated):
-            return self._coordinated(node)
+            return self._coordinated(node, seen)
         if isinstance(node, q.DisjunctionMax):
-            return self._best(node)
+            return self._best(node, seen)
         if isinstance(node, q.Or) and all(type(sub) is q.Term for sub in node.subqueries):
             m, s = self._terms_union(
-                [(sub.fieldname, sub.text, float(sub.boost)) for sub in node.subqueries]
+                [(sub.fieldname, sub.text, float(sub.boost)) for sub in node.subqueries], seen
             )
             return m, (s * boost).astype(np.float32)
         if isinstance(node, q.Or):
-            parts = [self._eval(sub) for sub in node.subqueries]
+            parts = [self._eval(sub, seen) for sub in node.subqueries]
             if not parts:
                 return np.zeros(self._size, np.bool_), np.zeros(self._size, np.float32)
             matched = np.logical_or.reduce([m for m, _ in parts])
             scores = _total([s for _, s in parts], self._size)
             return matched, (scores * boost).astype(np.float32)
         if isinstance(node, q.Not):
-            m, _ = self._eval(node.query)
+            m, _ = self._eval(node.query, seen)
             return ~m, np.zeros(self._size, np.float32)
         # Phrases and other positional queries: Whoosh matches, the words' scores rank.
         matched = np.zeros(self._size, np.bool_)
         matched[list(node.docs(self._searcher))] = True
         scores = np.zeros(self._size, np.float32)
         for field, text in node.terms():
-            _, s = self._term(field, text, boost)
+            _, s = self._term(field, text, boost, seen)
             scores += s
         return matched, np.where(matched, scores, 0).astype(np.float32)
 
-    def _coordinated(self, node: Coordinated) -> tuple[Mask, Scores]:
+    def _coordinated(self, node: Coordinated, seen: _Seen) -> tuple[Mask, Scores]:
         """A document must match ``node.minimum`` concepts; its score is the concepts' sum
         times the share of them it matches, raised to ``COORDINATION``."""
-        parts = [self._eval(sub) for sub in node.subqueries]
+        parts = [self._eval(sub, seen) for sub in node.subqueries]
         counts = np.sum([m for m, _ in parts], axis=0, dtype=np.int32)
         matched: Mask = np.greater_equal(counts, node.minimum)
         share = (counts / len(parts)).astype(np.float32) ** COORDINATION
         scores = _total([s for _, s in parts], self._size) * share * float(node.boost)
         return matched, np.where(matched, scores, 0).astype(np.float32)
 
-    def _best(self, node: q.DisjunctionMax) -> tuple[Mask, Scores]:
+    def _best(self, node: q.DisjunctionMax, seen: _Seen) -> tuple[Mask, Scores]:
         """The best of a word's forms, plus ``tiebreak`` times the others."""
-        parts = [self._eval(sub) for sub in node.subqueries]
+        parts = [self._eval(sub, seen) for sub in node.subqueries]
         matched: Mask = np.logical_or.reduce([m for m, _ in parts])
         best = np.maximum.reduce([s for _, s in parts])
         others = _total([s for _, s in parts], self._size) - best

@@ -168,14 +168,14 @@ class SearchService:
         if request.date_from or request.date_to:
             masks["date"] = cache.date_range(request.date_from, request.date_to)
         parsed = build_query(request.query, searcher, synonyms, vocabulary)
-        evaluation = self._evaluate(parsed.query)
+        evaluation = self._evaluate(parsed.query, allowed)
         visible = evaluation.matched & allowed
         # Queries written with operators relax only when nothing matches, as they always did.
         needed = fill if isinstance(parsed.query, Coordinated) else 1
         if parsed.words > 1 and _count(visible, masks) < needed:
             relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
             parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words, parsed.near)
-            evaluation = self._evaluate(parsed.query)
+            evaluation = self._evaluate(parsed.query, allowed)
             visible = evaluation.matched & allowed
         return parsed, evaluation, visible, masks
 
@@ -235,8 +235,10 @@ class SearchService:
             unique.setdefault(suggestion.text.casefold(), suggestion)
         return list(unique.values())[:limit]
 
-    def _evaluate(self, query: Query) -> Evaluation:
-        return self._evaluator_now().evaluate(query)
+    def _evaluate(self, query: Query, allowed: Mask) -> Evaluation:
+        """Scores from the statistics of what the asker may see: a score tells nothing of
+        hidden documents."""
+        return self._evaluator_now().evaluate(query, allowed)
 
     def _evaluator_now(self) -> Evaluator:
         assert self._evaluator is not None

@@ -26,6 +26,7 @@ import heapq
 import itertools
 import marshal
 import multiprocessing
+import os
 import queue
 import struct
 from array import array
@@ -42,6 +43,7 @@ from whoosh.util import random_name
 from whoosh.writing import IndexingError, SegmentWriter
 
 from index.analysis import LANGUAGES, load, term_positions, text_analyzer
+from kb.processes import die_with_parent
 
 Posting = tuple[str, bytes, int, float, bytes | None]  # Whoosh's (field, term, doc, weight, value)
 BATCH = 100  # documents per message to a worker process
@@ -285,8 +287,11 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
         self.fieldwriter.close()
 
 
-def _work(number: int, storage: Any, indexname: str, jobs: Any, results: Any) -> None:
+def _work(number: int, parent: int, storage: Any, indexname: str, jobs: Any, results: Any) -> None:
     """Worker process ``number``: index the batches of documents it gets into one segment."""
+    # Killed with its parent: a worker waiting on a queue whose write end other workers hold
+    # would never see the parent go.
+    die_with_parent(parent)
     # The parent holds the index lock and, on failure, cancels: not writer.cancel() here,
     # which would remove the temporary files of all writers. Files of a segment that is not
     # committed go with the next commit.
@@ -331,7 +336,7 @@ class ParallelWriter(FastWriter):
         self._workers: list[BaseProcess] = [
             multiprocessing.Process(
                 target=_work,
-                args=(number, self.storage, self.indexname, jobs, self._results),
+                args=(number, os.getpid(), self.storage, self.indexname, jobs, self._results),
                 daemon=True,
             )
             for number, jobs in enumerate(self._jobs)

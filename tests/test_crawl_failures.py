@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fpdf import FPDF
 
 from crawler.crawl import Crawler
@@ -156,10 +155,6 @@ def _long_pdf() -> bytes:
     return bytes(pdf.output())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs entity extraction in bounded pieces in kb/entities (issue 17, point 1)",
-)
 def test_a_long_page_and_a_108_page_pdf_are_crawled_searchable_with_all_their_entities(
     store: Store, settings: Settings, extractor: EntityExtractor
 ) -> None:

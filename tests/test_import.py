@@ -256,10 +256,6 @@ def test_a_text_the_extractor_cannot_take_fails_its_line_only(
     assert store.document_by_url("https://x.test/7") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs entity extraction in bounded pieces in kb/entities (issue 17, point 1)",
-)
 def test_a_record_of_over_a_million_characters_is_imported_with_all_its_entities(
     tmp_path: Path,
 ) -> None:

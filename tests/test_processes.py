@@ -13,8 +13,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from kb.model import Document
 from kb.store import Store
 
@@ -97,10 +95,6 @@ def test_the_workers_of_a_killed_import_end_with_it(tmp_path: Path) -> None:
         assert _gone_within(workers, 10) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/writing.py must call kb.processes.die_with_parent in its workers (issue 17)",
-)
 def test_the_workers_of_a_killed_reindex_end_with_it(tmp_path: Path) -> None:
     rng = random.Random(17)
     store = Store.open(tmp_path / "data" / "kb.sqlite3")

@@ -242,3 +242,23 @@ def test_a_word_in_the_lead_weighs_more_than_the_same_word_further_down(
         ]
     finally:
         search.close()
+
+
+def test_scores_tell_nothing_of_hidden_documents(store: Store, settings: Settings) -> None:
+    public = make_document(title="Nachtlotsen", text="Nachtlotsen begleiten Gäste im Quartier.")
+    search = indexed(store, settings, [public])
+    before = search.search(SearchRequest("Nachtlotsen")).hits[0].score
+    hidden = [
+        make_document(
+            title=f"Protokoll {n}",
+            text="Die Nachtlotsen berichten aus der Sitzung.",
+            collection="Nachtleben",
+            members_only=True,
+        )
+        for n in range(6)
+    ]
+    search = indexed(store, settings, hidden)
+    # For anonymous visitors the statistics are those of what they may see: the same score.
+    assert search.search(SearchRequest("Nachtlotsen")).hits[0].score == before
+    member = search.search(SearchRequest("Nachtlotsen", viewer=MEMBER))
+    assert next(h.score for h in member.hits if h.title == "Nachtlotsen") != before
