@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import fail
+from cli.common import configure_logging, fail
 
 if TYPE_CHECKING:
     from ops.services import Services
@@ -21,14 +21,19 @@ def serve(
 ) -> None:
     """Serve the web UI and the API."""
     from kb.settings import Settings
+    from ops.services import Services
 
+    configure_logging(service=True)
     settings = Settings()
     host, port = host or settings.host, port or settings.port
+    # Once, before any worker starts: an older store is backed up and migrated, and the index
+    # takes in what changed meanwhile (rebuilt when this release indexes otherwise).
+    services = Services.open(settings)
+    services.sync()
     if workers == 1:
-        from ops.services import Services
-
-        _serve(Services.open(settings), host, port)
+        _serve(services, host, port)
         return
+    services.close()
     from web.workers import serve as serve_workers
 
     typer.echo(f"Web UI: http://{host}:{port}/  ({workers} worker processes)")
@@ -42,7 +47,8 @@ def _serve(services: Services, host: str, port: int) -> None:
 
     typer.echo(f"Web UI: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     app = create_app(services, scheduler=True)  # the newsletter and crawls run while serving
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Uvicorn's lines go through the service's log (`kb.logs`); requests are logged by the app.
+    uvicorn.run(app, host=host, port=port, log_level="warning", log_config=None, access_log=False)
 
 
 def demo(
@@ -55,6 +61,7 @@ def demo(
     from ops.demo.server import DemoSite
     from ops.services import Services
 
+    configure_logging(service=True)
     settings = Settings()
     # The demo site is ours and on loopback: no need to wait between requests.
     services = Services.open(settings.model_copy(update={"crawl_delay": 0.0}))

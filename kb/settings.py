@@ -6,8 +6,9 @@ Every default is chosen so that a fresh machine runs the bundled demo with no co
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,6 +69,29 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         10_000_000, gt=0, description="Largest request body (board exports) the web UI accepts."
     )
+    backup_dir: str = Field(
+        "", description="Where the daily backups go; empty: KB_DATA_DIR/backups."
+    )
+    backup_keep: int = Field(
+        7, ge=0, description="How many daily backups are kept; 0: no scheduled backup."
+    )
+    backup_cron: str = Field(
+        "30 3 * * *", description="When the daily backup runs (cron, Berlin time)."
+    )
+    metrics_token: str = Field(
+        "", description="Bearer token /metrics wants; empty: /metrics answers loopback only."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text (level, logger, message, fields) or JSON."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least important level the service logs."
+    )
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def db_path(self) -> Path:
@@ -76,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def backup_path(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else self.data_dir / "backups"
 
     @property
     def user_agent(self) -> str:

@@ -14,6 +14,7 @@ from index.search import Hit, SearchRequest, SearchResult, filters_from
 from index.suggest import Suggestion
 from kb.entity_catalogue import EntityCatalogue
 from kb.viewer import Viewer
+from ops import metrics
 from ops.services import Services
 
 __all__ = [
@@ -30,7 +31,9 @@ __all__ = [
 
 def search(services: Services, request: SearchRequest) -> SearchResult:
     """Search with facets; what ``request.viewer`` may not see is neither hit nor counted."""
-    return services.search.search(request)
+    metrics.SEARCHES.inc()
+    with metrics.SEARCH_SECONDS.time():
+        return services.search.search(request)
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:

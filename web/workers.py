@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import tempfile
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
+
+from ops.metrics import MULTIPROCESS_DIR
 
 log = logging.getLogger(__name__)
 BACKLOG = 2048
@@ -33,12 +38,30 @@ def _worker(host: str, port: int) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(BACKLOG)
-    config = uvicorn.Config("web.app:from_environment", factory=True, log_level="warning")
+    config = uvicorn.Config(
+        "web.app:from_environment",
+        factory=True,
+        log_level="warning",
+        log_config=None,  # the service's log (`kb.logs`), configured by the app
+        access_log=False,  # requests are logged by the app
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve(host: str, port: int, workers: int) -> None:
     """Run ``workers`` processes on ``host:port`` until a signal stops them."""
+    # The workers' counters, added up by whichever worker answers /metrics (`ops.metrics`), in
+    # a directory new at every start, as prometheus-client's multiprocess mode wants.
+    counters = tempfile.mkdtemp(prefix="kb-metrics-")
+    os.environ[MULTIPROCESS_DIR] = counters  # inherited by the workers
+    try:
+        _run(host, port, workers)
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(counters, ignore_errors=True)
+
+
+def _run(host: str, port: int, workers: int) -> None:
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks
     stopping = False
 
