@@ -82,8 +82,11 @@ class Scrubber:
 
 
 def _text_value(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-    return json.dumps(text, ensure_ascii=False) if not text or re.search(r"[\s=\"]", text) else text
+    """A field's value in a text line: JSON for all but plain words, so a line stays one."""
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    plain = value and not re.search(r"[\s=\"\\]", value)
+    return value if plain else json.dumps(value, ensure_ascii=False)
 
 
 class LineFormatter(logging.Formatter):

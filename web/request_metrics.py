@@ -19,6 +19,26 @@ log = logging.getLogger("web.requests")
 UNMATCHED = "(unmatched)"  # no route: 404s of made-up paths share one label
 
 
+def template(scope: Scope, status: int) -> str:
+    """The declared path of the route that answered the request."""
+    route = scope.get("route")
+    declared: str | None = getattr(route, "path", None)
+    pattern = getattr(route, "path_regex", None)
+    path: str = scope["path"]
+    if not declared:
+        # A plain route (/metrics) or a static file answered: its path; a made-up one does not
+        # get a label of its own.
+        return path if "endpoint" in scope and status != 404 else UNMATCHED
+    if pattern is None or pattern.match(path):
+        return declared
+    # A route of an included router declares its path without the router's prefix ("/staff"):
+    # the prefix is what its pattern leaves over of the path.
+    for cut in (n for n, char in enumerate(path) if char == "/" and n > 0):
+        if pattern.match(path[cut:]):
+            return path[:cut] + declared
+    return declared
+
+
 class RequestMetrics:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,7 +60,7 @@ class RequestMetrics:
             await self.app(scope, receive, send_noting_status)
         finally:
             seconds = time.perf_counter() - began
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            route = template(scope, status)
             method = scope["method"]
             REQUESTS.labels(route, method, str(status)).inc()
             REQUEST_SECONDS.labels(route, method).observe(seconds)
