@@ -1,5 +1,5 @@
-"""The service's background work: crawls started by staff, each source's scheduled crawl and
-the weekly newsletter, on the one scheduler of `ops.scheduler`.
+"""The service's background work: crawls started by staff, each source's scheduled crawl, the
+weekly newsletter and the daily backup (`ops.backup`), on the one scheduler of `ops.scheduler`.
 
 Each enabled source has a job ``crawl:<name>`` with the source's cron schedule in Berlin time.
 `sync_jobs` keeps the jobs in step with the sources: at start, when a source changes in this
