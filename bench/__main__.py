@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from bench import calls, crawl, entities, newsletter, relevance, search_scale, serve
+from bench import backup, calls, crawl, entities, newsletter, relevance, search_scale, serve
 
 BENCHMARKS = {
+    "backup": backup.main,
     "calls": calls.main,
     "crawl": crawl.main,
     "entities": entities.main,
