@@ -61,7 +61,6 @@ def demo(
     from ops.demo.server import DemoSite
     from ops.services import Services
 
-    configure_logging(service=True)
     settings = Settings()
     # The demo site is ours and on loopback: no need to wait between requests.
     services = Services.open(settings.model_copy(update={"crawl_delay": 0.0}))
@@ -78,4 +77,5 @@ def demo(
     typer.echo(report.render())
     password = member_password(services)
     typer.echo(f"Members-only content: log in as {MEMBER} with password {password}")
+    configure_logging(service=True)  # from now on: the crawl's lines would break its progress bar
     _serve(services, settings.host, port or settings.port)

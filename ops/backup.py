@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -38,7 +39,7 @@ from kb.settings import Settings
 from kb.store import Store
 from ops import metrics
 from ops.errors import InvalidError, NotFoundError, OpsError
-from ops.scheduler import keep_or_replace, trigger
+from ops.scheduler import TIMEZONE, keep_or_replace, trigger
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,7 @@ class Overview:
     stay, and when the next one runs (when this process runs the scheduler)."""
 
     runs: list[JobRun]
+    ended: dict[int, datetime]  # when each run ended, Berlin time, by its id
     directory: Path
     keep: int
     cron: str
@@ -237,8 +239,11 @@ class Overview:
 
 def overview(store: Store, settings: Settings, scheduler: BackgroundScheduler | None) -> Overview:
     job = scheduler.get_job(BACKUP_ID) if scheduler is not None else None
+    runs = JobRuns(store).latest("backup")
+    berlin = ZoneInfo(TIMEZONE)
     return Overview(
-        JobRuns(store).latest("backup"),
+        runs,
+        {r.id: datetime.fromisoformat(r.finished_at).astimezone(berlin) for r in runs},
         settings.backup_path,
         settings.backup_keep,
         settings.backup_cron,
