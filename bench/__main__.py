@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bench import (
+    backup,
     calls,
     crawl,
     entities,
@@ -17,6 +18,7 @@ from bench import (
 )
 
 BENCHMARKS = {
+    "backup": backup.main,
     "calls": calls.main,
     "crawl": crawl.main,
     "entities": entities.main,

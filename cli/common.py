@@ -27,6 +27,17 @@ def services() -> Services:
     return opened
 
 
+def configure_logging(service: bool = False) -> None:
+    """The service's log format (`kb.logs`); a command other than the service's (``service``)
+    leaves out info lines at the default level: its output is its report."""
+    from kb.logs import configure
+    from kb.settings import Settings
+
+    settings = Settings()
+    quiet = not service and settings.log_level == "info"
+    configure(settings, level="warning" if quiet else None)
+
+
 def close_services() -> None:
     while _opened:
         _opened.pop().close()

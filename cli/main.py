@@ -9,8 +9,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from cli import accounts, curation, documents, newsletter, serve, sources
-from cli.common import close_services
+from cli import accounts, backup, curation, documents, newsletter, serve, sources
+from cli.common import close_services, configure_logging
 from ops.errors import OpsError
 
 
@@ -19,6 +19,7 @@ class Commands(TyperGroup):
     what the command opened is closed when it ends."""
 
     def invoke(self, ctx: Any) -> Any:  # Any: click is vendored under another name by typer
+        configure_logging()
         try:
             return super().invoke(ctx)
         except OpsError as exc:
@@ -43,6 +44,8 @@ app.command("crawl-runs")(documents.crawl_runs)
 app.command()(documents.reindex)
 app.command()(documents.search)
 app.command()(documents.entities)
+app.command()(backup.backup)
+app.command()(backup.restore)
 app.command()(serve.serve)
 app.command()(serve.demo)
 

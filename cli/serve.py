@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import fail
+from cli.common import configure_logging, fail
 
 if TYPE_CHECKING:
     from ops.services import Services
@@ -22,14 +22,19 @@ def serve(
 ) -> None:
     """Serve the web UI and the API."""
     from kb.settings import Settings
+    from ops.services import Services
 
+    configure_logging(service=True)
     settings = Settings()
     host, port = host or settings.host, port or settings.port
+    # Once, before any worker starts: an older store is backed up and migrated, and the index
+    # takes in what changed meanwhile (rebuilt when this release indexes otherwise).
+    services = Services.open(settings)
+    services.sync()
     if workers == 1:
-        from ops.services import Services
-
-        _serve(Services.open(settings), host, port)
+        _serve(services, host, port)
         return
+    services.close()
     from web.workers import serve as serve_workers
 
     typer.echo(f"Web UI: http://{host}:{port}/  ({workers} worker processes)")
@@ -45,7 +50,10 @@ def _serve(services: Services, host: str, port: int) -> None:
     typer.echo(f"Web UI: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     app = create_app(services, scheduler=True)  # the newsletter and crawls run while serving
     options = server_options(services.settings)
-    uvicorn.run(app, host=host, port=port, log_level="warning", **options)
+    # Uvicorn's lines go through the service's log (`kb.logs`); requests are logged by the app.
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning", log_config=None, access_log=False, **options
+    )
 
 
 def demo(
@@ -81,6 +89,7 @@ def demo(
         typer.echo(report.render())
         password = member_password(services)
         typer.echo(f"Members-only content: log in as {MEMBER} with password {password}")
+        configure_logging(service=True)  # from now on: the crawl's lines would break its bar
         _serve(services, settings.host, ui_port)
     finally:
         site.stop()

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Literal
 
 import httpx
 
@@ -39,11 +40,13 @@ from kb.entities import EntityExtractor
 from kb.fingerprint import carries
 from kb.model import Document
 from kb.settings import Settings
-from kb.store import FetchState, Source, Store
+from kb.store import FetchState, Source, Store, UpsertStatus
 
 log = logging.getLogger(__name__)
 
 GONE_ANSWERS = frozenset({"HTTP 404", "HTTP 410"})
+# What became of a page asked for (`Crawler` tells ``on_page``).
+Outcome = Literal["new", "changed", "unchanged", "listed", "skipped", "failed"]
 XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml")
 
 
@@ -87,6 +90,16 @@ class _Outcome:
     failure: CrawlError | None = None
     given_up: bool = False  # not fetched: it failed the same way on several crawls
 
+    def name(self, saved: UpsertStatus | None, skipped: bool) -> Outcome:
+        """What became of the page, once its document (if any) is stored as ``saved``."""
+        if self.failure is not None:
+            return "failed"
+        if saved is not None:
+            return saved
+        if self.unchanged:
+            return "unchanged"  # "not modified"
+        return "skipped" if skipped else "listed"  # listed: a feed or sitemap, its pages queued
+
 
 class Crawler:
     """Crawls sources into a store; entities are extracted for new and changed documents."""
@@ -99,8 +112,10 @@ class Crawler:
         credentials: Mapping[str, Credentials] | None = None,
         transport: httpx.BaseTransport | None = None,
         progress: Callable[[Step], None] | None = None,
+        on_page: Callable[[str, Outcome], None] | None = None,
     ) -> None:
-        """``progress`` is called before each request: for progress displays."""
+        """``progress`` is called before each request: for progress displays; ``on_page`` with
+        the source and outcome of each page asked for: for the service's figures."""
         self._store = store
         self._state = CrawlState(store)
         self._settings = settings
@@ -109,6 +124,7 @@ class Crawler:
         self._credentials = dict(credentials or {})
         self._transport = transport
         self._progress = progress
+        self._on_page = on_page
 
     def run(self, sources: list[Source]) -> CrawlReport:
         """Crawl ``sources``; a run that was killed or broke off is resumed first: its finished
@@ -239,6 +255,7 @@ class Crawler:
         """Handle one answer: read it (entities included) first, then write the page, the
         links found and its place in the frontier in one transaction. Returns the tasks found."""
         self._state.attempt(run.id, run.source.name, task.url)
+        skipped = len(run.report.skipped)
         try:
             outcome = self._read(run, task, state, future.result(), duplicates)
         except CrawlError as exc:
@@ -248,12 +265,18 @@ class Crawler:
             # with its trace and becomes the page's failure.
             log.exception("reading %s failed", task.url)
             outcome = _Outcome(failure=ReadError.of(task.url, exc))
-        self._write(run, task, outcome, duplicates)
+        saved = self._write(run, task, outcome, duplicates)
+        if self._on_page is not None:
+            self._on_page(run.source.name, outcome.name(saved, len(run.report.skipped) > skipped))
         return outcome.found
 
-    def _write(self, run: _Run, task: Task, outcome: _Outcome, duplicates: Duplicates) -> None:
-        """Store what one page led to, with its place in the frontier, in one transaction."""
+    def _write(
+        self, run: _Run, task: Task, outcome: _Outcome, duplicates: Duplicates
+    ) -> UpsertStatus | None:
+        """Store what one page led to, with its place in the frontier, in one transaction;
+        how the page was saved, if it was."""
         report = run.report
+        saved: UpsertStatus | None = None
         with self._store.transaction():
             failure = outcome.failure
             if failure is not None:
@@ -273,12 +296,13 @@ class Crawler:
                 doc, fetched, links = outcome.save
                 saved = self._store.upsert_document(
                     doc, etag=fetched.etag, last_modified=fetched.last_modified, links=links
-                )
-                report.count(saved.status)
+                ).status
+                report.count(saved)
                 duplicates.add(doc)
-                log.info("%s %s", saved.status, doc.url)
+                log.info("%s %s", saved, doc.url)
             run.tick()
             self._state.done(run.id, run.source.name, task.url, outcome.found, report.as_dict())
+        return saved
 
     def _read(
         self,

@@ -291,4 +291,21 @@ MIGRATIONS: list[str] = [
     UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
         WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE disabled);
     """,
+    # 13: the runs of the service's jobs and the outcome of each: a source's crawl (per source,
+    # with its pages by outcome; ``subject`` is the source's name), a backup, a newsletter send;
+    # ``trigger`` tells the schedule from staff and the command line. The staff pages, the
+    # alert on failing sources and /metrics read them.
+    """
+    CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY,
+        job TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        trigger TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX job_runs_job ON job_runs(job, subject, id);
+    """,
 ]

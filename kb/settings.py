@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +99,30 @@ class Settings(BaseSettings):
                 raise ValueError(f"{entry!r} is no IP address or network") from exc
         return ",".join(entries)
 
+    backup_dir: str = Field(
+        "", description="Where the daily backups go; empty: KB_DATA_DIR/backups."
+    )
+    backup_keep: int = Field(
+        7, ge=0, description="How many daily backups are kept; 0: no scheduled backup."
+    )
+    backup_cron: str = Field(
+        "30 3 * * *", description="When the daily backup runs (cron, Berlin time)."
+    )
+    metrics_token: str = Field(
+        "", description="Bearer token /metrics wants; empty: /metrics answers loopback only."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text (level, logger, message, fields) or JSON."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least important level the service logs."
+    )
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @property
     def db_path(self) -> Path:
         return self.data_dir / "kb.sqlite3"
@@ -105,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def backup_path(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else self.data_dir / "backups"
 
     @property
     def user_agent(self) -> str:

@@ -1,5 +1,5 @@
-"""The service's background work: crawls started by staff, each source's scheduled crawl and
-the weekly newsletter, on the one scheduler of `ops.scheduler`.
+"""The service's background work: crawls started by staff, each source's scheduled crawl, the
+weekly newsletter and the daily backup (`ops.backup`), on the one scheduler of `ops.scheduler`.
 
 Each enabled source has a job ``crawl:<name>`` with the source's cron schedule in Berlin time.
 `sync_jobs` keeps the jobs in step with the sources: at start, when a source changes in this
@@ -22,15 +22,17 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from kb.job_runs import Trigger
 from kb.settings import Settings
 from kb.store import Source
-from ops import pipeline
+from ops import backup, metrics, pipeline
 from ops.newsletter.issues import send_next
 from ops.scheduler import TIMEZONE, keep_or_replace, start_scheduler, trigger
 from ops.services import Services
@@ -51,10 +53,12 @@ _queued: set[str] = set()
 _queued_lock = threading.Lock()
 
 
-def crawl_in_background(services: Services, source: Source, wait: bool = False) -> bool:
+def crawl_in_background(
+    services: Services, source: Source, wait: bool = False, trigger: Trigger = "staff"
+) -> bool:
     """Crawl one source in a thread with its own store connection, then sync. While another
     crawl runs, the thread waits for it when ``wait``, else nothing starts; False when nothing
-    started.
+    started. ``trigger`` says who started it, for the source's record.
 
     The thread is a daemon: stopping the service does not wait for a crawl."""
     services.extractor  # noqa: B018 (built here: building reads the process's connection)
@@ -71,7 +75,7 @@ def crawl_in_background(services: Services, source: Source, wait: bool = False) 
             services.crawl_lock.acquire()
         try:
             with services.connection() as store:
-                pipeline.crawl(services, [source], given, store=store)
+                pipeline.crawl(services, [source], given, store=store, trigger=trigger)
         except Exception:
             log.exception("crawl of %s broke off", source.name)
         finally:
@@ -111,7 +115,7 @@ def crawl_source(name: str) -> None:
     source = next((s for s in _sources(running.services) if s.name == name), None)
     if source is None or not source.enabled:
         log.info("scheduled crawl of %s skipped: the source is removed or disabled", name)
-    elif not crawl_in_background(running.services, source, wait=True):
+    elif not crawl_in_background(running.services, source, wait=True, trigger="schedule"):
         log.info("scheduled crawl of %s skipped: it is waiting or running already", name)
 
 
@@ -196,7 +200,10 @@ def weekly_newsletter() -> None:
         report = send_next(services.store, services.search, settings, services.key)
         log.info("weekly newsletter: %s", report.render() if report else "nothing new")
     except Exception:
+        metrics.job_run("newsletter", ok=False)
         log.exception("weekly newsletter broke off; the next start or run resumes it")
+    else:
+        metrics.job_run("newsletter", ok=True)
     finally:
         services.close()
 
@@ -214,12 +221,13 @@ def install_newsletter(
 
 
 def start(services: Services) -> BackgroundScheduler:
-    """The service's scheduler, with the weekly newsletter and each source's crawls; the
-    services follow it from now on."""
+    """The service's scheduler, with the weekly newsletter, each source's crawls and the daily
+    backup; the services follow it from now on."""
     scheduler = start_scheduler(
         services.settings.db_path,
         partial(install_newsletter, settings=services.settings),
         partial(install_crawls, services=services),
+        partial(backup.install, settings=services.settings),
     )
     services.scheduler = scheduler
     return scheduler
@@ -273,6 +281,13 @@ class Scheduling:
             if self._take():
                 return
 
+    def running(self) -> bool:
+        """Whether the jobs run: here, on a running scheduler, or in another process, which
+        holds the lease."""
+        if self.scheduler is not None:
+            return bool(self.scheduler.running)
+        return lease_held(self._services.settings.data_dir)
+
     def end(self) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -283,3 +298,15 @@ class Scheduling:
         if self._lease is not None:
             self._lease.close()  # releases the lock
             self._lease = None
+
+
+def lease_held(data_dir: Path) -> bool:
+    """Whether a process holds the scheduler's lease on ``data_dir`` (tried, and let go at once
+    when nobody does)."""
+    with (data_dir / LEASE_FILE).open("ab") as lease:
+        try:
+            fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(lease, fcntl.LOCK_UN)
+        return False

@@ -20,9 +20,12 @@ from crawler.jsonl import ImportReport, import_file
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
 from index.indexer import CORES
+from kb import job_runs
 from kb.crawl_state import CrawlState
+from kb.job_runs import Trigger
 from kb.store import Source, Store
 from kb.viewer import Viewer
+from ops import source_health
 from ops.errors import BusyError, InvalidError, NotFoundError
 from ops.services import Services
 
@@ -56,8 +59,10 @@ def crawl(
     given: dict[str, Credentials] | None = None,
     progress: Callable[[Step], None] | None = None,
     store: Store | None = None,
+    trigger: Trigger = "command",
 ) -> CrawlReport:
-    """Crawl ``sources`` into ``store`` (default: the process's own connection), then sync.
+    """Crawl ``sources`` into ``store`` (default: the process's own connection), then sync;
+    each source's outcome is recorded (`ops.source_health`) as started by ``trigger``.
 
     Credentials default to those of the environment."""
     store = store or services.store
@@ -65,9 +70,18 @@ def crawl(
         # The pages a killed crawl stored are not indexed yet: they are before its run goes on.
         services.sync(store)
     logins = credentials(sources) if given is None else given
-    crawler = Crawler(store, services.settings, services.extractor, logins, progress=progress)
-    report = crawler.run(sources)
+    tally = source_health.PageTally()
+    crawler = Crawler(
+        store, services.settings, services.extractor, logins, progress=progress, on_page=tally.add
+    )
+    started = job_runs.now()
+    try:
+        report = crawler.run(sources)
+    except Exception as exc:
+        source_health.record(services, store, sources, tally, trigger, started, None, str(exc))
+        raise
     services.sync(store)
+    source_health.record(services, store, sources, tally, trigger, started, report)
     return report
 
 

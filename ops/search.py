@@ -15,6 +15,7 @@ from index.suggest import Suggestion
 from kb.entity_catalogue import EntityCatalogue
 from kb.errors import EntityError
 from kb.viewer import Viewer
+from ops import metrics
 from ops.services import Services
 
 __all__ = [
@@ -31,7 +32,9 @@ __all__ = [
 
 def search(services: Services, request: SearchRequest) -> SearchResult:
     """Search with facets; what ``request.viewer`` may not see is neither hit nor counted."""
-    result = services.search.search(request)
+    metrics.SEARCHES.inc()
+    with metrics.SEARCH_SECONDS.time():
+        result = services.search.search(request)
     if result.suggestion:
         result = replace(result, suggestion=typed_case(result.suggestion, request.query))
     return result

@@ -39,6 +39,7 @@ from kb.entity_catalogue import EntityCatalogue
 from kb.settings import Settings
 from kb.store import Store
 from kb.viewer import Viewer
+from ops import backup
 from ops.cache import ViewCache
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
+        backup.upgrade(settings)  # an older store is backed up before it is migrated
         reading = Store.open(settings.db_path)  # migrates the store before anyone else uses it
         SynonymTable(reading).seed()
         index = Index(settings.index_dir)

@@ -245,6 +245,19 @@ def test_serve_runs_the_app_with_its_scheduler(
         assert served["app"].state.services.scheduler is not None
 
 
+def test_backup_and_restore(tmp_path: Path) -> None:
+    """`tests/test_backup.py` backs up under load and restores older releases' backups."""
+    file = _jsonl(tmp_path / "docs.jsonl", {"url": "https://a.test/1", "title": "Nachtleben",
+                  "text": "Sicherheit im Nachtleben der Stadt Köln."})  # fmt: skip
+    kb(tmp_path / "data", "import", str(file))
+    out = kb(tmp_path / "data", "backup", str(tmp_path / "copy"))
+    assert out.startswith(f"backup {tmp_path / 'copy'}: schema ") and "1 documents" in out
+    assert "1 documents, indexed 1" in kb(tmp_path / "new", "restore", str(tmp_path / "copy"))
+    assert "1 results" in kb(tmp_path / "new", "search", "Nachtleben")
+    refused = kb(tmp_path / "new", "restore", str(tmp_path / "copy"), check=False)
+    assert "error: " in refused and "is not empty" in refused
+
+
 def test_demo_crawls_and_a_second_run_reuses_what_is_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -160,8 +160,10 @@ def test_a_schedule_with_day_and_weekday_runs_on_either_as_in_cron() -> None:
 def test_each_enabled_source_has_a_job_with_its_schedule(services: Services) -> None:
     with scheduled(services) as scheduler:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        # One scheduler for the service: the newsletter, the crawls and their reconcile.
-        assert set(jobs) == {"weekly-newsletter", "crawl-schedules", "crawl:essen", "crawl:koeln"}
+        # One scheduler for the service: the newsletter, the backup, the crawls, their reconcile.
+        assert set(jobs) == {
+            "weekly-newsletter", "daily-backup", "crawl-schedules", "crawl:essen", "crawl:koeln"
+        }  # fmt: skip
         essen = jobs["crawl:essen"]
         assert (essen.func_ref, essen.args) == ("ops.jobs:crawl_source", ("essen",))
         assert str(essen.trigger.timezone) == "Europe/Berlin"

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from kb import logs
 from kb.settings import Settings
 from ops import jobs
 from ops.services import Services
@@ -23,6 +24,7 @@ from web.access import CsrfRefused, LoginRequired, guard
 from web.i18n import TEXTS
 from web.middleware import BodySizeLimit, SecurityHeaders, plain_page, security_headers, wants_json
 from web.rendering import render
+from web.request_metrics import RequestMetrics
 from web.routes import (
     auth,
     documents,
@@ -30,6 +32,7 @@ from web.routes import (
     events,
     funding,
     health,
+    metrics,
     newsletter,
     peers,
     projects,
@@ -41,14 +44,17 @@ log = logging.getLogger(__name__)
 
 # Routes per resource; their order is the order of the API docs.
 ROUTES = (
-    search, documents, entities, funding, events, projects, peers, newsletter, health, auth, staff
+    search, documents, entities, funding, events, projects, peers, newsletter, health, metrics,
+    auth, staff
 )  # fmt: skip
 
 
 def from_environment() -> FastAPI:
     """The app of each worker process of ``kb serve --workers N``, built from the settings of
     the environment; one of the workers runs the scheduler (`ops.jobs.Scheduling`)."""
-    return create_app(Services.open(Settings()), scheduler=True)
+    settings = Settings()
+    logs.configure(settings)
+    return create_app(Services.open(settings), scheduler=True)
 
 
 def create_app(services: Services, scheduler: bool = False) -> FastAPI:
@@ -58,6 +64,7 @@ def create_app(services: Services, scheduler: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduling = jobs.Scheduling(services).begin() if scheduler else None
+        app.state.scheduling = scheduling  # for /readyz
         try:
             yield
         finally:
@@ -79,6 +86,7 @@ def create_app(services: Services, scheduler: bool = False) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, limit=services.settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)  # outermost: counts and times every answer
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

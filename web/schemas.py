@@ -53,6 +53,12 @@ class Health(BaseModel):
     """Whether this process runs the service's jobs (one process of all that serve a store)."""
 
 
+class Ready(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
+    """Each check (store, index, and scheduler where the app runs jobs): "ok" or what is wrong."""
+
+
 SectionName = Literal[
     "publications", "cities", "information", "collections", "funding", "events"
 ]  # fmt: skip

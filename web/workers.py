@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import tempfile
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from kb.settings import Settings
+from ops.metrics import MULTIPROCESS_DIR
 from web.proxies import server_options
 
 log = logging.getLogger(__name__)
@@ -38,13 +42,30 @@ def _worker(host: str, port: int) -> None:
     sock.listen(BACKLOG)
     options = server_options(Settings())
     config = uvicorn.Config(
-        "web.app:from_environment", factory=True, log_level="warning", **options
+        "web.app:from_environment",
+        factory=True,
+        log_level="warning",
+        log_config=None,  # the service's log (`kb.logs`), configured by the app
+        access_log=False,  # requests are logged by the app
+        **options,
     )
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve(host: str, port: int, workers: int) -> None:
     """Run ``workers`` processes on ``host:port`` until a signal stops them."""
+    # The workers' counters, added up by whichever worker answers /metrics (`ops.metrics`), in
+    # a directory new at every start, as prometheus-client's multiprocess mode wants.
+    counters = tempfile.mkdtemp(prefix="kb-metrics-")
+    os.environ[MULTIPROCESS_DIR] = counters  # inherited by the workers
+    try:
+        _run(host, port, workers)
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(counters, ignore_errors=True)
+
+
+def _run(host: str, port: int, workers: int) -> None:
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited locks
     stopping = False
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from kb.newsletter_store import FINAL, IssueRecord, NewsletterStore, Subscriber
 from kb.settings import Settings
+from ops import metrics
 from ops.errors import OpsError
 from ops.mail import Connect, connector
 from ops.newsletter import links
@@ -231,10 +232,12 @@ class Sender:
                         news.log(issue, subscriber.id, "failed", attempt, reason)
                         news.bounced(subscriber.id, reason)
                         report.failed.append(f"{subscriber.email}: {reason}")
+                        metrics.MAILS.labels("failed").inc()
                         return
                     if _temporary(exc) and attempt > self._retries:
                         news.log(issue, subscriber.id, "deferred", attempt, str(exc)[:500])
                         report.deferred.append(f"{subscriber.email}: {exc}")
+                        metrics.MAILS.labels("deferred").inc()
                         return
                     news.unlog(issue, subscriber.id)
                     if not _temporary(exc):  # the connection is at fault: start a new one
@@ -247,6 +250,7 @@ class Sender:
                 else:
                     news.log(issue, subscriber.id, "sent", attempt)
                     report.sent += 1
+                    metrics.MAILS.labels("sent").inc()
                     return
             if attempt > self._retries:
                 raise SendAbortedError(f"mail server unavailable: {error}") from error

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.model import KINDS
 from kb.store import Source
-from ops import jobs, sources
+from ops import jobs, source_health, sources
 from ops.errors import InvalidError, NotFoundError
 from ops.services import Services
 from web.deps import Editor, ServicesDep
@@ -62,6 +62,7 @@ def _sources_page(
     context = {
         "sources": services.store.sources(),
         "next_runs": jobs.next_runs(scheduler) if scheduler is not None else {},
+        "health": source_health.health(services.store),
         "kinds": KINDS,
         "form": form,
         "problems": problems,
