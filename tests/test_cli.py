@@ -4,6 +4,7 @@ a real process (the demo)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -28,7 +29,13 @@ KB = str(Path(sys.executable).with_name("kb"))
 def kb(data: Path, *args: str, stdin: str | None = None, check: bool = True) -> str:
     """Run ``kb ARGS`` in this process with ``KB_DATA_DIR=data``; its output and errors."""
     env = {"KB_DATA_DIR": str(data), "KB_CRAWL_DELAY": "0"}
-    done = CliRunner().invoke(app, list(args), input=stdin, env=env)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:  # a command configures the process's log: as a process of its own would
+        done = CliRunner().invoke(app, list(args), input=stdin, env=env)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
     if done.exception is not None and not isinstance(done.exception, SystemExit):
         raise done.exception
     if check:

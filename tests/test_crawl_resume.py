@@ -77,13 +77,21 @@ def test_a_crawl_that_broke_off_resumes_where_it_stopped(
     assert run.report is not None and run.report["new"] == PAGES
 
 
+def _add_source(settings: Settings, url: str) -> None:
+    """As ``kb source add`` does (its own test is the command line's)."""
+    store = Store.open(settings.db_path)
+    try:
+        store.add_source(Source("essen", url, "news"))
+    finally:
+        store.close()
+
+
 def test_a_killed_crawl_resumes_without_refetching_finished_pages(tmp_path: Path) -> None:
     routes, third = _site(PAGES, pause=0.05)
     settings = make_settings(tmp_path)
     env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_CRAWL_DELAY": "0"}
     with RouteServer(routes) as server:
-        add = [KB, "source", "add", "essen", f"{server.url}/news/", "--kind", "news"]
-        subprocess.run(add, env=env, check=True, capture_output=True, timeout=120)
+        _add_source(settings, f"{server.url}/news/")
         crawl = subprocess.Popen([KB, "crawl"], env=env, stdout=subprocess.DEVNULL)
         try:
             assert third.wait(timeout=120), "the crawl did not get going"
@@ -134,8 +142,7 @@ def test_a_resumed_crawl_indexes_what_the_killed_one_stored_and_adds_up_the_dura
     settings = make_settings(tmp_path)
     env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_CRAWL_DELAY": "0"}
     with RouteServer(routes) as server:
-        add = [KB, "source", "add", "essen", f"{server.url}/news/", "--kind", "news"]
-        subprocess.run(add, env=env, check=True, capture_output=True, timeout=120)
+        _add_source(settings, f"{server.url}/news/")
         crawl = subprocess.Popen([KB, "crawl"], env=env, stdout=subprocess.DEVNULL)
         try:
             assert third.wait(timeout=120), "the crawl did not get going"

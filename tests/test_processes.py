@@ -62,7 +62,7 @@ def _killed_with_workers(command: list[str], env: dict[str, str]) -> Iterator[li
             time.sleep(0.05)
             workers = _children(process.pid)
         assert len(workers) >= 2, "the command started no workers"
-        time.sleep(3)  # at work
+        time.sleep(0.5)  # at work
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         yield workers
@@ -101,7 +101,7 @@ def test_the_workers_of_a_killed_reindex_end_with_it(tmp_path: Path) -> None:
     with store.transaction():
         for n in range(1200):
             store.upsert_document(
-                Document(url=f"https://x.test/{n}", title=f"Bericht {n}", text=_text(rng, 2500))
+                Document(url=f"https://x.test/{n}", title=f"Bericht {n}", text=_text(rng, 800))
             )
     store.close()
     env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data")}
