@@ -11,7 +11,10 @@ evaluated with boolean and float arrays over all documents, and the top hits are
 
 from __future__ import annotations
 
+import itertools
 import math
+import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -23,6 +26,7 @@ from whoosh.matching import ListMatcher, Matcher
 from whoosh.searching import Searcher
 
 from index.analysis import LANGUAGES, terms
+from index.errors import QueryTooBroadError
 from index.fuzzy import FuzzyTerms
 from index.query import Coordinated
 from index.ranking import COORDINATION, K1, PROXIMITY, PROXIMITY_FACTOR, B
@@ -32,6 +36,11 @@ Scores = npt.NDArray[np.float32]
 # Postings kept per searcher, least recently used out first: frequent words recur from query to
 # query, and a word is looked up in seven fields (absent ones cost nothing). 12 bytes a posting.
 CACHED_BYTES = 64 * 1024 * 1024
+# Bounds of one evaluation: a prefix, wildcard or fuzzy word stands for at most so many terms,
+# and a query stops after so many seconds. Together they keep a costly query from holding a
+# processor for long (measured: python -m bench query_forms stays far below both).
+EXPANSIONS = 1000
+QUERY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ class FieldStats:
             self.lengths[field] = lengths
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Seen:
     """The documents one evaluation may count in its statistics, with their number and average
     field lengths (computed per evaluation: a few masked sums)."""
@@ -92,6 +101,7 @@ class _Seen:
     visible: Mask
     count: int
     averages: dict[str, float]
+    deadline: float = math.inf  # monotonic time after which the evaluation gives up
 
     @classmethod
     def of(cls, stats: FieldStats, visible: Mask) -> _Seen:
@@ -106,32 +116,74 @@ class _Seen:
         return self.averages[field]
 
 
-class Evaluator:
-    """Evaluates queries of one searcher; keeps the postings of recent terms."""
+Postings = tuple[npt.NDArray[np.int64], Scores]
 
-    def __init__(self, searcher: Searcher, stats: FieldStats) -> None:
+
+class PostingsCache:
+    """The postings of recent terms of one committed index, shared by its searchers, bounded
+    by size."""
+
+    def __init__(self, limit: int = CACHED_BYTES) -> None:
+        self._limit = limit
+        self._terms: OrderedDict[tuple[str, bytes], Postings] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bytes]) -> Postings | None:
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, bytes], postings: Postings) -> None:
+        with self._lock:
+            if key in self._terms:
+                return
+            self._terms[key] = postings
+            self._bytes += postings[0].nbytes + postings[1].nbytes
+            while self._bytes > self._limit and len(self._terms) > 1:
+                _, (ids, tfs) = self._terms.popitem(last=False)
+                self._bytes -= ids.nbytes + tfs.nbytes
+
+
+class Evaluator:
+    """Evaluates queries with one searcher (one thread at a time); the postings cache and the
+    fuzzy terms are those of its index, shared with its other searchers."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        stats: FieldStats,
+        cache: PostingsCache | None = None,
+        fuzzy: FuzzyTerms | None = None,
+    ) -> None:
         self._searcher = searcher
         self._stats = stats
         self._size = stats.size
-        self._terms: OrderedDict[tuple[str, bytes], tuple[npt.NDArray[np.int64], Scores]] = (
-            OrderedDict()
-        )
-        self._cached_bytes = 0
-        self.fuzzy = FuzzyTerms(searcher.reader())
+        self._cache = cache or PostingsCache()
+        self.fuzzy = fuzzy or FuzzyTerms()
 
     def expansions(self, node: q.Query) -> list[tuple[str, str | bytes]]:
         """The terms a leaf query stands for: fuzzy terms from :class:`FuzzyTerms`, prefixes
         and wildcards from the reader, a phrase's words."""
+        reader = self._searcher.reader()
         if isinstance(node, q.FuzzyTerm):
-            found = self.fuzzy.within(node.fieldname, node.text, node.maxdist, node.prefixlength)
-            return [(node.fieldname, term) for term in found]
-        return list(node.expanded_terms(self._searcher.reader(), phrases=True))
+            near = self.fuzzy.within(
+                reader, node.fieldname, node.text, node.maxdist, node.prefixlength
+            )
+            return [(node.fieldname, term) for term in near[:EXPANSIONS]]  # the nearest
+        found = list(itertools.islice(node.expanded_terms(reader, phrases=True), EXPANSIONS + 1))
+        if len(found) > EXPANSIONS:
+            raise QueryTooBroadError(f"{node} stands for over {EXPANSIONS} words: be more precise")
+        return found
 
     def evaluate(self, query: q.Query, visible: Mask | None = None) -> Evaluation:
         """Matches and BM25 scores of ``query``; the statistics (document count, document
         frequencies, average lengths) are those of the ``visible`` documents, so that no score
         tells how many hidden documents hold a word."""
         seen = _Seen.of(self._stats, visible if visible is not None else self._stats.live)
+        seen.deadline = time.monotonic() + QUERY_SECONDS
         matched, scores = self._eval(query, seen)
         return Evaluation(matched, scores)
 
@@ -139,9 +191,8 @@ class Evaluator:
         """Document numbers and term frequencies of a term over all segments."""
         btext = text if isinstance(text, bytes) else text.encode("utf-8")
         key = (field, btext)
-        cached = self._terms.get(key)
+        cached = self._cache.get(key)
         if cached is not None:
-            self._terms.move_to_end(key)
             return cached
         id_parts, tf_parts = [], []
         for leaf, offset in self._searcher.reader().leaf_readers():
@@ -157,11 +208,7 @@ class Evaluator:
             if id_parts
             else (np.zeros(0, np.int64), np.zeros(0, np.float32))
         )
-        self._terms[key] = result
-        self._cached_bytes += result[0].nbytes + result[1].nbytes
-        while self._cached_bytes > CACHED_BYTES and len(self._terms) > 1:
-            _, (ids, tfs) = self._terms.popitem(last=False)
-            self._cached_bytes -= ids.nbytes + tfs.nbytes
+        self._cache.put(key, result)
         return result
 
     def proximity(self, words: tuple[str, ...], docnums: list[int]) -> dict[int, float]:
@@ -205,6 +252,8 @@ class Evaluator:
         a word is looked up in seven fields, most of which lack it."""
         matched = np.zeros(self._size, np.bool_)
         scores = np.zeros(self._size, np.float32)
+        if time.monotonic() > seen.deadline:
+            raise QueryTooBroadError(f"the query took over {QUERY_SECONDS:g} s: use fewer words")
         for field, text, boost in found:
             ids, tfs = self.postings(field, text)
             if not len(ids):

@@ -6,11 +6,13 @@ first typo), grouped by their first letter (a typo rarely hits the first letter,
 prefix halves the work many times over), and compared in C by `rapidfuzz` with the same
 distance (adjacent transpositions count as one edit).
 
-    >>> FuzzyTerms(reader).within("body_de", "waffenverbto", 2)
+    >>> FuzzyTerms().within(reader, "body_de", "waffenverbto", 2)
     ['waffenverbot']
 """
 
 from __future__ import annotations
+
+import threading
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -18,28 +20,35 @@ from whoosh.reading import IndexReader
 
 
 class FuzzyTerms:
-    """The terms of one reader, by field and first letter."""
+    """The terms of one committed index, by field and first letter; shared by the searchers
+    of that index (each reads with its own reader)."""
 
-    def __init__(self, reader: IndexReader) -> None:
-        self._reader = reader
+    def __init__(self) -> None:
         self._fields: dict[str, dict[str, list[str]]] = {}
+        self._lock = threading.Lock()
 
-    def _groups(self, field: str) -> dict[str, list[str]]:
+    def _groups(self, reader: IndexReader, field: str) -> dict[str, list[str]]:
         groups = self._fields.get(field)
         if groups is None:
-            groups = self._fields[field] = {}
-            if field in self._reader.schema:
-                for term in self._reader.lexicon(field):
-                    text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-                    groups.setdefault(text[:1], []).append(text)
+            with self._lock:  # one thread reads a field's terms; the others wait for them
+                groups = self._fields.get(field)
+                if groups is None:
+                    groups = {}
+                    if field in reader.schema:
+                        for term in reader.lexicon(field):
+                            text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                            groups.setdefault(text[:1], []).append(text)
+                    self._fields[field] = groups
         return groups
 
-    def within(self, field: str, text: str, maxdist: int, prefix: int = 1) -> list[str]:
+    def within(
+        self, reader: IndexReader, field: str, text: str, maxdist: int, prefix: int = 1
+    ) -> list[str]:
         """Terms of ``field`` at most ``maxdist`` edits from ``text`` that share its first
         ``prefix`` letters (at least one), nearest first."""
         if not text:
             return []
-        candidates = self._groups(field).get(text[:1], [])
+        candidates = self._groups(reader, field).get(text[:1], [])
         found = process.extract(
             text, candidates, scorer=OSA.distance, score_cutoff=maxdist, limit=None
         )

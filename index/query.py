@@ -34,11 +34,13 @@ from whoosh.qparser import (
     MultifieldParser,
     OrGroup,
     PlusMinusPlugin,
+    RangePlugin,
 )
 from whoosh.query import Every, Query
 from whoosh.searching import Searcher
 
 from index.compounds import joined, split
+from index.errors import QueryTooBroadError
 from index.ranking import (
     FIELD_BOOSTS,
     JOINED_WEIGHT,
@@ -53,6 +55,10 @@ _TOKENS = re.compile(r'[-+]?"[^"]*"(?:~\d+)?|\(|\)|[^\s()]+')
 _PLAIN = re.compile(r"^[^\W_]+$")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 TEXT_FIELDS = tuple(f for f in FIELD_BOOSTS if f != "entities")
+# Letters a pattern needs before its first * or ?: "??*" or "a*" would expand to most of the
+# vocabulary; three letters narrow a German or English vocabulary to some hundred words.
+PATTERN_LETTERS = 3
+_WILDCARD = re.compile(r"[*?]")
 
 
 class Coordinated(q.Or):  # type: ignore[misc]
@@ -270,6 +276,7 @@ def _with_syntax(
             continue
         i += 1
         if not _PLAIN.match(token) or token in _OPERATORS:
+            _pattern_allowed(token)
             out.append(token)
             corrected.append(token)
             continue
@@ -290,8 +297,24 @@ def _with_syntax(
     )
     parser.add_plugin(PlusMinusPlugin())
     parser.add_plugin(FuzzyTermPlugin())
+    # Ranges over words ("[a TO z]") help no reader and expand to the whole vocabulary.
+    parser.remove_plugin_class(RangePlugin)
     query = parser.parse(" ".join(out))
     return ParsedQuery(query, " ".join(corrected) if changed else None, len(plain_words))
+
+
+def _pattern_allowed(token: str) -> None:
+    """Refuse a wildcard pattern with too few letters before its first * or ?."""
+    if token.startswith('"'):
+        return  # a phrase: its * and ? are words
+    wildcard = _WILDCARD.search(token)
+    if wildcard is None:
+        return
+    letters = sum(c.isalnum() for c in token[: wildcard.start()])
+    if letters < PATTERN_LETTERS:
+        raise QueryTooBroadError(
+            f"{token!r}: a pattern needs {PATTERN_LETTERS} letters before its first * or ?"
+        )
 
 
 def _typo_distance(word: str) -> int:

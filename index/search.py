@@ -10,7 +10,8 @@ hits, nor counted in totals or facets, for a request that may not see them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -24,8 +25,9 @@ from whoosh.searching import Searcher
 
 from index import acronyms
 from index.analysis import LANGUAGES, fold, terms
-from index.engine import Evaluation, Evaluator, FieldStats
+from index.engine import Evaluation, Evaluator, FieldStats, PostingsCache
 from index.facets import FacetCache, Mask
+from index.fuzzy import FuzzyTerms
 from index.indexer import Index
 from index.query import Coordinated, ParsedQuery, Vocabulary, build_query
 from index.ranking import FIELD_BOOSTS, PROXIMITY_POOL, RECENCY_WEIGHT, recency
@@ -44,6 +46,11 @@ def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
     return {name: [v for v in values if v] for name, values in given.items() if values}
 
 
+# Searchers per process lent to concurrent searches: threads beyond wait for one. Two cores
+# run little more than two searches at once, but a few long searches must not hold up a
+# short one: they share the processor instead (the postings cache and the fuzzy terms are
+# shared, so a searcher costs little memory).
+SEARCHERS = 8
 CORRECTION_EDITS = 2  # did-you-mean: the words of the visible documents this near a typed one
 CORRECTION_CANDIDATES = 8  # … of which so many are looked up in a visible document
 
@@ -89,101 +96,168 @@ class SearchResult:
     suggestion: str | None = None
 
 
-class SearchService:
-    """Keeps one searcher and its facet cache, refreshed when the index has changed."""
+@dataclass
+class _Shared:
+    """What every searcher of one committed index shares, computed once: facet values, field
+    lengths, recency, the acronyms its visible texts define."""
 
-    def __init__(self, index: Index, store: Store) -> None:
+    cache: FacetCache
+    stats: FieldStats
+    recency: npt.NDArray[np.float64]
+    postings: PostingsCache = field(default_factory=PostingsCache)
+    fuzzy: FuzzyTerms = field(default_factory=FuzzyTerms)
+    acronyms: dict[bool, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+
+@dataclass
+class _Reading:
+    """A searcher with its evaluator, used by one thread at a time."""
+
+    build: str
+    searcher: Searcher
+    evaluator: Evaluator
+    shared: _Shared
+
+    def current(self, build: str) -> bool:
+        # "": in the middle of a rebuild's swap. Not Searcher.refresh() when out of date: its
+        # reused segment readers miss new deletions.
+        return build in ("", self.build) and bool(self.searcher.up_to_date())
+
+
+class SearchService:
+    """Searchers of the latest committed index, a few, lent to one thread each: searches of
+    several threads run side by side (Whoosh's searchers are not shared between threads),
+    and a searcher of an index that changed is replaced."""
+
+    def __init__(self, index: Index, store: Store, searchers: int = SEARCHERS) -> None:
         self._index = index
         self._store = store
-        self._lock = threading.Lock()
-        self._search_lock = threading.Lock()  # a Whoosh searcher is not shared across threads
-        self._searcher: Searcher | None = None
-        self._build = ""  # the index build the searcher reads
-        self._cache: FacetCache | None = None
-        self._evaluator: Evaluator | None = None
-        self._recency: npt.NDArray[np.float64] = np.zeros(0)
-        # Acronyms the visible texts define, per searcher: for members (True) and the public.
-        self._acronyms: dict[bool, tuple[tuple[str, ...], ...]] = {}
+        self._size = searchers
+        self._free = threading.Condition()  # guards the pool below
+        self._idle: list[_Reading] = []
+        self._open = 0  # readings lent out or idle
+        self._shared_lock = threading.Lock()
+        self._shared: dict[tuple[str, int], _Shared] = {}
         self._synonyms: tuple[tuple[int, int], Synonyms] | None = None  # with its version
 
-    def _current(self) -> tuple[Searcher, FacetCache]:
-        with self._lock:
+    @contextmanager
+    def _reading(self) -> Iterator[_Reading]:
+        reading = self._borrow()
+        try:
+            yield reading
+        finally:
+            self._give_back(reading)
+
+    def _borrow(self) -> _Reading:
+        with self._free:
             build = self._index.build()
-            rebuilt = build not in ("", self._build)  # "": in the middle of the swap
-            if self._searcher is not None and (rebuilt or not self._searcher.up_to_date()):
-                # Not Searcher.refresh(): its reused segment readers miss new deletions.
-                self._searcher.close()
-                self._searcher = None
-            if self._searcher is None:
-                self._build = build
-                self._searcher = self._index.open().searcher()
-                self._cache = FacetCache(self._searcher.reader())
-                stats = FieldStats(self._searcher, list(FIELD_BOOSTS))
-                self._evaluator = Evaluator(self._searcher, stats)
-                self._recency = 1.0 + RECENCY_WEIGHT * recency(self._cache.dates, date.today())
-                self._acronyms = {}
-            assert self._cache is not None
-            return self._searcher, self._cache
+            while True:
+                stale = [r for r in self._idle if not r.current(build)]
+                for reading in stale:
+                    self._idle.remove(reading)
+                    reading.searcher.close()
+                    self._open -= 1
+                if self._idle:
+                    return self._idle.pop()
+                if self._open < self._size:
+                    self._open += 1
+                    break
+                self._free.wait()
+        try:  # outside the lock: opening a searcher takes a while
+            return self._new_reading(build)
+        except BaseException:
+            with self._free:
+                self._open -= 1
+                self._free.notify()
+            raise
+
+    def _give_back(self, reading: _Reading) -> None:
+        with self._free:
+            if reading.current(self._index.build()):
+                self._idle.append(reading)
+            else:
+                reading.searcher.close()
+                self._open -= 1
+            self._free.notify()
+
+    def _new_reading(self, build: str) -> _Reading:
+        searcher = self._index.open().searcher()
+        generation = searcher.reader().generation()  # None for an index with no segment yet
+        key = (build, -1 if generation is None else int(generation))
+        with self._shared_lock:
+            shared = self._shared.get(key)
+            if shared is None:
+                cache = FacetCache(searcher.reader())
+                shared = _Shared(
+                    cache,
+                    FieldStats(searcher, list(FIELD_BOOSTS)),
+                    1.0 + RECENCY_WEIGHT * recency(cache.dates, date.today()),
+                )
+                self._shared = {key: shared}  # only the latest index is searched
+        evaluator = Evaluator(searcher, shared.stats, shared.postings, shared.fuzzy)
+        return _Reading(build, searcher, evaluator, shared)
 
     def close(self) -> None:
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+        with self._free:
+            for reading in self._idle:
+                reading.searcher.close()
+            self._open -= len(self._idle)
+            self._idle = []
 
     def search(self, request: SearchRequest) -> SearchResult:
-        with self._search_lock:
-            return self._search(request)
+        with self._reading() as reading:
+            return self._search(reading, request)
 
     def matching_ids(self, request: SearchRequest) -> set[int]:
         """Store ids of every document the request matches (visibility, filters and dates
         applied), unranked and without snippets: for callers that intersect them with a set of
         their own (the newsletter's saved searches)."""
-        with self._search_lock:
-            searcher, cache = self._current()
-            _, _, visible, masks = self._match(searcher, cache, request)
+        with self._reading() as reading:
+            searcher = reading.searcher
+            _, _, visible, masks = self._match(reading, request)
             for mask in masks.values():
                 visible &= mask
             return {int(searcher.stored_fields(int(d))["id"]) for d in np.flatnonzero(visible)}
 
     def _match(
-        self, searcher: Searcher, cache: FacetCache, request: SearchRequest, fill: int = 1
+        self, reading: _Reading, request: SearchRequest, fill: int = 1
     ) -> tuple[ParsedQuery, Evaluation, Mask, dict[str, Mask]]:
         """The parsed query, its evaluation, the visible matches and the filters' masks.
 
         When fewer than ``fill`` documents (after the filters) have enough of the typed words,
         one word suffices: the first page is filled with what has most of them, not left
         short."""
+        searcher, cache = reading.searcher, reading.shared.cache
         # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
         allowed = cache.live if request.viewer.sees_members_only else cache.live & cache.public
         vocabulary = Vocabulary(
             known=lambda word: self._known(searcher, allowed, word),
-            correct=lambda word: self._correct(searcher, allowed, word),
+            correct=lambda word: self._correct(reading, allowed, word),
             indexed=lambda word: _indexed(searcher.reader(), word),
             typos=request.typos,
         )
         members = request.viewer.sees_members_only
-        synonyms = self._table().extended(self._learned(searcher, allowed, members))
+        synonyms = self._table().extended(self._learned(reading, allowed, members))
         masks = self._filter_masks(request.filters, cache)
         if request.date_from or request.date_to:
             masks["date"] = cache.date_range(request.date_from, request.date_to)
         parsed = build_query(request.query, searcher, synonyms, vocabulary)
-        evaluation = self._evaluate(parsed.query, allowed)
+        evaluation = reading.evaluator.evaluate(parsed.query, allowed)
         visible = evaluation.matched & allowed
         # Queries written with operators relax only when nothing matches, as they always did.
         needed = fill if isinstance(parsed.query, Coordinated) else 1
         if parsed.words > 1 and _count(visible, masks) < needed:
             relaxed = build_query(request.query, searcher, synonyms, vocabulary, relaxed=True)
             parsed = ParsedQuery(relaxed.query, parsed.suggestion, parsed.words, parsed.near)
-            evaluation = self._evaluate(parsed.query, allowed)
+            evaluation = reading.evaluator.evaluate(parsed.query, allowed)
             visible = evaluation.matched & allowed
         return parsed, evaluation, visible, masks
 
-    def _search(self, request: SearchRequest) -> SearchResult:
-        searcher, cache = self._current()
+    def _search(self, reading: _Reading, request: SearchRequest) -> SearchResult:
+        cache = reading.shared.cache
         page = max(request.page, 1)
         # The first page decides, so that every page of a search counts the same documents.
-        parsed, evaluation, visible, masks = self._match(searcher, cache, request, request.per_page)
+        parsed, evaluation, visible, masks = self._match(reading, request, request.per_page)
         query = parsed.query
         final = visible.copy()
         for mask in masks.values():
@@ -197,9 +271,7 @@ class SearchService:
                     base &= mask
             facets[facet] = cache.counts(facet, base)
         total = int(final.sum())
-        hits = self._page(
-            searcher, cache, query, evaluation.scores, final, request, page, parsed.near
-        )
+        hits = self._page(reading, query, evaluation.scores, final, request, page, parsed.near)
         return SearchResult(
             query=request.query,
             total=total,
@@ -224,8 +296,8 @@ class SearchService:
         prefix = prefix.strip()
         if len(prefix) < MIN_PREFIX:
             return []
-        with self._search_lock:
-            searcher, cache = self._current()
+        with self._reading() as reading:
+            searcher, cache = reading.searcher, reading.shared.cache
             allowed = cache.live if viewer.sees_members_only else cache.live & cache.public
             found = title_suggestions(searcher, cache, allowed, prefix, limit // 2 or 1)
             found += [Suggestion(name, "entity") for name in entities(prefix, limit)]
@@ -234,15 +306,6 @@ class SearchService:
         for suggestion in found:
             unique.setdefault(suggestion.text.casefold(), suggestion)
         return list(unique.values())[:limit]
-
-    def _evaluate(self, query: Query, allowed: Mask) -> Evaluation:
-        """Scores from the statistics of what the asker may see: a score tells nothing of
-        hidden documents."""
-        return self._evaluator_now().evaluate(query, allowed)
-
-    def _evaluator_now(self) -> Evaluator:
-        assert self._evaluator is not None
-        return self._evaluator
 
     def _table(self) -> Synonyms:
         """The synonym table, read again only when it may have changed."""
@@ -253,18 +316,18 @@ class SearchService:
         return self._synonyms[1]
 
     def _learned(
-        self, searcher: Searcher, allowed: Mask, members: bool
+        self, reading: _Reading, allowed: Mask, members: bool
     ) -> tuple[tuple[str, ...], ...]:
         """Acronym groups of the definitions in documents the asker may see."""
-        found = self._acronyms.get(members)
+        found = reading.shared.acronyms.get(members)
         if found is None:
-            reader = searcher.reader()
+            reader = reading.searcher.reader()
             entries = [
                 text.decode("utf-8")
                 for text in reader.lexicon("acronyms")
                 if first_visible(reader, "acronyms", text.decode("utf-8"), allowed) is not None
             ]
-            found = self._acronyms[members] = tuple(acronyms.groups(entries))
+            found = reading.shared.acronyms[members] = tuple(acronyms.groups(entries))
         return found
 
     def _known(self, searcher: Searcher, allowed: Mask, word: str) -> bool:
@@ -281,14 +344,14 @@ class SearchService:
                         return True
         return first_visible(reader, "entities", fold(lowered), allowed) is not None
 
-    def _correct(self, searcher: Searcher, allowed: Mask, word: str) -> str | None:
+    def _correct(self, reading: _Reading, allowed: Mask, word: str) -> str | None:
         """The closest word of the visible documents, for did-you-mean."""
-        reader = searcher.reader()
-        fuzzy = self._evaluator_now().fuzzy
+        reader = reading.searcher.reader()
+        fuzzy = reading.evaluator.fuzzy
         for lang in LANGUAGES:
             field_name = f"body_{lang}"
             stem = terms(lang, word.lower(), False)[0]
-            near = fuzzy.within(field_name, stem, CORRECTION_EDITS)[:CORRECTION_CANDIDATES]
+            near = fuzzy.within(reader, field_name, stem, CORRECTION_EDITS)[:CORRECTION_CANDIDATES]
             # The nearest first; of equally near words, the most common.
             near.sort(key=lambda t: (_edits(stem, t), -reader.doc_frequency(field_name, t)))
             for candidate in near:
@@ -313,8 +376,7 @@ class SearchService:
 
     def _page(
         self,
-        searcher: Searcher,
-        cache: FacetCache,
+        reading: _Reading,
         query: Query,
         scores: npt.NDArray[np.float32],
         final: Mask,
@@ -322,6 +384,7 @@ class SearchService:
         page: int,
         near: tuple[str, ...],
     ) -> list[Hit]:
+        searcher, cache = reading.searcher, reading.shared.cache
         start, end = (page - 1) * request.per_page, page * request.per_page
         allowed = np.flatnonzero(final)
         final_scores: dict[int, float] = {}
@@ -329,14 +392,14 @@ class SearchService:
             # Newest first; document number breaks ties so that pages stay stable.
             order = np.lexsort((allowed, -cache.dates[allowed]))
         else:
-            ranking = scores[allowed] * self._recency[allowed]
+            ranking = scores[allowed] * reading.shared.recency[allowed]
             top = allowed
             pool = end + PROXIMITY_POOL  # words standing close may lift a document this far
             if pool < len(allowed):  # only the best need sorting
                 keep = np.argpartition(-ranking, pool - 1)[:pool]
                 top, ranking = allowed[keep], ranking[keep]
             if near:
-                factors = self._evaluator_now().proximity(near, top.tolist())
+                factors = reading.evaluator.proximity(near, top.tolist())
                 ranking = ranking * np.array([factors.get(int(d), 1.0) for d in top])
             # Best first; document number breaks ties so that pages stay stable.
             order = np.lexsort((top, -ranking))
@@ -346,7 +409,7 @@ class SearchService:
         ranked = [(int(d), float(final_scores.get(int(d), 0.0))) for d in chosen]
         stored = [(searcher.stored_fields(docnum), score) for docnum, score in ranked]
         texts = self._store.texts([int(fields["id"]) for fields, _ in stored])
-        matched_terms = _text_terms(query, self._evaluator_now())
+        matched_terms = _text_terms(query, reading.evaluator)
         highlighter = Highlighter(matched_terms)
         return [
             _hit(fields, score, highlighter.snippet(_own_words(fields, texts)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
+from index.errors import QueryTooBroadError
 from index.schema import FACETS
 from index.search import Hit, SearchRequest, SearchResult, filters_from
 from index.suggest import Suggestion
@@ -16,6 +17,7 @@ from kb.entity_catalogue import EntityCatalogue
 from kb.errors import EntityError
 from kb.viewer import Viewer
 from ops import metrics
+from ops.errors import InvalidError
 from ops.services import Services
 
 __all__ = [
@@ -34,7 +36,10 @@ def search(services: Services, request: SearchRequest) -> SearchResult:
     """Search with facets; what ``request.viewer`` may not see is neither hit nor counted."""
     metrics.SEARCHES.inc()
     with metrics.SEARCH_SECONDS.time():
-        result = services.search.search(request)
+        try:
+            result = services.search.search(request)
+        except QueryTooBroadError as exc:
+            raise InvalidError(str(exc)) from exc
     if result.suggestion:
         result = replace(result, suggestion=typed_case(result.suggestion, request.query))
     return result

@@ -12,8 +12,10 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
+from index.errors import QueryTooBroadError
 from index.search import Hit, SearchRequest, SearchService
 from kb.viewer import Viewer
+from ops.errors import InvalidError
 
 
 def _load() -> dict[str, dict[str, str]]:
@@ -56,6 +58,20 @@ def search_topic(
     """
     query = topic_query(topic)
     given = filters or {}
+    try:
+        return _search_topic(search, topic, query, viewer, given, per_page)
+    except QueryTooBroadError as exc:  # a free query on /praxis, as refused on /suche
+        raise InvalidError(str(exc)) from exc
+
+
+def _search_topic(
+    search: SearchService,
+    topic: str,
+    query: str,
+    viewer: Viewer,
+    given: dict[str, list[str]],
+    per_page: int,
+) -> TopicResult:
     # The topics' queries are written by the service: no word of theirs is a typo to expand.
     by_query = search.search(
         SearchRequest(

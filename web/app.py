@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from kb import logs
 from kb.settings import Settings
 from ops import jobs
+from ops.errors import InvalidError
 from ops.services import Services
 from web.access import CsrfRefused, LoginRequired, guard
 from web.i18n import TEXTS
@@ -124,6 +125,13 @@ def create_app(services: Services, scheduler: bool = False) -> FastAPI:
             status=422,
         )
         return response
+
+    @app.exception_handler(InvalidError)
+    async def refused(request: Request, exc: InvalidError) -> Response:
+        """An operation's refusal of the input: 422 with its reason."""
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        return render(request, "error.html", {"message": str(exc)}, status=422)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:

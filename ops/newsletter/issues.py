@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from index.errors import QueryTooBroadError
 from index.search import SearchRequest, SearchService
 from kb.entity_catalogue import EntityCatalogue
 from kb.newsletter_store import IssueRecord, NewsletterStore, Preferences, SavedSearch
@@ -63,7 +64,11 @@ def search_matches(
         request = SearchRequest(
             query=saved.query, filters={k: list(v) for k, v in saved.filters}, viewer=MEMBER
         )
-        matched = sorted(search.matching_ids(request) & ids)
+        try:
+            matched = sorted(search.matching_ids(request) & ids)
+        except QueryTooBroadError:
+            log.warning("saved search %r is too broad to run; left out", saved.query)
+            continue
         if matched:
             found[saved.key] = matched
     return found

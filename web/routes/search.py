@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from kb.formatting import format_date, german_key
 from ops import search as searching
+from ops.errors import InvalidError
 from ops.search import FACETS, SearchRequest, SearchResult
 from web.charts import year_chart
 from web.deps import ServicesDep, ViewerDep
@@ -76,7 +77,11 @@ def search_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> A
     ui = ui_language(request)
     search_request, notices = page_request(request.query_params)
     search_request = replace(search_request, viewer=viewer)
-    result = searching.search(services, search_request)
+    try:
+        result = searching.search(services, search_request)
+    except InvalidError as exc:  # a pattern too broad: say so, search nothing
+        notices.append(Notice("too_broad", {"reason": str(exc)}))
+        result = SearchResult(search_request.query, 0, 1, search_request.per_page, [], {})
     current = [
         (k, v) for k, v in request.query_params.multi_items() if k not in {"page", "ui"} and v
     ]
