@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,6 +28,10 @@ def serve(
     configure_logging(service=True)
     settings = Settings()
     host, port = host or settings.host, port or settings.port
+    if settings.password_hashing != "argon2id":
+        logging.getLogger(__name__).warning(
+            "passwords are hashed for tests (KB_PASSWORD_HASHING): never in service"
+        )
     # Once, before any worker starts: an older store is backed up and migrated, and the index
     # takes in what changed meanwhile (rebuilt when this release indexes otherwise).
     services = Services.open(settings)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from functools import cache, lru_cache
 
-from wordfreq import iter_wordlist, zipf_frequency
+from wordfreq import get_frequency_dict, iter_wordlist
 
 from kb.language import ENGLISH_WORDS, GERMAN_WORDS
 
@@ -50,10 +50,13 @@ def _folded(word: str) -> str:
 def _lexicon() -> dict[str, float]:
     """Folded word → zipf frequency; a folded form keeps the frequency of its commonest word."""
     lexicon: dict[str, float] = {}
+    # One table read, not a lookup per word through wordfreq's tokenizer (a fifth of the time);
+    # the zipf values are the same as ``zipf_frequency``'s: rounded to two places.
+    frequencies = get_frequency_dict("de", wordlist="large")
     for word in iter_wordlist("de", wordlist="large"):
         if not word.isalpha():
             continue
-        zipf = zipf_frequency(word, "de", wordlist="large")
+        zipf = round(math.log10(frequencies[word]) + 9, 2)
         if zipf < MIN_ZIPF:
             break  # the list is sorted by frequency
         lexicon.setdefault(_folded(word), zipf)

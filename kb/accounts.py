@@ -27,9 +27,10 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
 
 from kb.errors import AccountError
-from kb.settings import Settings
+from kb.settings import PasswordHashing, Settings
 from kb.store import Store
 from kb.viewer import ROLES, Role
 
@@ -49,7 +50,19 @@ MAX_RESETS_ADDRESS = 10
 RESET_WINDOW = timedelta(hours=1)
 LinkPurpose = Literal["invite", "reset"]
 
-_hasher = PasswordHasher()
+# Argon2id as RFC 9106 recommends for memory-constrained hosts (the library's default). The
+# cheapest parameters are for test suites only: there a login costs microseconds, not a third
+# of a second of all cores.
+_PARAMETERS = {"argon2id": RFC_9106_LOW_MEMORY, "cheapest-for-tests": CHEAPEST}
+_hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+
+
+def use_hashing(name: PasswordHashing) -> None:
+    """Hash new passwords (and rehash old ones at their next login) with these parameters;
+    called once at start from the settings."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(_PARAMETERS[name])
+    _dummy_hash.cache_clear()
 
 
 # Verified when the account is unknown, so that its absence takes as long as a wrong password.

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kb.model import MAX_LINE_BYTES, MAX_TEXT_CHARS
 
+PasswordHashing = Literal["argon2id", "cheapest-for-tests"]
+
 
 class Settings(BaseSettings):
     """Service settings; see the README for the table of variables."""
@@ -79,6 +81,11 @@ class Settings(BaseSettings):
     )
     import_max_line_bytes: int = Field(
         MAX_LINE_BYTES, gt=0, description="Longest line of a JSON Lines import; longer refused."
+    )
+    password_hashing: PasswordHashing = Field(
+        "argon2id",
+        description="Parameters of the password hashes: argon2id (RFC 9106); cheapest-for-tests"
+        " only for test suites, never in service.",
     )
     trusted_proxies: str = Field(
         "",

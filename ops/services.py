@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from index.indexer import Index
 from index.search import SearchService
 from index.synonyms import SynonymTable
-from kb.accounts import secret_key
+from kb.accounts import secret_key, use_hashing
 from kb.audit import AuditLog
 from kb.call_store import CallStore
 from kb.entity_catalogue import EntityCatalogue
@@ -77,6 +77,7 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
+        use_hashing(settings.password_hashing)
         backup.upgrade(settings)  # an older store is backed up before it is migrated
         reading = Store.open(settings.db_path)  # migrates the store before anyone else uses it
         SynonymTable(reading).seed()

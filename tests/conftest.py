@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from crawler.report import CrawlReport
 from index.indexer import Index
 from index.search import SearchService
 from index.synonyms import SynonymTable
+from kb.accounts import use_hashing
 from kb.call_store import CallStore
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import seed_catalogue
@@ -23,6 +25,13 @@ from ops.demo import CREDENTIALS, SOURCE_COLLECTION, demo_sources
 from ops.demo.server import DemoSite
 from tests.factories import make_settings
 from tests.smtp import Inbox
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Logins at test speed, here and in every `kb` process a test starts: with the service's
+    # parameters each costs a third of a second of both cores, a quarter of the suite's time.
+    os.environ["KB_PASSWORD_HASHING"] = "cheapest-for-tests"
+    use_hashing("cheapest-for-tests")
 
 
 @pytest.fixture

@@ -16,9 +16,16 @@ import httpx
 import pytest
 
 from kb import accounts as kb_accounts
-from kb.accounts import MAX_FAILURES_ACCOUNT, MAX_FAILURES_ADDRESS, Accounts, secret_key
+from kb.accounts import (
+    MAX_FAILURES_ACCOUNT,
+    MAX_FAILURES_ADDRESS,
+    Accounts,
+    secret_key,
+    use_hashing,
+)
 from kb.errors import AccountError
 from kb.migrations import MIGRATIONS
+from kb.settings import Settings
 from kb.store import Store
 from ops.services import Services
 from tests.appserver import AppServer
@@ -38,6 +45,17 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def test_the_service_hashes_with_the_parameters_of_rfc_9106(store: Store) -> None:
+    assert Settings.model_fields["password_hashing"].default == "argon2id"
+    use_hashing("argon2id")
+    try:
+        Accounts(store).add("anna@stadt.test", "member", PASSWORD)
+    finally:
+        use_hashing("cheapest-for-tests")  # as the suite runs (tests/conftest.py)
+    (stored,) = store.connection.execute("SELECT password_hash FROM users").fetchone()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_passwords_are_stored_as_argon2_hashes(store: Store) -> None:

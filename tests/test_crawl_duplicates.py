@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import statistics
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -162,6 +163,8 @@ def test_the_delay_spaces_request_starts_even_when_several_may_run(
     with RouteServer(_slow_site(5, in_flight, starts)) as server:
         Crawler(store, settings, extractor).run([Source("essen", f"{server.url}/news/", "news")])
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # Seen where the requests arrive: a busy machine may shift one arrival by some
-    # milliseconds, but together they span the four delays.
-    assert len(starts) == 5 and min(gaps) >= 0.15 and starts[-1] - starts[0] >= 0.78
+    # Seen where the requests arrive: a busy machine may delay an arrival by tens of
+    # milliseconds (so the next gap looks shorter), but most gaps keep the delay and together
+    # they span nearly four; without the spacing, three would start at once (gaps of ~0).
+    assert len(starts) == 5 and statistics.median(gaps) >= 0.15 and min(gaps) >= 0.05
+    assert starts[-1] - starts[0] >= 0.7

@@ -23,7 +23,7 @@ from tests.conftest import DemoCorpus
 from tests.sessions import ensure_user
 from web.app import create_app
 
-EXAMPLES = 25
+EXAMPLES = 15
 
 
 @pytest.fixture(scope="module")

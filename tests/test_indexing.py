@@ -15,6 +15,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from bench.corpus import documents
+from index import indexer
 from index.analysis import LANGUAGES, term_positions, text_analyzer
 from index.indexer import Index
 from index.schema import build_schema, to_fields
@@ -101,14 +102,24 @@ def _build(
     return directory
 
 
-@pytest.mark.parametrize("limitmb", [128, 1])  # 1 MB: postings go through temporary runs
-def test_the_writer_writes_what_whoosh_writes(tmp_path: Path, limitmb: int) -> None:
+@pytest.fixture(scope="module")
+def written_by_whoosh(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], Any]:
+    """400 documents and what Whoosh's own writer makes of them (built once: it is slow)."""
     docs = _fields(400)
-    reference = _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), [docs])
+    folder = tmp_path_factory.mktemp("whoosh") / "index"
+    reference = _build(folder, lambda ix: SegmentWriter(ix, compound=False), [docs])
+    return docs, _content(reference)
+
+
+@pytest.mark.parametrize("limitmb", [128, 1])  # 1 MB: postings go through temporary runs
+def test_the_writer_writes_what_whoosh_writes(
+    tmp_path: Path, limitmb: int, written_by_whoosh: tuple[list[Any], Any]
+) -> None:
+    docs, reference = written_by_whoosh
     fast = _build(
         tmp_path / "fast", lambda ix: FastWriter(ix, limitmb=limitmb, compound=False), [docs]
     )
-    assert _content(fast) == _content(reference)
+    assert _content(fast) == reference
 
 
 def test_merged_segments_and_deletions_equal_whoosh(tmp_path: Path) -> None:
@@ -134,8 +145,11 @@ def _postings_by_id(directory: Path) -> dict[str, set[tuple[str, bytes, bytes]]]
     return found
 
 
-def test_two_processes_index_each_document_as_one(store: Store, tmp_path: Path) -> None:
-    for doc in documents(520, words=60):
+def test_two_processes_index_each_document_as_one(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexer, "PARALLEL_FROM", 200)  # a smaller test, the same code path
+    for doc in documents(250, words=60):  # three batches: both processes get some
         store.upsert_document(doc)
     one, two, again = (Index(tmp_path / name) for name in ("one", "two", "again"))
     assert one.sync(store, procs=1) == two.sync(store, procs=2) == again.sync(store, procs=2)

@@ -68,11 +68,9 @@ def _failed_logins(url: str, count: int) -> list[int]:
     return statuses
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_forwarded_addresses_of_an_untrusted_client_are_ignored(
-    tmp_path: Path, workers: str
-) -> None:
-    with _served(tmp_path / "data", "--workers", workers) as url:
+def test_forwarded_addresses_of_an_untrusted_client_are_ignored(tmp_path: Path) -> None:
+    # Two workers: each connection may reach either, and the failures are counted in common.
+    with _served(tmp_path / "data", "--workers", "2") as url:
         statuses = _failed_logins(url, MAX_FAILURES_ADDRESS + 1)
     assert statuses == [400] * MAX_FAILURES_ADDRESS + [429]
 
