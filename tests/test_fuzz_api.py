@@ -80,7 +80,7 @@ def test_valid_requests_never_fail_and_match_the_schema(
 ) -> None:
     anonymous = _fuzz(schema, GenerationMode.POSITIVE, {})
     member = _fuzz(schema, GenerationMode.POSITIVE, {"Authorization": f"Bearer {member_token}"})
-    assert anonymous.get("200", 0) > 100 and member.get("200", 0) > 100
+    assert anonymous.get("200", 0) > 60 and member.get("200", 0) > 60
 
 
 def test_invalid_requests_get_client_errors(schema: schemathesis.BaseSchema) -> None:
