@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 
 import typer
 
-from cli.common import actor, services
+from cli.common import actor, commands, services
 from kb.viewer import ROLES
 
-user_app = typer.Typer(help="Manage accounts: members see the collections, staff curate.")
-token_app = typer.Typer(help="Personal API tokens (Authorization: Bearer …), revocable.")
+user_app = commands("Manage accounts: members see the collections, staff curate.")
+token_app = commands("Personal API tokens (Authorization: Bearer …), revocable.")
 AccountRole = Literal["member", "editor", "admin"]
 
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from cli.common import actor, services
+from cli.common import actor, commands, services
 
 if TYPE_CHECKING:
     from ops.curation import Curated
 
-entity_app = typer.Typer(help="Curate the entity catalogue; changes re-apply to stored documents.")
-synonym_app = typer.Typer(help="Curate the synonyms and acronyms the search applies to queries.")
+entity_app = commands("Curate the entity catalogue; changes re-apply to stored documents.")
+synonym_app = commands("Curate the synonyms and acronyms the search applies to queries.")
 Label = Literal["PER", "ORG", "LOC"]
 
 

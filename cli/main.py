@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from cli import accounts, backup, curation, documents, newsletter, serve, sources
-from cli.common import close_services, configure_logging
+from cli.common import close_services, commands, configure_logging
 from ops.errors import OpsError
 
 
@@ -29,7 +29,7 @@ class Commands(TyperGroup):
             close_services()
 
 
-app = typer.Typer(cls=Commands, help="DEFUS knowledge base: crawl, import, index, search, serve.")
+app = commands(cls=Commands, help="DEFUS knowledge base: crawl, import, index, search, serve.")
 app.add_typer(sources.app, name="source")
 app.add_typer(curation.entity_app, name="entity")
 app.add_typer(curation.synonym_app, name="synonym")

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import actor, fail, services
+from cli.common import actor, commands, fail, services
 
 if TYPE_CHECKING:
     from ops.services import Services
 
-newsletter_app = typer.Typer(help="The weekly newsletter: preview the next issue, send it.")
-subscriber_app = typer.Typer(help="Newsletter subscribers and their preferences.")
+newsletter_app = commands("The weekly newsletter: preview the next issue, send it.")
+subscriber_app = commands("Newsletter subscribers and their preferences.")
 SECTIONS = "publications, cities, information, collections, funding, events"
 
 

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from cli.common import actor, services
+from cli.common import actor, commands, services
 from kb.model import KINDS
 
-app = typer.Typer(help="Manage the sources the crawler visits.")
+app = commands("Manage the sources the crawler visits.")
 Lang = Literal["de", "en"]
 
 
