@@ -10,6 +10,7 @@ hits, nor counted in totals or facets, for a request that may not see them.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -124,6 +125,12 @@ class _Reading:
         return build in ("", self.build) and bool(self.searcher.up_to_date())
 
 
+def _close_searchers(idle: list[_Reading]) -> None:
+    for reading in idle:
+        reading.searcher.close()
+    idle.clear()
+
+
 class SearchService:
     """Searchers of the latest committed index, a few, lent to one thread each: searches of
     several threads run side by side (Whoosh's searchers are not shared between threads),
@@ -139,6 +146,8 @@ class SearchService:
         self._shared_lock = threading.Lock()
         self._shared: dict[tuple[str, int], _Shared] = {}
         self._synonyms: tuple[tuple[int, int], Synonyms] | None = None  # with its version
+        # A service dropped without close() closes its searchers' files when collected.
+        weakref.finalize(self, _close_searchers, self._idle)
 
     @contextmanager
     def _reading(self) -> Iterator[_Reading]:
@@ -199,10 +208,8 @@ class SearchService:
 
     def close(self) -> None:
         with self._free:
-            for reading in self._idle:
-                reading.searcher.close()
             self._open -= len(self._idle)
-            self._idle = []
+            _close_searchers(self._idle)
 
     def search(self, request: SearchRequest) -> SearchResult:
         with self._reading() as reading:

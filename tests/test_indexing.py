@@ -153,7 +153,8 @@ def test_two_processes_index_each_document_as_one(
         store.upsert_document(doc)
     one, two, again = (Index(tmp_path / name) for name in ("one", "two", "again"))
     assert one.sync(store, procs=1) == two.sync(store, procs=2) == again.sync(store, procs=2)
-    assert len(two.open().reader().leaf_readers()) == 2  # one segment per process
+    with two.open().reader() as reader:
+        assert len(reader.leaf_readers()) == 2  # one segment per process
     assert _postings_by_id(two.directory) == _postings_by_id(one.directory)
     assert _ids(two) == _ids(again)  # the same document numbers: ties rank the same
 
