@@ -21,9 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as q
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import ListMatcher, Matcher
+from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
+from whoosh.util.numeric import _length_byte_cache
 
 from index.analysis import LANGUAGES, terms
 from index.errors import QueryTooBroadError
@@ -82,15 +84,35 @@ class FieldStats:
     def __init__(self, searcher: Searcher, fields: list[str]) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.lengths: dict[str, Scores] = {}
-        live = list(reader.all_doc_ids())
         self.live: Mask = np.zeros(self.size, np.bool_)
-        self.live[live] = True
-        for field in fields:
-            lengths = np.zeros(self.size, np.float32)
-            for docnum in live:
-                lengths[docnum] = reader.doc_field_length(docnum, field) or 0
-            self.lengths[field] = lengths
+        self.live[list(reader.all_doc_ids())] = True
+        self.lengths: dict[str, Scores] = {
+            field: np.zeros(self.size, np.float32) for field in fields
+        }
+        for segment, offset in reader.leaf_readers():
+            if not segment.doc_count_all():  # also an index with no segment yet
+                continue
+            for field, lengths in self.lengths.items():
+                found = _segment_lengths(segment, field)
+                lengths[offset : offset + len(found)] = found
+        for lengths in self.lengths.values():
+            lengths[~self.live] = 0
+
+
+# Whoosh's length byte → length: its own table, applied to a whole column at once.
+_BYTE_LENGTHS = np.array(_length_byte_cache, np.float32)
+
+
+def _segment_lengths(segment: SegmentReader, field: str) -> Scores:
+    """One segment's lengths of ``field``, read as its column's bytes: the same values as
+    ``doc_field_length`` a document at a time, a thousand times faster (a length byte per
+    document; whoosh-reloaded 2.7.5's per-document column, hence its internals)."""
+    column = segment._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return np.zeros(0, np.float32)
+    raw = column._dbfile.get(column._basepos, column._count)
+    lengths: Scores = _BYTE_LENGTHS[np.frombuffer(raw, np.uint8)]
+    return lengths
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 Whoosh's ``groupedby`` scores and sorts every match and looks values up one by one; counting over
 a boolean mask of matched document numbers with numpy is an order of magnitude faster. The cache
-is built once per searcher (that is, once per committed index).
+is built once per committed index, from parts kept per segment.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -33,41 +35,93 @@ class _Facet:
     value_ids: npt.NDArray[np.int64]  # … and the value of that pair
 
 
+@dataclass(frozen=True)
+class _Part:
+    """What one segment's stored fields say, deleted documents included (deletions change
+    between commits, a segment's documents do not): read once per segment and process."""
+
+    public: Mask
+    dates: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    pairs: dict[str, tuple[list[int], list[str]]]  # facet → (document numbers, values)
+
+
+_PARTS: OrderedDict[str, _Part] = OrderedDict()
+_PARTS_KEPT = 64  # segments: more than an index keeps between merges
+_parts_lock = threading.Lock()
+
+
+def _part(segment: IndexReader) -> _Part:
+    key = segment.segment().segment_id()
+    with _parts_lock:
+        found = _PARTS.get(key)
+    if found is not None:
+        return found
+    size = segment.doc_count_all()
+    public = np.zeros(size, dtype=np.bool_)
+    dates = np.zeros(size, dtype=np.int64)
+    ends = np.zeros(size, dtype=np.int64)
+    pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
+    for docnum in range(size):
+        meta = segment.stored_fields(docnum)["meta"]
+        public[docnum] = not meta["members_only"]
+        if meta["date"]:
+            given = PartialDate.parse(meta["date"])
+            dates[docnum] = _day(given.first)
+            ends[docnum] = _day(given.last)
+        for facet, values in meta["facets"].items():
+            docs, vals = pairs[facet]
+            docs.extend([docnum] * len(values))
+            vals.extend(values)
+    found = _Part(public, dates, ends, pairs)
+    with _parts_lock:
+        _PARTS[key] = found
+        while len(_PARTS) > _PARTS_KEPT:
+            _PARTS.popitem(last=False)
+    return found
+
+
 class FacetCache:
-    """Per-document facets, visibility and dates of one reader."""
+    """Per-document facets, visibility and dates of one reader. A commit adds a segment or
+    merges some: only segments not seen before in this process are read."""
 
     def __init__(self, reader: IndexReader) -> None:
         size = reader.doc_count_all()
         self.size = size
         self.live: Mask = np.zeros(size, dtype=np.bool_)
+        self.live[list(reader.all_doc_ids())] = True
         self.public: Mask = np.zeros(size, dtype=np.bool_)
         # First and last day (YYYYMMDD) of each document's date: "2017-08" spans the month.
         self.dates: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
         self.ends: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
         pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
-        for docnum, fields in reader.iter_docs():
-            meta = fields["meta"]
-            self.live[docnum] = True
-            self.public[docnum] = not meta["members_only"]
-            if meta["date"]:
-                given = PartialDate.parse(meta["date"])
-                self.dates[docnum] = _day(given.first)
-                self.ends[docnum] = _day(given.last)
-            for facet, values in meta["facets"].items():
-                docs, vals = pairs[facet]
-                docs.extend([docnum] * len(values))
-                vals.extend(values)
-        self._facets = {facet: self._build(*pairs[facet]) for facet in FACETS}
+        for segment, offset in reader.leaf_readers():
+            if not segment.doc_count_all():  # also an index with no segment yet
+                continue
+            part = _part(segment)
+            end = offset + len(part.public)
+            self.public[offset:end] = part.public
+            self.dates[offset:end] = part.dates
+            self.ends[offset:end] = part.ends
+            for facet, (docs, values) in part.pairs.items():
+                pairs[facet][0].extend(d + offset for d in docs)
+                pairs[facet][1].extend(values)
+        # Deleted documents have neither visibility nor facet values.
+        self.public &= self.live
+        self._facets = {facet: self._build(*pairs[facet], self.live) for facet in FACETS}
 
     @staticmethod
-    def _build(docs: list[int], values: list[str]) -> _Facet:
-        distinct = sorted(set(values))
+    def _build(docs: list[int], values: list[str], live: Mask) -> _Facet:
+        numbers = np.array(docs, dtype=np.int64)
+        kept = live[numbers] if len(numbers) else np.zeros(0, dtype=np.bool_)
+        shown = [v for v, k in zip(values, kept.tolist(), strict=True) if k]
+        distinct = sorted(set(shown))
         ids = {value: i for i, value in enumerate(distinct)}
         return _Facet(
             values=distinct,
             ids=ids,
-            docs=np.array(docs, dtype=np.int64),
-            value_ids=np.array([ids[v] for v in values], dtype=np.int64),
+            docs=numbers[kept],
+            value_ids=np.array([ids[v] for v in shown], dtype=np.int64),
         )
 
     def date_range(self, start: date | None, end: date | None) -> Mask:

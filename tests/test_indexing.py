@@ -17,7 +17,9 @@ from whoosh.writing import SegmentWriter
 from bench.corpus import documents
 from index import indexer
 from index.analysis import LANGUAGES, term_positions, text_analyzer
+from index.engine import FieldStats
 from index.indexer import Index
+from index.ranking import FIELD_BOOSTS
 from index.schema import build_schema, to_fields
 from index.search import SearchRequest, SearchService
 from index.writing import FastWriter, open_writer
@@ -128,6 +130,30 @@ def test_merged_segments_and_deletions_equal_whoosh(tmp_path: Path) -> None:
     reference = _build(tmp_path / "whoosh", SegmentWriter, batches)
     fast = _build(tmp_path / "fast", FastWriter, batches)
     assert _content(fast) == _content(reference)
+
+
+def test_field_lengths_read_by_column_equal_whoosh_per_document(tmp_path: Path) -> None:
+    docs = [{**fields, "id": str(n)} for n, fields in enumerate(_fields(80, seed=4))]
+    tmp_path.joinpath("ix").mkdir()
+    ix = whoosh_index.create_in(tmp_path / "ix", build_schema(), indexname="documents")
+    for number, batch in enumerate([docs[:50], docs[50:]]):
+        writer = FastWriter(ix)
+        for fields in batch:
+            writer.add_document(**fields)
+        if number:
+            writer.delete_by_term("id", docs[3]["id"])
+        writer.commit(merge=False)  # two segments, one deletion
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) == 2
+        stats = FieldStats(searcher, list(FIELD_BOOSTS))
+        for field, lengths in stats.lengths.items():
+            expected = [
+                reader.doc_field_length(d, field) or 0 if stats.live[d] else 0
+                for d in range(reader.doc_count_all())
+            ]
+            assert lengths.tolist() == expected, field
+        assert stats.live.sum() == 79
 
 
 def _postings_by_id(directory: Path) -> dict[str, set[tuple[str, bytes, bytes]]]:
