@@ -6,6 +6,8 @@ import time
 
 from bench.label_gold import FAMILIES, load, macro_f1, score
 from kb.labels import Classifier, Vocabulary
+from kb.store import Store
+from tests.factories import make_document
 
 CLASSIFIER = Classifier.default()
 
@@ -73,3 +75,42 @@ def test_classifies_at_least_500_documents_a_second() -> None:
         CLASSIFIER.classify(d.title, d.text, d.collection)
     rate = len(docs) * 4 / (time.process_time() - start)
     assert rate >= 500, rate
+
+
+KNIFE_TEXT = "Die Stadt richtet eine Waffenverbotszone ein: Messer sind nachts verboten."
+
+
+def test_the_store_labels_what_it_stores(store: Store) -> None:
+    doc = make_document(title="Messerverbot in der Innenstadt", text=KNIFE_TEXT)
+    doc_id = store.upsert_document(doc).id
+    stored = store.document(doc_id)
+    assert stored is not None and "messergewalt" in stored.labels["topic"]
+    assert doc.labels == stored.labels
+
+
+def test_staff_corrections_win_and_survive_a_recrawl(store: Store) -> None:
+    doc = make_document(title="Messerverbot in der Innenstadt", text=KNIFE_TEXT)
+    doc_id = store.upsert_document(doc).id
+    store.correct_labels(doc_id, "target", ["jugendliche"])
+    store.correct_labels(doc_id, "topic", [])
+    changed = make_document(url=doc.url, title="Messerverbot am Hauptbahnhof", text=KNIFE_TEXT)
+    assert store.upsert_document(changed).status == "changed"
+    labels = store.labels(doc_id)
+    assert labels["target"] == ["jugendliche"]
+    assert labels["topic"] == []  # corrected to none, not back to the rules'
+    assert labels["setting"] == ["bahnhof"]  # uncorrected families follow the new text
+    assert store.staff_labels() == [(doc_id, "target", ["jugendliche"]), (doc_id, "topic", [])]
+
+
+def test_relabel_labels_documents_the_rules_have_not_seen(store: Store) -> None:
+    doc_id = store.upsert_document(make_document(title="Messerverbot", text=KNIFE_TEXT)).id
+    conn = store.connection
+    conn.execute("DELETE FROM labels")
+    conn.execute("UPDATE documents SET labelled=0")  # as stored before labels existed
+    seq = store.seq
+    assert store.relabel() == 1
+    assert "messergewalt" in store.labels(doc_id)["topic"]
+    assert store.seq > seq  # the index picks the labels up
+    assert store.relabel() == 0  # nothing left, the rules unchanged
+    conn.execute("UPDATE meta SET value='older rules' WHERE key='labels_rules'")
+    assert store.relabel() == 1

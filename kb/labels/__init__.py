@@ -15,7 +15,16 @@ run at thousands of short documents a second, and a wrong label can be traced to
 
 from __future__ import annotations
 
+import hashlib
+from importlib import resources
+
 from kb.labels.classify import Classifier
 from kb.labels.vocabulary import FAMILIES, Labels, Vocabulary
 
-__all__ = ["FAMILIES", "Classifier", "Labels", "Vocabulary"]
+__all__ = ["FAMILIES", "Classifier", "Labels", "Vocabulary", "rules_fingerprint"]
+
+
+def rules_fingerprint() -> str:
+    """What changes when the shipped rules change: the store relabels its documents then."""
+    raw = resources.files("kb.labels").joinpath("data", "labels.toml").read_bytes()
+    return hashlib.sha256(raw).hexdigest()[:16]
