@@ -312,7 +312,8 @@ MIGRATIONS: list[str] = [
     # the rules of `kb.labels`, written with the document; ``staff`` the corrections, kept
     # across recrawls and winning over the rules for their family (the label '' marks a family
     # corrected to none). ``labelled`` is 0 until the rules have run on a document: those
-    # stored before are labelled when the store opens.
+    # stored before are labelled when the store opens. Newsletter readers may choose topics
+    # and target groups.
     """
     CREATE TABLE labels (
         doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -323,6 +324,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX labels_label ON labels(family, label);
     ALTER TABLE documents ADD COLUMN labelled INTEGER NOT NULL DEFAULT 0;
-    INSERT INTO meta VALUES ('labels_rules', '')
+    INSERT INTO meta VALUES ('labels_rules', '');
+    ALTER TABLE subscribers ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscribers ADD COLUMN targets TEXT NOT NULL DEFAULT '[]'
     """,
 ]

@@ -80,6 +80,8 @@ class SubscriptionIn(BaseModel):
     collections: Annotated[list[Short], Field(max_length=50)] = []
     languages: Annotated[list[Literal["de", "en"]], Field(max_length=2)] = []
     searches: Annotated[list[SearchIn], Field(max_length=MAX_SEARCHES)] = []
+    topics: Annotated[list[Short], Field(max_length=50, description="Topic labels.")] = []
+    targets: Annotated[list[Short], Field(max_length=20, description="Target groups.")] = []
 
 
 class SubscriptionOut(BaseModel):
