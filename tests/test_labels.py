@@ -17,9 +17,9 @@ def _labels(title: str, text: str = "", collection: str | None = None) -> dict[s
 
 
 def test_held_out_macro_f1_stays_above_its_floor() -> None:
-    # Floors just under the measured held-out figures (`python -m bench topics`): topic 0.798,
+    # Floors just under the measured held-out figures (`python -m bench topics`): topic 0.826,
     # target 0.836, setting 0.821, evidence 0.862. Raise them with the rules, never lower.
-    floors = {"topic": 0.78, "target": 0.82, "setting": 0.80, "evidence": 0.84}
+    floors = {"topic": 0.81, "target": 0.82, "setting": 0.80, "evidence": 0.84}
     docs = load("heldout")
     found = [CLASSIFIER.classify(d.title, d.text, d.collection) for d in docs]
     for family in FAMILIES:
