@@ -1,9 +1,11 @@
 """Labels (topic, target group, setting, evidence): quality on the labelled set, and speed.
 
-    python -m bench topics [--docs N] [--part tuning|heldout] [--errors]
+    python -m bench topics [--docs N] [--part tuning|heldout] [--errors] [--store PATH]
 
 Prints precision, recall and F1 per label and the macro-F1 of each family on each part of the
 labelled set (``tuning``, ``heldout``), then documents per second of `Classifier.classify`.
+``--store`` also scores the rules against the staff's corrections in a store (each corrected
+family of each document): what the next round of tuning starts from.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import argparse
 import itertools
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from bench.label_gold import FAMILIES, PARTS, GoldDocument, load, macro_f1, score
 from kb.labels import Classifier, Labels
+from kb.store import Store
 
 
 def classify(classifier: Classifier, docs: list[GoldDocument]) -> list[Labels]:
@@ -46,6 +50,27 @@ def quality(classifier: Classifier, part: str, errors: bool = False) -> dict[str
     return macros
 
 
+def corrections(classifier: Classifier, path: Path) -> None:
+    """The rules against the staff's corrections: per family, as on the labelled set."""
+    store = Store.open(path)
+    try:
+        corrected = store.staff_labels()
+        by_family: dict[str, tuple[list[Labels], list[Labels]]] = {}
+        for doc_id, family, names in corrected:
+            doc = store.document(doc_id)
+            if doc is None:
+                continue
+            found = classifier.classify(doc.title, doc.text, doc.collection)
+            gold, got = by_family.setdefault(family, ([], []))
+            gold.append({family: names})
+            got.append({family: found[family]})
+    finally:
+        store.close()
+    print(f"staff corrections: {len(corrected)} (document, family) pairs")
+    for family, (gold, got) in by_family.items():
+        print(f"  {family:<24} macro-F1 {macro_f1(score(gold, got, family)):.3f} ({len(gold)})")
+
+
 def throughput(classifier: Classifier, count: int, stitch: int = 1) -> float:
     """Documents per second on one core; ``stitch`` gold texts make one document."""
     gold = itertools.cycle(load())
@@ -67,6 +92,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--docs", type=int, default=3000, help="documents to time")
     parser.add_argument("--part", choices=PARTS, help="only this part of the labelled set")
     parser.add_argument("--errors", action="store_true", help="list each document's errors")
+    parser.add_argument("--store", type=Path, help="also score against this store's corrections")
     args = parser.parse_args(argv)
     classifier = Classifier.default()
     summary = {}
@@ -75,5 +101,7 @@ def main(argv: list[str]) -> None:
     for part, macros in summary.items():
         figures = "  ".join(f"{family} {value:.3f}" for family, value in macros.items())
         print(f"macro-F1 {part}: {figures}")
+    if args.store:
+        corrections(classifier, args.store)
     throughput(classifier, args.docs)
     throughput(classifier, args.docs, stitch=6)

@@ -239,7 +239,11 @@ def test_document_pages_and_api_documents(
         assert refused.status_code == missing.status_code == 404
         assert refused.text == missing.text
         assert member.get(path).status_code == 200
-    assert member.get(f"/api/documents/{doc_id}").json()["collection"] == COLLECTION
+    answer = member.get(f"/api/documents/{doc_id}").json()
+    assert answer["collection"] == COLLECTION
+    # A collection's post carries the collection's topic, whatever its words.
+    assert answer["labels"] == demo.store.labels(doc_id)
+    assert "bahnhofsviertel" in answer["labels"]["topic"]
 
 
 def test_entity_pages_and_co_occurrences(

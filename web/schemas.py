@@ -34,6 +34,8 @@ class DocumentOut(BaseModel):
     entities: list[MentionOut]
     attachments: list[str]
     """Files that carry the same text (a PDF of the page), listed with it instead of apart."""
+    labels: dict[str, list[str]]
+    """Family (topic, target, setting, evidence) → labels, as the search's facets have them."""
 
 
 class SuggestionOut(BaseModel):

@@ -44,6 +44,7 @@ def api_document(doc_id: DocId, services: ServicesDep, viewer: ViewerDep) -> Any
         members_only=doc.members_only,
         entities=[MentionOut(**asdict(m)) for m in doc.mentions],
         attachments=doc.attachments,
+        labels=doc.labels,
     )
 
 
