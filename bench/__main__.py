@@ -15,6 +15,7 @@ from bench import (
     screenshots,
     search_scale,
     serve,
+    topics,
 )
 
 BENCHMARKS = {
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "screenshots": screenshots.main,
     "search_scale": search_scale.main,
     "serve": serve.main,
+    "topics": topics.main,
 }
 
 

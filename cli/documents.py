@@ -137,6 +137,16 @@ def search(
         list[str] | None, typer.Option(metavar="NAME", help="A person, organisation or place.")
     ] = None,
     project: Annotated[list[str] | None, typer.Option(metavar="NAME", help="A project.")] = None,
+    topic: Annotated[list[str] | None, typer.Option(metavar="TOPIC", help="e.g. jugend.")] = None,
+    target: Annotated[
+        list[str] | None, typer.Option(metavar="GROUP", help="Target group, e.g. jugendliche.")
+    ] = None,
+    setting: Annotated[
+        list[str] | None, typer.Option(metavar="SETTING", help="e.g. oeffentlicher-raum.")
+    ] = None,
+    evidence: Annotated[
+        list[str] | None, typer.Option(metavar="EVIDENCE", help="evaluiert.")
+    ] = None,
     date_from: Annotated[
         datetime | None,
         typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Dated from."),
@@ -161,6 +171,7 @@ def search(
 
     chosen = {"kind": kind, "city": city, "lang": lang, "year": year}
     chosen |= {"collection": collection, "entity": entity, "project": project}
+    chosen |= {"topic": topic, "target": target, "setting": setting, "evidence": evidence}
     first, last = (day.date() if day else None for day in (date_from, date_to))
     request = searching.SearchRequest(
         query, searching.filters_from(**chosen), page, per_page, Viewer(role), sort, first, last

@@ -73,6 +73,8 @@ def subscriber_add(
         list[str] | None, typer.Option(help=f"One of: {SECTIONS}; repeatable.")
     ] = None,
     lang: Annotated[list[str] | None, typer.Option(help="de or en; repeatable.")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Topic label; repeatable.")] = None,
+    target: Annotated[list[str] | None, typer.Option(help="Target group; repeatable.")] = None,
 ) -> None:
     """Add a subscriber (or change the preferences of one)."""
     from kb.newsletter_store import SavedSearch
@@ -83,7 +85,7 @@ def subscriber_add(
     if unknown:
         raise fail(f"unknown section {unknown[0]!r}; choose from {', '.join(CHOOSABLE)}")
     searches = [SavedSearch(q) for q in query or ()]
-    chosen = preferences(section or [], city or [], [], lang or [], searches)
+    chosen = preferences(section or [], city or [], [], lang or [], searches, topic, target)
     added = add_subscriber(services(), actor(), email, chosen, confirmed)
     typer.echo(f"subscriber {added.email} ({added.status})")
 

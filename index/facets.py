@@ -140,6 +140,16 @@ class FacetCache:
         result[data.docs[np.isin(data.value_ids, wanted)]] = True
         return result
 
+    def pivot(self, rows: str, columns: str, within: Mask) -> dict[str, dict[str, int]]:
+        """Documents in ``within`` per value of ``rows`` and of ``columns`` (topic × city):
+        one count per row value, over masks already in memory."""
+        found = {}
+        for value in self._facets[rows].values:
+            counts = self.counts(columns, within & self.mask(rows, [value]))
+            if counts:
+                found[value] = counts
+        return found
+
     def counts(self, facet: str, within: Mask) -> dict[str, int]:
         """Number of documents in ``within`` per value of ``facet``, largest first."""
         data = self._facets[facet]

@@ -20,7 +20,11 @@ from kb.language import passages
 from kb.leads import lead_start
 from kb.model import Document
 
-FACETS = ("kind", "city", "lang", "year", "collection", "person", "org", "place", "project")
+FACETS = (
+    "kind", "city", "topic", "target", "setting", "evidence",
+    "lang", "year", "collection", "person", "org", "place", "project",
+)  # fmt: skip
+LABEL_FACETS = ("topic", "target", "setting", "evidence")  # the families of `kb.labels`
 SUMMARY_WORDS = 60  # the lead: the first words of the text after the heading
 ENTITY_FACETS = {"person": "PER", "org": "ORG", "place": "LOC"}
 
@@ -61,6 +65,8 @@ def facet_values(doc: Document, context: IndexContext) -> dict[str, list[str]]:
         "year": [str(doc.date.year)] if doc.date else [],
         "collection": [doc.collection] if doc.collection else [],
     }
+    for family in LABEL_FACETS:
+        values[family] = list(doc.labels.get(family, []))
     for facet, label in ENTITY_FACETS.items():
         values[facet] = doc.entity_names(label)
     values["project"] = [name for name in values["org"] if name in context.projects]

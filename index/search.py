@@ -226,6 +226,15 @@ class SearchService:
                 visible &= mask
             return {int(searcher.stored_fields(int(d))["id"]) for d in np.flatnonzero(visible)}
 
+    def pivot(self, request: SearchRequest, rows: str, columns: str) -> dict[str, dict[str, int]]:
+        """Documents the request matches (visibility, filters and dates applied) per value of
+        facet ``rows`` and of facet ``columns``: row value → column value → count."""
+        with self._reading() as reading:
+            _, _, visible, masks = self._match(reading, request)
+            for mask in masks.values():
+                visible &= mask
+            return reading.shared.cache.pivot(rows, columns, visible)
+
     def _match(
         self, reading: _Reading, request: SearchRequest, fill: int = 1
     ) -> tuple[ParsedQuery, Evaluation, Mask, dict[str, Mask]]:

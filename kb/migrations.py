@@ -308,4 +308,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX job_runs_job ON job_runs(job, subject, id);
     """,
+    # 14: labels of each document by family (topic, target, setting, evidence): ``auto`` from
+    # the rules of `kb.labels`, written with the document; ``staff`` the corrections, kept
+    # across recrawls and winning over the rules for their family (the label '' marks a family
+    # corrected to none). ``labelled`` is 0 until the rules have run on a document: those
+    # stored before are labelled when the store opens. Newsletter readers may choose topics
+    # and target groups.
+    """
+    CREATE TABLE labels (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        family TEXT NOT NULL,
+        label TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('auto', 'staff')),
+        PRIMARY KEY (doc_id, family, label, source)
+    );
+    CREATE INDEX labels_label ON labels(family, label);
+    ALTER TABLE documents ADD COLUMN labelled INTEGER NOT NULL DEFAULT 0;
+    INSERT INTO meta VALUES ('labels_rules', '');
+    ALTER TABLE subscribers ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscribers ADD COLUMN targets TEXT NOT NULL DEFAULT '[]'
+    """,
 ]

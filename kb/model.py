@@ -73,6 +73,9 @@ class Document:
     """How much of ``date`` was given: "year" (2017), "month" (2017-08) or "day"."""
     attachments: list[str] = field(default_factory=list)
     """URLs of files (PDFs) that carry this page's text: one result, the page, links them."""
+    labels: dict[str, list[str]] = field(default_factory=dict)
+    """Family (topic, target, setting, evidence) → labels: the rules' (`kb.labels`) unless staff
+    corrected the family. Written by the store with the document, derived from its fields."""
 
     def __post_init__(self) -> None:
         published = self.published

@@ -68,6 +68,8 @@ class Preferences:
     collections: tuple[str, ...] = ()  # offered to members only
     languages: tuple[str, ...] = ()
     searches: tuple[SavedSearch, ...] = ()
+    topics: tuple[str, ...] = ()  # labels of `kb.labels`: any of them narrows every section
+    targets: tuple[str, ...] = ()  # target groups, the same way
 
 
 @dataclass(frozen=True)
@@ -208,13 +210,15 @@ class NewsletterStore:
         with self._store.transaction():
             self._conn.execute(
                 "UPDATE subscribers SET sections=?, cities=?, collections=?, languages=?,"
-                " searches=? WHERE id=?",
+                " searches=?, topics=?, targets=? WHERE id=?",
                 (
                     json.dumps(list(p.sections), ensure_ascii=False),
                     json.dumps(list(p.cities), ensure_ascii=False),
                     json.dumps(list(p.collections), ensure_ascii=False),
                     json.dumps(list(p.languages)),
                     json.dumps([s.to_json() for s in p.searches], ensure_ascii=False),
+                    json.dumps(list(p.topics)),
+                    json.dumps(list(p.targets)),
                     subscriber.id,
                 ),
             )
@@ -391,6 +395,8 @@ def _subscriber(row: sqlite3.Row) -> Subscriber:
             collections=_tuple(row["collections"]),
             languages=_tuple(row["languages"]),
             searches=searches,
+            topics=_tuple(row["topics"]),
+            targets=_tuple(row["targets"]),
         ),
         created_at=row["created_at"],
         confirmed_at=row["confirmed_at"],

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from kb.dates import parse_optional
 from kb.errors import MigrationError, StoreError
 from kb.fingerprint import simhash, text_hash
+from kb.labels import FAMILIES, Classifier, Labels, rules_fingerprint
 from kb.migrations import MIGRATIONS
 from kb.model import Document, Mention
 
@@ -101,6 +102,7 @@ def _run(row: sqlite3.Row) -> CrawlRun:
     return CrawlRun(int(row["id"]), row["started_at"], row["finished_at"], report, state)
 
 
+LABELS_MIGRATION = 14  # the migration that added labels: documents before it are labelled
 GONE_AFTER = 3  # consecutive 404/410 answers: one broken deploy does not empty the index
 
 
@@ -156,6 +158,8 @@ class Store:
             except sqlite3.Error as exc:
                 self._conn.execute("ROLLBACK") if self._conn.in_transaction else None
                 raise MigrationError(f"migration {number} failed: {exc}") from exc
+        if version < LABELS_MIGRATION <= len(MIGRATIONS):
+            self.relabel()  # documents stored before labels existed get theirs
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -229,7 +233,7 @@ class Store:
         digest = doc.content_hash
         with self.transaction():
             row = self._conn.execute(
-                "SELECT id, content_hash, title, text, gone FROM documents WHERE url = ?",
+                "SELECT id, content_hash, title, text, gone, labelled FROM documents WHERE url = ?",
                 (doc.url,),
             ).fetchone()
             if row is not None and row["content_hash"] == digest:
@@ -237,6 +241,11 @@ class Store:
                     "UPDATE documents SET etag=?, last_modified=?, links=?, missing=0 WHERE id=?",
                     (etag, last_modified, json.dumps(links or []), row["id"]),
                 )
+                if not row["labelled"]:  # stored before labels: labelled on its next visit
+                    self._write_labels(row["id"], doc)
+                    self._conn.execute(
+                        "UPDATE documents SET seq=? WHERE id=?", (self._next_seq(), row["id"])
+                    )
                 if row["gone"]:  # back again: into the index once more
                     self._conn.execute(
                         "UPDATE documents SET gone=0, seq=? WHERE id=?",
@@ -290,8 +299,93 @@ class Store:
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
                 status = "changed"
             self._write_mentions(doc_id, doc.mentions)
+            self._write_labels(doc_id, doc)
         doc.id = doc_id
+        doc.labels = self.labels(doc_id)
         return UpsertResult(doc_id, status)
+
+    # -- labels ----------------------------------------------------------------------------
+
+    def _write_labels(self, doc_id: int, doc: Document) -> None:
+        """The rules' labels of a new or changed document (staff corrections stay)."""
+        found = Classifier.default().classify(doc.title, doc.text, doc.collection)
+        self._conn.execute("DELETE FROM labels WHERE doc_id=? AND source='auto'", (doc_id,))
+        self._conn.executemany(
+            "INSERT INTO labels (doc_id, family, label, source) VALUES (?,?,?,'auto')",
+            [(doc_id, family, label) for family, names in found.items() for label in names],
+        )
+        self._conn.execute("UPDATE documents SET labelled=1 WHERE id=?", (doc_id,))
+
+    def labels(self, doc_id: int) -> Labels:
+        """A document's labels: per family the staff's correction if there is one, else the
+        rules'."""
+        rows = self._conn.execute(
+            "SELECT family, label, source FROM labels WHERE doc_id=? ORDER BY rowid", (doc_id,)
+        ).fetchall()
+        staff = {r["family"] for r in rows if r["source"] == "staff"}
+        labels: Labels = {family: [] for family in FAMILIES}
+        for r in rows:
+            wanted = "staff" if r["family"] in staff else "auto"
+            if r["source"] == wanted and r["label"] and r["family"] in labels:
+                labels[r["family"]].append(r["label"])
+        return labels
+
+    def correct_labels(self, doc_id: int, family: str, labels: list[str]) -> None:
+        """The staff's labels of one family of a document (none: ``[]``); they win over the
+        rules' from now on, through recrawls, and the index picks them up."""
+        with self.transaction():
+            self._conn.execute(
+                "DELETE FROM labels WHERE doc_id=? AND family=? AND source='staff'",
+                (doc_id, family),
+            )
+            self._conn.executemany(
+                "INSERT INTO labels (doc_id, family, label, source) VALUES (?,?,?,'staff')",
+                [(doc_id, family, label) for label in dict.fromkeys(labels or [""])],
+            )
+            self._conn.execute(
+                "UPDATE documents SET seq=?, updated_at=? WHERE id=?",
+                (self._next_seq(), _now(), doc_id),
+            )
+
+    def staff_labels(self) -> list[tuple[int, str, list[str]]]:
+        """Every correction: (document, family, labels), for measuring and tuning the rules."""
+        rows = self._conn.execute(
+            "SELECT doc_id, family, label FROM labels WHERE source='staff' ORDER BY doc_id, rowid"
+        )
+        found: dict[tuple[int, str], list[str]] = {}
+        for r in rows:
+            names = found.setdefault((int(r[0]), r[1]), [])
+            if r[2]:
+                names.append(r[2])
+        return [(doc_id, family, names) for (doc_id, family), names in found.items()]
+
+    def relabel(self) -> int:
+        """Run the rules on the documents that need it: those never labelled, and all of them
+        when the rules changed since the last run. Returns how many were labelled; the index
+        picks them up (each takes a new change number)."""
+        current = rules_fingerprint()
+        row = self._conn.execute("SELECT value FROM meta WHERE key='labels_rules'").fetchone()
+        where = "" if row is None or row[0] != current else "WHERE labelled=0"
+        ids = [int(r[0]) for r in self._conn.execute(f"SELECT id FROM documents {where}")]
+        for start in range(0, len(ids), 500):
+            with self.transaction():
+                for doc_id in ids[start : start + 500]:
+                    r = self._conn.execute(
+                        "SELECT title, text, collection, url FROM documents WHERE id=?",
+                        (doc_id,),
+                    ).fetchone()
+                    doc = Document(r["url"], r["title"], r["text"], collection=r["collection"])
+                    self._write_labels(doc_id, doc)
+                    self._conn.execute(
+                        "UPDATE documents SET seq=? WHERE id=?", (self._next_seq(), doc_id)
+                    )
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO meta VALUES ('labels_rules', ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (current,),
+            )
+        return len(ids)
 
     def replace_mentions(self, doc_id: int, mentions: list[Mention]) -> None:
         """New entities for a stored document (after curation); the index picks them up."""
@@ -486,6 +580,7 @@ class Store:
             mentions=mentions,
             gone=bool(row["gone"]),
             attachments=json.loads(row["attachments"]),
+            labels=self.labels(int(row["id"])),
         )
         doc.published = parse_optional(row["date"])
         return doc

@@ -1,7 +1,7 @@
 """Peer practices: what member cities do on a topic, and the topics of one city.
 
 The city of a document is the search's ``city`` facet (its source's city, or the member cities
-it mentions); a document's topic is its collection or a match of the topic's query.
+it mentions); a document's topic is its ``topic`` label (`ops.topics`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kb.formatting import german_key
 from kb.viewer import Viewer
 from ops.documents import DocumentRef
 from ops.services import Services
-from ops.topics import CITY_STATES, search_topic, topic_cities
+from ops.topics import CITY_STATES, TOPICS, search_topic, topic_cities
 
 NAMES_SHOWN = 8
 
@@ -34,7 +34,10 @@ class PeerCity(BaseModel):
 
 class PeersOut(BaseModel):
     topic: str
+    label: str | None
+    """The topic's label (the search's ``topic`` filter); none for a free query."""
     query: str
+    """The free query; empty for one of the eleven topics."""
     total: int
     cities: list[PeerCity]
 
@@ -81,7 +84,13 @@ def _peers(services: Services, topic: str, viewer: Viewer) -> PeersOut:
                 people=list(found.facets["person"])[:NAMES_SHOWN],
             )
         )
-    return PeersOut(topic=topic, query=overall.query, total=overall.total, cities=rows)
+    return PeersOut(
+        topic=topic,
+        label=TOPICS.get(topic),
+        query=overall.query,
+        total=overall.total,
+        cities=rows,
+    )
 
 
 def _network(services: Services, counts: dict[str, dict[str, int]]) -> list[str]:

@@ -168,6 +168,7 @@ def import_board(
 
 
 def reindex(services: Services) -> int:
-    """Rebuild the index from the store."""
+    """Rebuild the index from the store, labelling first what the current rules have not."""
+    services.store.relabel()
     with services.index_lock:
         return services.index.rebuild(services.store)

@@ -1,7 +1,7 @@
 """The project database: projects, bodies, networks and institutions the documents mention.
 
 Built from the search's ``org`` facet (so visibility is the search's) and the entity catalogue
-(kind, city, aliases); topics from the topics' searches.
+(kind, city, aliases); topics from the documents' labels, counted in one pass.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kb.formatting import german_key
 from kb.viewer import Viewer
 from ops.documents import DocumentRef, ref
 from ops.services import Services
-from ops.topics import CITY_STATES, TOPICS, search_topic
+from ops.topics import CITY_STATES, topic_organisations
 
 DOCUMENTS_SHOWN = 5
 
@@ -56,8 +56,8 @@ def database(services: Services, viewer: Viewer) -> list[ProjectOut]:
 def _database(services: Services, viewer: Viewer) -> list[ProjectOut]:
     counts = services.search.search(SearchRequest("", viewer=viewer, per_page=1)).facets["org"]
     in_topics: dict[str, set[str]] = {}
-    for name in TOPICS:
-        for org in search_topic(services.search, name, viewer, per_page=1).facets["org"]:
+    for name, orgs in topic_organisations(services.search, viewer).items():
+        for org in orgs:
             in_topics.setdefault(org, set()).add(name)
     catalogue = EntityCatalogue(services.store)
     member_cities = catalogue.member_cities()

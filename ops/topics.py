@@ -1,9 +1,9 @@
-"""The network's eleven topics with the queries that find them, and the states of cities
-(both in ``ops/data/topics.toml``).
+"""The network's eleven topics and the states of cities (``ops/data/topics.toml``).
 
-A document belongs to a topic when it is in the topic's collection or matches the topic's
-query: the collections are members-only, so for everyone else the query is what finds the
-peer practices.
+A document belongs to a topic when it carries the topic's label (`kb.labels`): the rules give
+it from its words, its collection gives it whatever its words, and staff may correct it. So a
+topic is one filter of the search, counted like any facet, with no query per view; any other
+text asked for on /praxis is a free query of its own.
 """
 
 from __future__ import annotations
@@ -14,33 +14,42 @@ from importlib import resources
 
 from index.errors import QueryTooBroadError
 from index.search import Hit, SearchRequest, SearchService
+from kb.labels import Vocabulary
 from kb.viewer import Viewer
 from ops.errors import InvalidError
 
 
-def _load() -> dict[str, dict[str, str]]:
+def _states() -> dict[str, str]:
     raw = resources.files("ops").joinpath("data/topics.toml").read_text("utf-8")
-    return tomllib.loads(raw)
+    return dict(tomllib.loads(raw)["states"])
 
 
-_DATA = _load()
-TOPICS: dict[str, str] = _DATA["topics"]  # topic (the collection's name) → query
-CITY_STATES: dict[str, str] = _DATA["states"]  # city → federal state
+CITY_STATES: dict[str, str] = _states()  # city → federal state
+# Topic (the name of its members-only collection) → its label, in the order of the labels' data.
+TOPICS: dict[str, str] = Vocabulary.load().collections()
 
 
-def topic_query(topic: str) -> str:
-    """The query of one of the eleven topics; any other text is a free query of its own."""
-    return TOPICS.get(topic, topic)
+def topic_request(topic: str) -> tuple[str, dict[str, list[str]]]:
+    """The query and filters that find a topic's documents: its label, or the text as a query."""
+    if topic in TOPICS:
+        return "", {"topic": [TOPICS[topic]]}
+    return topic, {}
+
+
+def topic_params(topic: str) -> dict[str, str]:
+    """The search page's parameters for a topic (a link to its documents)."""
+    query, filters = topic_request(topic)
+    return {"topic": filters["topic"][0]} if filters else {"q": query}
 
 
 @dataclass(frozen=True)
 class TopicResult:
-    """Documents of a topic: the union of its collection and its query's matches."""
+    """Documents of a topic."""
 
     topic: str
-    query: str
+    query: str  # empty for one of the eleven: its label finds it
     total: int
-    facets: dict[str, dict[str, int]]  # without "collection": a union cannot count it
+    facets: dict[str, dict[str, int]]
     hits: list[Hit]  # newest first
 
 
@@ -51,62 +60,26 @@ def search_topic(
     filters: dict[str, list[str]] | None = None,
     per_page: int = 5,
 ) -> TopicResult:
-    """Count (and list the newest of) a topic's documents the asker may see.
-
-    One search by the query and one by the collection; when the collection has visible
-    documents, a third (both at once) lets facet counts add up by inclusion–exclusion.
-    """
-    query = topic_query(topic)
-    given = filters or {}
+    """Count (and list the newest of) a topic's documents the asker may see: one search."""
+    query, own = topic_request(topic)
+    # The service's topics are filters; a free query is the visitor's: typos are taken as such.
+    request = SearchRequest(
+        query, filters={**(filters or {}), **own}, viewer=viewer, sort="date", per_page=per_page
+    )
     try:
-        return _search_topic(search, topic, query, viewer, given, per_page)
+        found = search.search(request)
     except QueryTooBroadError as exc:  # a free query on /praxis, as refused on /suche
         raise InvalidError(str(exc)) from exc
-
-
-def _search_topic(
-    search: SearchService,
-    topic: str,
-    query: str,
-    viewer: Viewer,
-    given: dict[str, list[str]],
-    per_page: int,
-) -> TopicResult:
-    # The topics' queries are written by the service: no word of theirs is a typo to expand.
-    by_query = search.search(
-        SearchRequest(
-            query, filters=given, viewer=viewer, sort="date", per_page=per_page, typos=False
-        )
-    )
-    facets = {k: v for k, v in by_query.facets.items() if k != "collection"}
-    if topic not in TOPICS:
-        return TopicResult(topic, query, by_query.total, facets, by_query.hits)
-    in_collection = {**given, "collection": [topic]}
-    by_collection = search.search(
-        SearchRequest("", filters=in_collection, viewer=viewer, sort="date", per_page=per_page)
-    )
-    if not by_collection.total:  # always so for anonymous askers: the collections are closed
-        return TopicResult(topic, query, by_query.total, facets, by_query.hits)
-    both = search.search(
-        SearchRequest(query, filters=in_collection, viewer=viewer, per_page=1, typos=False)
-    )
-    union = {
-        name: _union(counts, by_collection.facets[name], both.facets[name])
-        for name, counts in facets.items()
-    }
-    hits = {h.id: h for h in [*by_query.hits, *by_collection.hits]}
-    newest = sorted(hits.values(), key=lambda h: (h.date or "", h.id), reverse=True)
-    total = by_query.total + by_collection.total - both.total
-    return TopicResult(topic, query, total, union, newest[:per_page])
-
-
-def _union(a: dict[str, int], b: dict[str, int], both: dict[str, int]) -> dict[str, int]:
-    counts = {v: a.get(v, 0) + b.get(v, 0) - both.get(v, 0) for v in a.keys() | b.keys()}
-    return dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda p: (-p[1], p[0])))
+    return TopicResult(topic, query, found.total, found.facets, found.hits)
 
 
 def topic_cities(search: SearchService, viewer: Viewer) -> dict[str, dict[str, int]]:
-    """Documents per city of every topic: topic → city → count."""
-    return {
-        topic: search_topic(search, topic, viewer, per_page=1).facets["city"] for topic in TOPICS
-    }
+    """Documents per city of every topic: topic → city → count, from one pass over the index."""
+    counts = search.pivot(SearchRequest("", viewer=viewer, facets=False), "topic", "city")
+    return {name: counts.get(label, {}) for name, label in TOPICS.items()}
+
+
+def topic_organisations(search: SearchService, viewer: Viewer) -> dict[str, dict[str, int]]:
+    """Documents per organisation of every topic: topic → organisation → count."""
+    counts = search.pivot(SearchRequest("", viewer=viewer, facets=False), "topic", "org")
+    return {name: counts.get(label, {}) for name, label in TOPICS.items()}

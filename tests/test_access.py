@@ -181,6 +181,11 @@ def test_totals_and_every_facet_count_exclude_members_only_documents(
         "year": "SELECT substr(date, 1, 4), count(*) FROM documents"
         " WHERE NOT members_only AND date IS NOT NULL GROUP BY 1",
     }
+    for family in ("topic", "target", "setting", "evidence"):
+        expected[family] = (
+            "SELECT l.label, count(*) FROM labels l JOIN documents d ON d.id = l.doc_id"
+            f" WHERE NOT d.members_only AND l.family = '{family}' GROUP BY l.label"
+        )
     for facet, sql in expected.items():
         counts = {r[0]: r[1] for r in demo.store.connection.execute(sql)}
         assert browse["facets"][facet] == counts, facet
@@ -234,7 +239,11 @@ def test_document_pages_and_api_documents(
         assert refused.status_code == missing.status_code == 404
         assert refused.text == missing.text
         assert member.get(path).status_code == 200
-    assert member.get(f"/api/documents/{doc_id}").json()["collection"] == COLLECTION
+    answer = member.get(f"/api/documents/{doc_id}").json()
+    assert answer["collection"] == COLLECTION
+    # A collection's post carries the collection's topic, whatever its words.
+    assert answer["labels"] == demo.store.labels(doc_id)
+    assert "bahnhofsviertel" in answer["labels"]["topic"]
 
 
 def test_entity_pages_and_co_occurrences(

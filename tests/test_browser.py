@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from ops.services import Services
 from tests.appserver import AppServer
@@ -65,4 +65,34 @@ def test_a_visitor_clicks_a_year_bar_and_sees_that_year_only(browser: Browser, s
     chosen = page.locator(".chip").first.inner_text()
     for meta in page.locator(".hit .meta time").all():
         assert (meta.get_attribute("datetime") or "").startswith(chosen.split(": ")[1][:4])
+    page.close()
+
+
+def _counts(page: Page, facet: str) -> dict[str, int]:
+    items = page.locator(f'[data-facet="{facet}"] li').all()
+    return {
+        str(item.locator("a").get_attribute("data-value")): _number(item.locator(".count"))
+        for item in items
+    }
+
+
+def _number(locator: Locator) -> int:
+    return int((locator.text_content() or "0").replace(".", "").strip())
+
+
+def test_a_visitor_narrows_by_target_group_and_setting(browser: Browser, site: str) -> None:
+    page = browser.new_page()
+    page.goto(site)
+    total = _number(page.locator(".total-count"))
+    kinds = _counts(page, "kind")
+    young = _counts(page, "target")["jugendliche"]
+    page.locator('[data-facet="target"] a[data-value="jugendliche"]').click()
+    expect(page.locator(".chip")).to_contain_text("Zielgruppe: Jugendliche")
+    assert _number(page.locator(".total-count")) == young < total
+    assert sum(_counts(page, "kind").values()) < sum(kinds.values())  # other facets narrow
+    outdoors = _counts(page, "setting")["oeffentlicher-raum"]
+    page.locator('[data-facet="setting"] a[data-value="oeffentlicher-raum"]').click()
+    expect(page.locator(".chip")).to_have_count(2)
+    assert _number(page.locator(".total-count")) == outdoors <= young
+    assert _counts(page, "target")["jugendliche"] == outdoors
     page.close()

@@ -57,7 +57,9 @@ def test_a_visitor_clicks_a_year_bar_and_sees_the_results_narrowed(
     }
     year = max(counts, key=lambda y: counts[y])  # the tallest bar: several results to check
     page.locator(f'.year-chart a.bar[data-year="{year}"]').click()
-    expect(page.locator(".chip")).to_contain_text(f"Jahr: {year}")
+    # The topic's documents, of that year: its label and the year are the search's filters.
+    expect(page.locator(".chip", has_text=f"Jahr: {year}")).to_have_count(1)
+    expect(page.locator(".chip", has_text="Thema: Sichere Städte für Frauen")).to_have_count(1)
     assert int(page.locator(".total-count").inner_text()) == counts[year] > 1
     dates = page.locator(".hit time").evaluate_all("els => els.map(e => e.dateTime)")
     assert len(dates) == min(counts[year], 10)

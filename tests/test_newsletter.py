@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -37,6 +38,7 @@ from ops.newsletter.compose import (
 )
 from ops.newsletter.issues import compose_issue, send_next
 from ops.newsletter.send import SendAbortedError, Sender
+from ops.newsletter.subscriptions import parse_search, preferences
 from ops.services import Services
 from tests.appserver import AppServer
 from tests.factories import make_document, make_settings, mention
@@ -154,6 +156,38 @@ def test_editions_follow_city_section_language_and_saved_searches() -> None:
         "searches": ["Förderaufruf Quartier"],
         "publications": ["Leitfaden Sicherheitsaudit"],
     }
+
+
+def test_topics_and_target_groups_narrow_every_section() -> None:
+    labelled = {1: (("sicherheitsbefragung",), ()), 3: (("nachtleben",), ("jugendliche",))}
+    items = [
+        replace(i, topics=labelled[i.doc_id][0], targets=labelled[i.doc_id][1])
+        if i.doc_id in labelled
+        else i
+        for i in _items()
+    ]
+    nights = Preferences(topics=("nachtleben", "jugend"))
+    edition = personalise(1, "d", items, nights, member=True, matches={})
+    assert _titles(edition.sections) == {"cities": ["Nachtleben sicher"]}
+    young = Preferences(targets=("jugendliche",), sections=("publications", "cities"))
+    edition = personalise(1, "d", items, young, member=True, matches={})
+    assert _titles(edition.sections) == {"cities": ["Nachtleben sicher"]}
+    assert Item.from_json({**items[0].to_json(), "topics": ["x"]}).topics == ("x",)
+    old = {k: v for k, v in items[0].to_json().items() if k not in ("topics", "targets")}
+    assert Item.from_json(old).topics == ()  # issues drafted before labels
+    given = {"topic": ["jugend"], "target": ["kinder"]}
+    (item,) = items_from([_candidate(9, kind="publication", labels=given)], SINCE, MEMBER_CITIES)
+    assert (item.topics, item.targets) == (("jugend",), ("kinder",))  # the document's labels
+
+
+def test_a_saved_search_keeps_the_label_filters_of_a_search_page_address() -> None:
+    saved = parse_search("https://pufii.test/?q=Streetwork&target=jugendliche&setting=schule")
+    assert saved is not None and dict(saved.filters) == {
+        "setting": ("schule",),
+        "target": ("jugendliche",),
+    }
+    chosen = preferences([], [], [], [], [], ["jugend", "erfunden"], ["kinder"])
+    assert (chosen.topics, chosen.targets) == (("jugend",), ("kinder",))
 
 
 def test_english_and_updated_items_are_marked_in_both_parts() -> None:
@@ -548,13 +582,18 @@ def test_the_preferences_page_changes_what_arrives(
         saved = reader.post(
             path,
             data={"sections": ["funding"], "languages": ["de"], "searches": "Audit\n",
-                  "collections": ["Bahnhof"], "csrf_token": form_token(reader, path)},
+                  "collections": ["Bahnhof"], "topics": ["jugend"], "targets": ["kinder"],
+                  "csrf_token": form_token(reader, path)},
         )  # fmt: skip
         assert saved.status_code == 303
     chosen = corpus.news.by_email("leser0@stadt.test")
     assert chosen is not None
     assert chosen.preferences == Preferences(
-        sections=("funding",), languages=("de",), searches=(SavedSearch("Audit"),)
+        sections=("funding",),
+        languages=("de",),
+        searches=(SavedSearch("Audit"),),
+        topics=("jugend",),
+        targets=("kinder",),
     )
 
 

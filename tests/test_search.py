@@ -262,3 +262,38 @@ def test_scores_tell_nothing_of_hidden_documents(store: Store, settings: Setting
     assert search.search(SearchRequest("Nachtlotsen")).hits[0].score == before
     member = search.search(SearchRequest("Nachtlotsen", viewer=MEMBER))
     assert next(h.score for h in member.hits if h.title == "Nachtlotsen") != before
+
+
+def test_label_facets_filter_and_count_disjunctively_with_access_rules(
+    store: Store, settings: Settings
+) -> None:
+    given = {
+        "Jugendtreff am Marktplatz": (["jugendliche"], ["oeffentlicher-raum"], False),
+        "Schulhofprojekt": (["jugendliche", "kinder"], ["schule"], False),
+        "Seniorencafé im Quartier": (["aeltere"], ["wohnquartier"], False),
+        "Streetwork im Park (intern)": (["jugendliche"], ["oeffentlicher-raum"], True),
+    }
+    docs = []
+    for title, (_, _, members_only) in given.items():
+        doc = make_document(title=title, members_only=members_only)
+        store.upsert_document(doc)
+        docs.append(doc)
+    for doc, (targets, settings_, _) in zip(docs, given.values(), strict=True):
+        assert doc.id is not None
+        store.correct_labels(doc.id, "target", targets)
+        store.correct_labels(doc.id, "setting", settings_)
+        store.correct_labels(doc.id, "evidence", [])
+    search = indexed(store, settings, [])
+
+    browse = search.search(SearchRequest(""))
+    assert browse.facets["target"] == {"jugendliche": 2, "kinder": 1, "aeltere": 1}
+    young = search.search(SearchRequest("", filters={"target": ["jugendliche"]}))
+    assert young.total == 2
+    assert young.facets["target"] == browse.facets["target"]  # its own facet: not narrowed
+    assert young.facets["setting"] == {"oeffentlicher-raum": 1, "schule": 1}
+    both = {"target": ["jugendliche"], "setting": ["oeffentlicher-raum"]}
+    narrowed = search.search(SearchRequest("", filters=both))
+    assert [h.title for h in narrowed.hits] == ["Jugendtreff am Marktplatz"]
+    assert narrowed.facets["setting"] == {"oeffentlicher-raum": 1, "schule": 1}
+    members = search.search(SearchRequest("", filters=both, viewer=MEMBER))
+    assert members.total == 2 and members.facets["target"]["jugendliche"] == 2

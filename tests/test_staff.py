@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 
+from index.search import SearchRequest
 from kb.audit import AuditLog
 from kb.store import Source
 from ops.demo.server import DemoSite
@@ -185,6 +186,36 @@ def test_an_editor_searches_and_curates_the_entity_catalogue(
     unknown = _post(editor, "/staff/entitaeten", "/staff/entitaeten/alias", name="Gibtsnicht",
                     alias="x")  # fmt: skip
     assert unknown.status_code == 422 and "no entity named" in unknown.text
+
+
+def test_an_editor_corrects_a_documents_labels_audited_and_kept_across_a_recrawl(
+    site: Site, editor: httpx.Client
+) -> None:
+    store = site.services.store
+    doc = make_document(title="Messerverbot in der Innenstadt", text="Messer sind verboten.")
+    doc_id = store.upsert_document(doc).id
+    site.services.sync()
+    page = f"/documents/{doc_id}"
+    shown = _soup(editor.get(page))
+    assert shown.select_one('[data-label="topic:messergewalt"]') is not None
+    chosen = {"topic": ["messergewalt", "jugend"], "target": ["jugendliche"]}
+    done = editor.post(
+        f"/staff/dokumente/{doc_id}/labels", data={**chosen, "csrf_token": form_token(editor, page)}
+    )
+    assert done.status_code == 303 and "labels_saved" in done.headers["location"]
+    assert store.labels(doc_id)["target"] == ["jugendliche"]
+    (entry,) = _audited(site, "labels.correct")
+    assert entry["actor"] == EDITOR and entry["target"] == f"document {doc_id}"
+    assert set(entry["labels"]) >= {"topic", "target"}
+    found = site.services.search.search(SearchRequest("", filters={"target": ["jugendliche"]}))
+    assert [h.id for h in found.hits] == [doc_id]  # indexed at once
+    store.upsert_document(make_document(url=doc.url, title=doc.title, text="Neu: Messer."))
+    assert store.labels(doc_id)["target"] == ["jugendliche"]  # the recrawl keeps it
+    refused = editor.post(
+        f"/staff/dokumente/{doc_id}/labels",
+        data={"topic": ["nonsense"], "csrf_token": form_token(editor, page)},
+    )
+    assert refused.status_code == 422
 
 
 def test_an_editor_accepts_or_dismisses_the_acronyms_texts_define(

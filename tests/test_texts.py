@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
+from kb.labels import FAMILIES, Vocabulary
 from kb.model import KINDS
 from web.i18n import TEXTS
 
@@ -30,3 +31,11 @@ def test_every_key_a_template_names_exists() -> None:
 def test_every_kind_has_a_name_in_both_languages() -> None:
     for kind in KINDS:
         assert f"kind.{kind}" in TEXTS["de"] and f"kind.{kind}" in TEXTS["en"], kind
+
+
+def test_every_label_has_a_name_in_both_languages() -> None:
+    vocabulary = Vocabulary.load()
+    for family in FAMILIES:
+        for label in vocabulary.names(family):
+            assert f"{family}.{label}" in TEXTS["de"], (family, label)
+            assert f"{family}.{label}" in TEXTS["en"], (family, label)

@@ -56,6 +56,9 @@ def test_serving_an_earlier_release_data_dir_keeps_every_document_and_account(
                 wanted["members_only"],
             )
         assert store.count_documents() == len(expected["documents"])
+        # Documents from before labels were labelled by the migration.
+        unlabelled = "SELECT count(*) FROM documents WHERE NOT labelled"
+        assert store.connection.execute(unlabelled).fetchone()[0] == 0
         accounts = Accounts(store)
         assert len(accounts.users()) == len(expected["accounts"])
         for account in expected["accounts"]:

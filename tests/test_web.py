@@ -39,7 +39,8 @@ def test_the_search_page_shows_hits_snippets_and_facets_in_german(web: httpx.Cli
     assert "Treffer" in page.select_one(".total").get_text()
     assert page.select(".hit-title a") and page.select(".snippet mark")
     headings = [h.get_text() for h in page.select(".facet h2")]
-    assert headings[:4] == ["Art", "Stadt", "Sprache", "Jahr"]
+    assert headings[:4] == ["Art", "Stadt", "Thema", "Zielgruppe"]
+    assert {"Setting", "Sprache", "Jahr"} <= set(headings)
     assert {"Person", "Organisation", "Ort"} <= set(headings)
 
 
@@ -154,3 +155,17 @@ def test_a_document_page_has_its_headings_and_its_way_back(web: httpx.Client) ->
     # Only a search's own parameters come back: no way to lead elsewhere.
     tricked = _soup(web.get(link.split("?")[0], params={"suche": "q=x&weiter=//evil.test"}))
     assert tricked.select_one("a.back")["href"] == "/?q=x"
+
+
+def test_label_facets_are_named_in_the_interface_language_and_filter_the_api(
+    web: httpx.Client,
+) -> None:
+    browse = web.get("/api/search").json()
+    assert browse["facets"]["target"], "the demo corpus has target groups"
+    group, count = next(iter(browse["facets"]["target"].items()))
+    narrowed = web.get("/api/search", params={"target": group}).json()
+    assert narrowed["total"] == count
+    german = _soup(web.get("/", params={"target": "jugendliche", "ui": "de"}))
+    english = _soup(web.get("/", params={"target": "jugendliche", "ui": "en"}))
+    assert "Zielgruppe: Jugendliche" in german.select_one(".chip").get_text()
+    assert "Target group: Young people" in english.select_one(".chip").get_text()

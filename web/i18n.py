@@ -18,7 +18,7 @@ TEXTS: dict[str, dict[str, str]] = {ui: _load(ui) for ui in UI_LANGUAGES}
 
 
 def value_label(facet: str, value: str, ui: str) -> str:
-    """How a facet value is shown: kinds and languages by name, the rest as they are."""
-    if facet in ("kind", "lang"):
+    """How a facet value is shown: kinds, languages and labels by name, the rest as they are."""
+    if facet in ("kind", "lang", "topic", "target", "setting", "evidence"):
         return TEXTS[ui].get(f"{facet}.{value}", value)
     return value

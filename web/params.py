@@ -15,7 +15,8 @@ from starlette.datastructures import QueryParams
 from ops.search import SearchRequest, filters_from
 
 FILTER_PARAMS = (
-    "kind", "city", "lang", "year", "collection", "person", "org", "place", "project", "entity",
+    "kind", "city", "topic", "target", "setting", "evidence",
+    "lang", "year", "collection", "person", "org", "place", "project", "entity",
 )  # fmt: skip
 # Every parameter of the search page: what a link back to a search may carry.
 SEARCH_PARAMS = frozenset(
@@ -30,6 +31,16 @@ def search_params(
     q: Annotated[str, Query(max_length=MAX_QUERY, description="Query; empty browses all.")] = "",
     kind: Annotated[list[str] | None, Query()] = None,
     city: Annotated[list[str] | None, Query()] = None,
+    topic: Annotated[list[str] | None, Query(description="Topic (kb.labels), e.g. jugend.")] = None,
+    target: Annotated[
+        list[str] | None, Query(description="Target group, e.g. jugendliche.")
+    ] = None,
+    setting: Annotated[
+        list[str] | None, Query(description="Setting, e.g. oeffentlicher-raum.")
+    ] = None,
+    evidence: Annotated[
+        list[str] | None, Query(description="evaluiert: an evaluation or effect reported.")
+    ] = None,
     lang: Annotated[list[str] | None, Query()] = None,
     year: Annotated[list[str] | None, Query()] = None,
     collection: Annotated[list[str] | None, Query()] = None,
@@ -54,6 +65,10 @@ def search_params(
     filters = filters_from(
         kind=kind,
         city=city,
+        topic=topic,
+        target=target,
+        setting=setting,
+        evidence=evidence,
         lang=lang,
         year=year,
         collection=collection,

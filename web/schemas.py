@@ -34,6 +34,8 @@ class DocumentOut(BaseModel):
     entities: list[MentionOut]
     attachments: list[str]
     """Files that carry the same text (a PDF of the page), listed with it instead of apart."""
+    labels: dict[str, list[str]]
+    """Family (topic, target, setting, evidence) → labels, as the search's facets have them."""
 
 
 class SuggestionOut(BaseModel):
@@ -80,6 +82,8 @@ class SubscriptionIn(BaseModel):
     collections: Annotated[list[Short], Field(max_length=50)] = []
     languages: Annotated[list[Literal["de", "en"]], Field(max_length=2)] = []
     searches: Annotated[list[SearchIn], Field(max_length=MAX_SEARCHES)] = []
+    topics: Annotated[list[Short], Field(max_length=50, description="Topic labels.")] = []
+    targets: Annotated[list[Short], Field(max_length=20, description="Target groups.")] = []
 
 
 class SubscriptionOut(BaseModel):

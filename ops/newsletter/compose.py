@@ -62,13 +62,15 @@ class Item:
     cities: tuple[str, ...] = ()  # the source's city, else the member cities mentioned
     collection: str | None = None
     attachments: tuple[str, ...] = ()  # files that carry the same text (a PDF of the page)
+    topics: tuple[str, ...] = ()  # the document's labels (issues drafted before have none)
+    targets: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, given: Mapping[str, Any]) -> Item:
-        lists = {k: tuple(given.get(k, ())) for k in ("cities", "attachments")}
+        lists = {k: tuple(given.get(k, ())) for k in ("cities", "attachments", "topics", "targets")}
         return cls(**{**given, **lists})
 
 
@@ -172,6 +174,8 @@ def items_from(
                 cities=cities,
                 collection=doc.collection,
                 attachments=tuple(doc.attachments),
+                topics=tuple(doc.labels.get("topic", ())),
+                targets=tuple(doc.labels.get("target", ())),
             )
         )
     items.sort(key=lambda i: (i.date or "", i.doc_id), reverse=True)
@@ -182,9 +186,13 @@ def items_from(
 
 
 def _wanted(item: Item, p: Preferences) -> bool:
-    """Sections narrow everything; cities narrow the member-city news, collections the
-    pools: a reader who picks Essen still gets the publications."""
+    """Sections, topics and target groups narrow everything; cities narrow the member-city
+    news, collections the pools: a reader who picks Essen still gets the publications."""
     if p.sections and item.section not in p.sections:
+        return False
+    if p.topics and not set(item.topics) & set(p.topics):
+        return False
+    if p.targets and not set(item.targets) & set(p.targets):
         return False
     if p.cities and item.section == "cities" and not set(item.cities) & set(p.cities):
         return False

@@ -17,6 +17,7 @@ from kb.errors import AccountError
 from kb.formatting import german_key
 from kb.newsletter_store import IssueRecord, NewsletterStore, Preferences, SavedSearch, Subscriber
 from kb.viewer import Viewer
+from ops import labels
 from ops.errors import InvalidError, NotFoundError
 from ops.mail import Mailer, MailError
 from ops.newsletter import links
@@ -31,7 +32,8 @@ MAX_SEARCHES = 10
 LANGUAGES = ("de", "en")
 # The parameters a saved search may filter by: those of the search page.
 FILTERS = (
-    "kind", "city", "lang", "year", "collection", "person", "org", "place", "project", "entity",
+    "kind", "city", "topic", "target", "setting", "evidence",
+    "lang", "year", "collection", "person", "org", "place", "project", "entity",
 )  # fmt: skip
 CONFIRM_MAIL = (
     "Bitte bestätigen Sie Ihr Abonnement des DEFUS-Newsletters",
@@ -56,9 +58,14 @@ def preferences(
     collections: list[str],
     languages: list[str],
     searches: list[SavedSearch],
+    topics: list[str] | None = None,
+    targets: list[str] | None = None,
 ) -> Preferences:
-    """Preferences from what a reader chose, unknown sections and languages dropped."""
+    """Preferences from what a reader chose, unknown sections, languages and labels dropped."""
+    known = labels.vocabulary()
     return Preferences(
+        topics=unique([t for t in topics or [] if t in known["topic"]]),
+        targets=unique([t for t in targets or [] if t in known["target"]]),
         sections=unique([s for s in sections if s in CHOOSABLE]),
         cities=unique(cities[:100]),
         collections=unique(collections[:50]),
@@ -180,13 +187,16 @@ def unsubscribe(services: Services, token: str) -> None:
 
 
 def choices(services: Services, member: bool) -> dict[str, object]:
-    """What a reader may choose: sections, member cities, collections (members), languages."""
+    """What a reader may choose: sections, member cities, collections (members), languages,
+    topics and target groups."""
     cities = sorted(EntityCatalogue(services.store).member_cities(), key=german_key)
     return {
         "sections": {k: SECTIONS[k] for k in CHOOSABLE if member or k != "collections"},
         "cities": cities,
         "collections": _news(services).collections() if member else [],
         "languages": LANGUAGES,
+        "topics": labels.vocabulary()["topic"],
+        "targets": labels.vocabulary()["target"],
     }
 
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ops import documents
+from ops import documents, labels
 from web.deps import ServicesDep, ViewerDep
 from web.i18n import value_label
 from web.params import SEARCH_PARAMS
@@ -44,6 +44,7 @@ def api_document(doc_id: DocId, services: ServicesDep, viewer: ViewerDep) -> Any
         members_only=doc.members_only,
         entities=[MentionOut(**asdict(m)) for m in doc.mentions],
         attachments=doc.attachments,
+        labels=doc.labels,
     )
 
 
@@ -67,6 +68,9 @@ def document_page(
             "groups": documents.mention_groups(services, doc),
             "kind_label": value_label("kind", doc.kind, ui_language(request)),
             "back": back_to_search(suche),
+            "label_name": lambda family, label: value_label(family, label, ui_language(request)),
+            "vocabulary": labels.vocabulary(),
+            "saved": request.query_params.get("meldung") == "labels_saved",
         },
     )
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.newsletter_store import Preferences, SavedSearch, Subscriber
+from ops import labels
 from ops.errors import InvalidError, NotFoundError
 from ops.newsletter import links, subscriptions
 from ops.services import Services
@@ -63,7 +64,14 @@ def api_subscribe(services: ServicesDep, given: SubscriptionIn) -> SubscriptionO
                 for s in given.searches
             )
         ),
+        topics=subscriptions.unique(given.topics),
+        targets=subscriptions.unique(given.targets),
     )
+    known = labels.vocabulary()
+    unknown = set(preferences.topics) - set(known["topic"])
+    unknown |= set(preferences.targets) - set(known["target"])
+    if unknown:
+        raise HTTPException(422, f"unknown labels: {', '.join(sorted(unknown))}")
     try:
         subscriptions.subscribe(services, given.email, preferences)
     except InvalidError as exc:
@@ -80,11 +88,15 @@ def _preferences_from_form(
     collections: list[str],
     languages: list[str],
     searches: str,
+    topics: list[str],
+    targets: list[str],
 ) -> Preferences:
     parsed = [
         found for line in searches.splitlines() if (found := subscriptions.parse_search(line))
     ]
-    return subscriptions.preferences(sections, cities, collections, languages, parsed)
+    return subscriptions.preferences(
+        sections, cities, collections, languages, parsed, topics, targets
+    )
 
 
 ListField = Annotated[list[str], Form(max_length=100)]
@@ -112,9 +124,11 @@ def subscribe_post(
     sections: ListField = [],  # noqa: B006 (FastAPI copies defaults)
     cities: ListField = [],  # noqa: B006
     languages: ListField = [],  # noqa: B006
+    topics: ListField = [],  # noqa: B006
+    targets: ListField = [],  # noqa: B006
     searches: SearchField = "",
 ) -> Any:
-    preferences = _preferences_from_form(sections, cities, [], languages, searches)
+    preferences = _preferences_from_form(sections, cities, [], languages, searches, topics, targets)
     try:
         subscriptions.subscribe(services, email, preferences)
     except InvalidError:
@@ -185,9 +199,13 @@ def preferences_save(
     cities: ListField = [],  # noqa: B006
     collections: ListField = [],  # noqa: B006
     languages: ListField = [],  # noqa: B006
+    topics: ListField = [],  # noqa: B006
+    targets: ListField = [],  # noqa: B006
     searches: SearchField = "",
 ) -> Response:
-    chosen = _preferences_from_form(sections, cities, collections, languages, searches)
+    chosen = _preferences_from_form(
+        sections, cities, collections, languages, searches, topics, targets
+    )
     try:
         subscriptions.set_preferences(services, token, chosen)
     except NotFoundError as exc:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from ops import peers
 from ops.peers import CityTopicsOut, PeersOut
 from ops.search import SearchRequest, search
-from ops.topics import TOPICS, topic_query
+from ops.topics import TOPICS, topic_params, topic_request
 from web.charts import matrix_chart, year_chart
 from web.deps import ServicesDep, ViewerDep
 from web.rendering import render, ui_language
@@ -42,8 +42,9 @@ def api_peer_city(services: ServicesDep, viewer: ViewerDep, city: City) -> CityT
     return found
 
 
-def _search_link(query: str, **filters: str) -> str:
-    return "/?" + urlencode({"q": query, **filters})
+def _search_link(topic: str, **filters: str) -> str:
+    """The search page for a topic's documents (its label, or a free query)."""
+    return "/?" + urlencode({**topic_params(topic), **filters})
 
 
 @router.get("/praxis", response_class=HTMLResponse, include_in_schema=False)
@@ -63,11 +64,10 @@ def peers_page(
     result = peers.peers(services, chosen, viewer) if chosen else None
     years = ""
     if result is not None:
-        # The chart counts what its bars link to: the search for the topic's query.
-        by_year = search(
-            services, SearchRequest(result.query, viewer=viewer, per_page=1, typos=False)
-        )
-        years = year_chart(by_year.facets["year"], lambda y: _search_link(result.query, year=y), ui)
+        # The chart counts what its bars link to: the search for the topic.
+        query, filters = topic_request(chosen)
+        by_year = search(services, SearchRequest(query, filters=filters, viewer=viewer, per_page=1))
+        years = year_chart(by_year.facets["year"], lambda y: _search_link(chosen, year=y), ui)
     return render(
         request,
         "peers.html",
@@ -76,7 +76,7 @@ def peers_page(
             "topic": topic if not q.strip() else "",
             "q": q.strip(),
             "result": result,
-            "query": topic_query(chosen) if chosen else "",
+            "query": topic_request(chosen)[0] if chosen else "",
             "matrix": matrix,
             "years": years,
             "search_link": _search_link,
@@ -96,6 +96,6 @@ def peer_city_page(services: ServicesDep, viewer: ViewerDep, request: Request, c
         {
             "found": found,
             "most": most or 1,
-            "search_link": lambda topic: _search_link(topic_query(topic), city=city),
+            "search_link": lambda topic: _search_link(topic, city=city),
         },
     )

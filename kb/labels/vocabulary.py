@@ -1,0 +1,124 @@
+"""The label vocabulary: families, labels and their seeds, read from ``data/labels.toml``.
+
+A seed is one or more words; ``*`` at a word's start or end lets it go on inside a longer word
+("jugend*" matches "Jugendtreff", "*gewalt*" matches "Messergewalt"). Seeds are matched word by
+word (`kb.labels.words`), not as regular expressions: several hundred alternatives in one
+expression read a text a hundred times slower.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+FAMILIES = ("topic", "target", "setting", "evidence")
+Labels = dict[str, list[str]]
+"""A document's labels: family → labels, strongest first (every family present)."""
+
+WORD = re.compile(r"\w+(?:[-']\w+)*")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One word of a seed: its letters and whether it may go on to the left or right."""
+
+    text: str
+    left: bool
+    right: bool
+
+
+def parse_seed(seed: str) -> tuple[Part, ...]:
+    """The words of a seed ("soziale* medien" → two parts, the first open to the right)."""
+    parts = []
+    for word in seed.lower().split():
+        text = word.strip("*")
+        parts.append(Part(text, word.startswith("*"), word.endswith("*")))
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class LabelRules:
+    """How one label is found: seeds worth two points, seeds worth one, regular expressions
+    worth two (evidence: reported effects), and the points it needs."""
+
+    family: str
+    name: str
+    strong: tuple[tuple[Part, ...], ...]
+    weak: tuple[tuple[Part, ...], ...]
+    patterns: re.Pattern[str] | None
+    threshold: int
+    collection: str | None = None
+
+
+@dataclass(frozen=True)
+class FamilyRules:
+    name: str
+    title_weight: int
+    max_labels: int
+    relative: float  # a label needs this share of the strongest label's points
+    labels: tuple[LabelRules, ...]
+    except_: re.Pattern[str] | None  # passages removed first (announced evaluations)
+
+
+def _union(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    families: tuple[FamilyRules, ...]
+
+    @classmethod
+    def load(cls, raw: str | None = None) -> Vocabulary:
+        """The shipped vocabulary, or the one in ``raw`` (TOML text)."""
+        if raw is None:
+            raw = resources.files("kb.labels").joinpath("data", "labels.toml").read_text("utf-8")
+        return cls.parse(tomllib.loads(raw))
+
+    @classmethod
+    def parse(cls, table: dict[str, Any]) -> Vocabulary:
+        families = []
+        for family in FAMILIES:
+            settings = table["families"][family]
+            labels = []
+            excepts: list[str] = []
+            for name, spec in table.get(family, {}).items():
+                excepts += spec.get("except", [])
+                labels.append(
+                    LabelRules(
+                        family,
+                        name,
+                        tuple(parse_seed(s) for s in spec.get("strong", [])),
+                        tuple(parse_seed(s) for s in spec.get("seeds", [])),
+                        _union(spec.get("patterns", [])),
+                        int(spec.get("threshold", settings["threshold"])),
+                        spec.get("collection"),
+                    )
+                )
+            families.append(
+                FamilyRules(
+                    family,
+                    int(settings["title_weight"]),
+                    int(settings["max_labels"]),
+                    float(settings.get("relative", 0)),
+                    tuple(labels),
+                    _union(excepts),
+                )
+            )
+        return cls(tuple(families))
+
+    def names(self, family: str) -> list[str]:
+        """The labels of one family, in the order of the data file."""
+        return [r.name for f in self.families if f.name == family for r in f.labels]
+
+    def collections(self) -> dict[str, str]:
+        """Collection → the topic its documents carry."""
+        return {
+            r.collection: r.name
+            for f in self.families
+            for r in f.labels
+            if r.collection is not None
+        }

@@ -1,0 +1,59 @@
+"""Seeds matched word by word: each distinct word is looked up once (and remembered), by its
+whole, its beginnings, its endings and its inner parts, in four tables of seed words."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from kb.labels.vocabulary import Part
+
+# Longest inner part looked up: longer seed words open on both sides are not written.
+MAX_INNER = 24
+# Words remembered before the memory starts again (a crawl meets new words without end).
+MEMORY = 200_000
+
+
+class SeedTable:
+    """Finds which seed words (by number) each word of a text matches."""
+
+    def __init__(self, parts: Iterable[Part]) -> None:
+        self.ids: dict[Part, int] = {}
+        self._exact: dict[str, list[int]] = defaultdict(list)
+        self._prefix: dict[str, list[int]] = defaultdict(list)
+        self._suffix: dict[str, list[int]] = defaultdict(list)
+        self._inner: dict[str, list[int]] = defaultdict(list)
+        for part in parts:
+            if part in self.ids:
+                continue
+            number = self.ids[part] = len(self.ids)
+            table = (
+                self._inner
+                if part.left and part.right
+                else self._prefix
+                if part.right
+                else self._suffix
+                if part.left
+                else self._exact
+            )
+            table[part.text].append(number)
+        self._memory: dict[str, frozenset[int]] = {}
+
+    def word(self, word: str) -> frozenset[int]:
+        """The seed words ``word`` (lower case) matches."""
+        found = self._memory.get(word)
+        if found is not None:
+            return found
+        ids: list[int] = list(self._exact.get(word, ()))
+        size = len(word)
+        for end in range(1, size + 1):
+            ids += self._prefix.get(word[:end], ())
+            ids += self._suffix.get(word[size - end :], ())
+        if self._inner:
+            for start in range(size):
+                for end in range(start + 1, min(size, start + MAX_INNER) + 1):
+                    ids += self._inner.get(word[start:end], ())
+        if len(self._memory) >= MEMORY:
+            self._memory.clear()
+        found = self._memory[word] = frozenset(ids)
+        return found

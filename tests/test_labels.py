@@ -1,0 +1,116 @@
+"""Labels of a document (topic, target group, setting, evidence): the rules and their floors."""
+
+from __future__ import annotations
+
+import time
+
+from bench.label_gold import FAMILIES, load, macro_f1, score
+from kb.labels import Classifier, Vocabulary
+from kb.store import Store
+from tests.factories import make_document
+
+CLASSIFIER = Classifier.default()
+
+
+def _labels(title: str, text: str = "", collection: str | None = None) -> dict[str, list[str]]:
+    return CLASSIFIER.classify(title, text, collection)
+
+
+def test_held_out_macro_f1_stays_above_its_floor() -> None:
+    # Floors just under the measured held-out figures (`python -m bench topics`): topic 0.826,
+    # target 0.836, setting 0.821, evidence 0.862. Raise them with the rules, never lower.
+    floors = {"topic": 0.81, "target": 0.82, "setting": 0.80, "evidence": 0.84}
+    docs = load("heldout")
+    found = [CLASSIFIER.classify(d.title, d.text, d.collection) for d in docs]
+    for family in FAMILIES:
+        measured = macro_f1(score([d.labels for d in docs], found, family))
+        assert measured >= floors[family], (family, measured)
+
+
+def test_german_stems_match_inside_compounds() -> None:
+    labels = _labels("Neuer Jugendtreff im Stadtteil", "Der Jugendtreff öffnet für Jugendliche.")
+    assert "jugendliche" in labels["target"]
+    assert "messergewalt" in _labels("Messerangriffe in der Innenstadt")["topic"]
+
+
+def test_closed_seeds_match_whole_words_only() -> None:
+    vocabulary = Vocabulary.parse(
+        {
+            "families": {f: {"threshold": 1, "title_weight": 1, "max_labels": 2} for f in FAMILIES},
+            "topic": {"messergewalt": {"seeds": ["knife"]}},
+        }
+    )
+    classifier = Classifier(vocabulary)
+    assert classifier.classify("knife ban", "")["topic"] == ["messergewalt"]
+    assert classifier.classify("knifepoint", "")["topic"] == []
+
+
+def test_a_reported_effect_is_evidence_and_an_announced_evaluation_is_not() -> None:
+    found = (
+        "Die Evaluation zeigt: Die Zahl der Einsätze ging im Vergleich zum Vorjahr um 30 Prozent"
+        " zurück, in den Vergleichsquartieren blieb sie gleich."
+    )
+    announced = (
+        "Das Projekt startet im Herbst. Es soll nach zwei Jahren evaluiert werden; danach"
+        " will die Stadt auswerten, ob sich die Lage verändert hat."
+    )
+    assert _labels("Streetwork am Bahnhof", found)["evidence"] == ["evaluiert"]
+    assert _labels("Streetwork am Bahnhof", announced)["evidence"] == []
+    english = (
+        "An evaluation found that burglaries were reduced by 27 percent compared with a"
+        " control group."
+    )
+    assert _labels("Lighting project", english)["evidence"] == ["evaluiert"]
+
+
+def test_a_collection_gives_its_topic() -> None:
+    labels = _labels("Frage an die Runde", "Hat jemand Erfahrungen?", "Mitarbeitersicherheit")
+    assert labels["topic"][0] == "mitarbeitersicherheit"
+
+
+def test_classifies_at_least_500_documents_a_second() -> None:
+    docs = load()
+    start = time.process_time()  # CPU time: a busy machine does not fail the test
+    for d in docs * 4:
+        CLASSIFIER.classify(d.title, d.text, d.collection)
+    rate = len(docs) * 4 / (time.process_time() - start)
+    assert rate >= 500, rate
+
+
+KNIFE_TEXT = "Die Stadt richtet eine Waffenverbotszone ein: Messer sind nachts verboten."
+
+
+def test_the_store_labels_what_it_stores(store: Store) -> None:
+    doc = make_document(title="Messerverbot in der Innenstadt", text=KNIFE_TEXT)
+    doc_id = store.upsert_document(doc).id
+    stored = store.document(doc_id)
+    assert stored is not None and "messergewalt" in stored.labels["topic"]
+    assert doc.labels == stored.labels
+
+
+def test_staff_corrections_win_and_survive_a_recrawl(store: Store) -> None:
+    doc = make_document(title="Messerverbot in der Innenstadt", text=KNIFE_TEXT)
+    doc_id = store.upsert_document(doc).id
+    store.correct_labels(doc_id, "target", ["jugendliche"])
+    store.correct_labels(doc_id, "topic", [])
+    changed = make_document(url=doc.url, title="Messerverbot am Hauptbahnhof", text=KNIFE_TEXT)
+    assert store.upsert_document(changed).status == "changed"
+    labels = store.labels(doc_id)
+    assert labels["target"] == ["jugendliche"]
+    assert labels["topic"] == []  # corrected to none, not back to the rules'
+    assert labels["setting"] == ["bahnhof"]  # uncorrected families follow the new text
+    assert store.staff_labels() == [(doc_id, "target", ["jugendliche"]), (doc_id, "topic", [])]
+
+
+def test_relabel_labels_documents_the_rules_have_not_seen(store: Store) -> None:
+    doc_id = store.upsert_document(make_document(title="Messerverbot", text=KNIFE_TEXT)).id
+    conn = store.connection
+    conn.execute("DELETE FROM labels")
+    conn.execute("UPDATE documents SET labelled=0")  # as stored before labels existed
+    seq = store.seq
+    assert store.relabel() == 1
+    assert "messergewalt" in store.labels(doc_id)["topic"]
+    assert store.seq > seq  # the index picks the labels up
+    assert store.relabel() == 0  # nothing left, the rules unchanged
+    conn.execute("UPDATE meta SET value='older rules' WHERE key='labels_rules'")
+    assert store.relabel() == 1
