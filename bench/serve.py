@@ -95,7 +95,9 @@ def _server(data: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[by
     port = _free_port()
     env = {**os.environ, "KB_DATA_DIR": str(data)}
     args = [KB, "serve", "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
+    # The service's log (a line per request) goes beside its data, not between the figures.
+    log = (data.parent / f"serve-{workers}.log").open("wb")
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -111,6 +113,7 @@ def _server(data: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[by
     finally:
         process.terminate()
         process.wait(timeout=60)
+        log.close()
 
 
 def _percentile(values: list[float], share: float) -> float:
