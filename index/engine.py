@@ -29,6 +29,7 @@ from whoosh.util.numeric import _length_byte_cache
 
 from index.analysis import LANGUAGES, terms
 from index.errors import QueryTooBroadError
+from index.facets import live_mask
 from index.fuzzy import FuzzyTerms
 from index.query import Coordinated
 from index.ranking import COORDINATION, K1, PROXIMITY, PROXIMITY_FACTOR, B
@@ -84,8 +85,7 @@ class FieldStats:
     def __init__(self, searcher: Searcher, fields: list[str]) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.live: Mask = np.zeros(self.size, np.bool_)
-        self.live[list(reader.all_doc_ids())] = True
+        self.live: Mask = live_mask(reader)
         self.lengths: dict[str, Scores] = {
             field: np.zeros(self.size, np.float32) for field in fields
         }

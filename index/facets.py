@@ -7,11 +7,15 @@ is built once per committed index, from parts kept per segment.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +25,16 @@ from index.schema import FACETS
 from kb.dates import PartialDate
 
 Mask = npt.NDArray[np.bool_]
+
+
+def live_mask(reader: IndexReader) -> Mask:
+    """The documents not deleted, from each segment's set of deletions (not a document at a
+    time: Whoosh's ``all_doc_ids`` asks each document)."""
+    live: Mask = np.ones(reader.doc_count_all(), dtype=np.bool_)
+    for segment, offset in reader.leaf_readers():
+        if segment.doc_count_all() and segment.has_deletions():
+            live[[offset + d for d in segment.deleted_docs_set]] = False
+    return live
 
 
 def _day(day: date) -> int:
@@ -38,12 +52,59 @@ class _Facet:
 @dataclass(frozen=True)
 class _Part:
     """What one segment's stored fields say, deleted documents included (deletions change
-    between commits, a segment's documents do not): read once per segment and process."""
+    between commits, a segment's documents do not)."""
 
     public: Mask
     dates: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
-    pairs: dict[str, tuple[list[int], list[str]]]  # facet → (document numbers, values)
+    pairs: dict[str, tuple[npt.NDArray[np.int64], list[str]]]  # facet → (documents, values)
+
+    @classmethod
+    def read(cls, segment: IndexReader) -> _Part:
+        size = segment.doc_count_all()
+        public = np.zeros(size, dtype=np.bool_)
+        dates = np.zeros(size, dtype=np.int64)
+        ends = np.zeros(size, dtype=np.int64)
+        pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
+        for docnum in range(size):
+            meta = segment.stored_fields(docnum)["meta"]
+            public[docnum] = not meta["members_only"]
+            if meta["date"]:
+                given = PartialDate.parse(meta["date"])
+                dates[docnum] = _day(given.first)
+                ends[docnum] = _day(given.last)
+            for facet, values in meta["facets"].items():
+                docs, vals = pairs[facet]
+                docs.extend([docnum] * len(values))
+                vals.extend(values)
+        arrays = {f: (np.array(d, dtype=np.int64), v) for f, (d, v) in pairs.items()}
+        return cls(public, dates, ends, arrays)
+
+    def save(self, path: Path) -> None:
+        """Written beside the segment's files, named like them: Whoosh deletes it with them
+        when a merge replaces the segment. Atomic: other processes may read it meanwhile."""
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "public": self.public, "dates": self.dates, "ends": self.ends
+        }  # fmt: skip
+        for facet, (docs, values) in self.pairs.items():
+            arrays[f"docs.{facet}"] = docs
+            arrays[f"values.{facet}"] = np.array(values, dtype=np.str_)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        with temporary.open("wb") as out:
+            np.savez(out, **arrays)  # type: ignore[arg-type]
+        temporary.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> _Part:
+        with np.load(path, allow_pickle=False) as saved:
+            pairs = {
+                f: (saved[f"docs.{f}"], saved[f"values.{f}"].tolist())
+                for f in FACETS
+                if f"docs.{f}" in saved
+            }
+            for facet in FACETS:  # a facet added since: documents of then have no value
+                pairs.setdefault(facet, (np.zeros(0, dtype=np.int64), []))
+            return cls(saved["public"], saved["dates"], saved["ends"], pairs)
 
 
 _PARTS: OrderedDict[str, _Part] = OrderedDict()
@@ -51,29 +112,24 @@ _PARTS_KEPT = 64  # segments: more than an index keeps between merges
 _parts_lock = threading.Lock()
 
 
-def _part(segment: IndexReader) -> _Part:
+def _part(segment: IndexReader, directory: Path | None) -> _Part:
+    """A segment's part: kept in this process, saved beside the segment for the next ones
+    (a ``kb search`` reads it instead of every document's stored fields)."""
     key = segment.segment().segment_id()
     with _parts_lock:
         found = _PARTS.get(key)
     if found is not None:
         return found
-    size = segment.doc_count_all()
-    public = np.zeros(size, dtype=np.bool_)
-    dates = np.zeros(size, dtype=np.int64)
-    ends = np.zeros(size, dtype=np.int64)
-    pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
-    for docnum in range(size):
-        meta = segment.stored_fields(docnum)["meta"]
-        public[docnum] = not meta["members_only"]
-        if meta["date"]:
-            given = PartialDate.parse(meta["date"])
-            dates[docnum] = _day(given.first)
-            ends[docnum] = _day(given.last)
-        for facet, values in meta["facets"].items():
-            docs, vals = pairs[facet]
-            docs.extend([docnum] * len(values))
-            vals.extend(values)
-    found = _Part(public, dates, ends, pairs)
+    saved = directory / f"{key}.facets.npz" if directory else None
+    try:
+        found = _Part.load(saved) if saved else None
+    except (OSError, ValueError, KeyError):  # missing, or cut short: read the segment
+        found = None
+    if found is None:
+        found = _Part.read(segment)
+        if saved:
+            with contextlib.suppress(OSError):  # a read-only index directory: kept in memory
+                found.save(saved)
     with _parts_lock:
         _PARTS[key] = found
         while len(_PARTS) > _PARTS_KEPT:
@@ -85,11 +141,10 @@ class FacetCache:
     """Per-document facets, visibility and dates of one reader. A commit adds a segment or
     merges some: only segments not seen before in this process are read."""
 
-    def __init__(self, reader: IndexReader) -> None:
+    def __init__(self, reader: IndexReader, directory: Path | None = None) -> None:
         size = reader.doc_count_all()
         self.size = size
-        self.live: Mask = np.zeros(size, dtype=np.bool_)
-        self.live[list(reader.all_doc_ids())] = True
+        self.live: Mask = live_mask(reader)
         self.public: Mask = np.zeros(size, dtype=np.bool_)
         # First and last day (YYYYMMDD) of each document's date: "2017-08" spans the month.
         self.dates: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
@@ -98,13 +153,13 @@ class FacetCache:
         for segment, offset in reader.leaf_readers():
             if not segment.doc_count_all():  # also an index with no segment yet
                 continue
-            part = _part(segment)
+            part = _part(segment, directory)
             end = offset + len(part.public)
             self.public[offset:end] = part.public
             self.dates[offset:end] = part.dates
             self.ends[offset:end] = part.ends
             for facet, (docs, values) in part.pairs.items():
-                pairs[facet][0].extend(d + offset for d in docs)
+                pairs[facet][0].extend((docs + offset).tolist())
                 pairs[facet][1].extend(values)
         # Deleted documents have neither visibility nor facet values.
         self.public &= self.live

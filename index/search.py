@@ -196,7 +196,7 @@ class SearchService:
         with self._shared_lock:
             shared = self._shared.get(key)
             if shared is None:
-                cache = FacetCache(searcher.reader())
+                cache = FacetCache(searcher.reader(), self._index.directory)
                 shared = _Shared(
                     cache,
                     FieldStats(searcher, list(FIELD_BOOSTS)),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
 import pytest
 
+from index import facets
+from index.indexer import Index
 from index.search import SearchRequest, SearchService
 from index.synonyms import SynonymTable
 from kb.settings import Settings
@@ -297,3 +300,25 @@ def test_label_facets_filter_and_count_disjunctively_with_access_rules(
     assert narrowed.facets["setting"] == {"oeffentlicher-raum": 1, "schule": 1}
     members = search.search(SearchRequest("", filters=both, viewer=MEMBER))
     assert members.total == 2 and members.facets["target"]["jugendliche"] == 2
+
+
+def test_facets_saved_beside_a_segment_serve_the_next_process_and_go_with_it(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cities = ["Essen", "Köln", "Essen"]
+    service = indexed(store, settings, [make_document(city=c) for c in cities])
+    counted = service.search(SearchRequest("")).facets["city"]
+    service.close()
+    [saved] = settings.index_dir.glob("*.facets.npz")
+    # Another process: nothing kept in memory, and no document's stored fields read.
+    monkeypatch.setattr(facets, "_PARTS", OrderedDict())
+    monkeypatch.setattr(facets._Part, "read", None)
+    again = SearchService(Index(settings.index_dir), store)
+    assert again.search(SearchRequest("")).facets["city"] == counted == {"Essen": 2, "Köln": 1}
+    again.close()
+    monkeypatch.undo()
+    # A merge replaces the segment: Whoosh deletes the saved part with the segment's files.
+    store.upsert_document(make_document(city="Bonn"))
+    Index(settings.index_dir).sync(store)
+    Index(settings.index_dir).open().optimize()
+    assert not saved.exists()
