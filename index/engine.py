@@ -29,7 +29,6 @@ from whoosh.util.numeric import _length_byte_cache
 
 from index.analysis import LANGUAGES, terms
 from index.errors import QueryTooBroadError
-from index.facets import live_mask
 from index.fuzzy import FuzzyTerms
 from index.query import Coordinated
 from index.ranking import COORDINATION, K1, PROXIMITY, PROXIMITY_FACTOR, B
@@ -80,12 +79,13 @@ def _block_arrays(matcher: Matcher) -> tuple[npt.NDArray[np.int64], Scores]:
 
 
 class FieldStats:
-    """Per-document field lengths and which documents are live, read once per searcher."""
+    """Per-document field lengths of the live documents (``live``: the facet cache's), read
+    once per committed index."""
 
-    def __init__(self, searcher: Searcher, fields: list[str]) -> None:
+    def __init__(self, searcher: Searcher, fields: list[str], live: Mask) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.live: Mask = live_mask(reader)
+        self.live = live
         self.lengths: dict[str, Scores] = {
             field: np.zeros(self.size, np.float32) for field in fields
         }

@@ -199,7 +199,7 @@ class SearchService:
                 cache = FacetCache(searcher.reader(), self._index.directory)
                 shared = _Shared(
                     cache,
-                    FieldStats(searcher, list(FIELD_BOOSTS)),
+                    FieldStats(searcher, list(FIELD_BOOSTS), cache.live),
                     1.0 + RECENCY_WEIGHT * recency(cache.dates, date.today()),
                 )
                 self._shared = {key: shared}  # only the latest index is searched

@@ -18,6 +18,7 @@ from bench.corpus import documents
 from index import indexer
 from index.analysis import LANGUAGES, term_positions, text_analyzer
 from index.engine import FieldStats
+from index.facets import live_mask
 from index.indexer import Index
 from index.ranking import FIELD_BOOSTS
 from index.schema import build_schema, to_fields
@@ -146,7 +147,7 @@ def test_field_lengths_read_by_column_equal_whoosh_per_document(tmp_path: Path) 
     with ix.searcher() as searcher:
         reader = searcher.reader()
         assert len(reader.leaf_readers()) == 2
-        stats = FieldStats(searcher, list(FIELD_BOOSTS))
+        stats = FieldStats(searcher, list(FIELD_BOOSTS), live_mask(reader))
         for field, lengths in stats.lengths.items():
             expected = [
                 reader.doc_field_length(d, field) or 0 if stats.live[d] else 0
