@@ -6,6 +6,7 @@ import pytest
 
 from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
+from kb.entities.extract import TOKENIZER_CACHE, WordCache
 from kb.entities.train import train
 
 
@@ -87,3 +88,17 @@ def test_a_trained_model_is_loaded_after_the_rules(tmp_path: Path) -> None:
     found = {(m.label, m.text) for m in extractor.extract(sentence + " Essen lädt ein.", "de")}
     assert ("PER", "Xaverius Quorndl") in found  # from the model: no rule knows this name
     assert ("LOC", "Essen") in found  # from the catalogue
+
+
+def test_words_taught_to_the_tokenizer_leave_its_tokens_unchanged(
+    extractor: EntityExtractor,
+) -> None:
+    # A special case first ("z.B."), then words spaCy would not cache after it.
+    text = "z.B. Der Verein e.V. tagte am Montag (Rathaus, Saal 2) mit Dr. Jana Brück-Oehme."
+    nlp = extractor.pipeline("de")
+    fresh = [(t.text, t.whitespace_) for t in nlp.make_doc(text)]
+    cache = WordCache(nlp.tokenizer)
+    cache.learn(text)
+    cache.learn(text)  # a second time teaches nothing new
+    assert [(t.text, t.whitespace_) for t in nlp.make_doc(text)] == fresh
+    assert nlp.tokenizer.max_cache_size == TOKENIZER_CACHE

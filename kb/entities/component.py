@@ -102,10 +102,9 @@ class EntityRules:
             named = {k for f in people for k in range(f.start, f.end)}
             chosen = [f for f in chosen if not any(k in named for k in range(f.start, f.end))]
         chosen += people
-        doc.ents = [
-            Span(doc, f.start, f.end, label=f.label, span_id=f.canonical)
-            for f in sorted(chosen, key=lambda f: f.start)
-        ]
+        doc.set_ents(
+            [Span(doc, f.start, f.end, label=f.label, span_id=f.canonical) for f in chosen]
+        )
         return doc
 
     def _in_name(self, t: Tokens, found: Found) -> bool:
@@ -119,13 +118,13 @@ class EntityRules:
     def _words(self, doc: Doc) -> list[str]:
         """Token texts by their ids: faster than making a Token object for each."""
         strings = self._strings
-        words = []
-        for orth in doc.to_array(ORTH).tolist():
-            word = strings.get(orth)
-            if word is None:
-                word = strings[orth] = self.nlp.vocab.strings[orth]
-            words.append(word)
-        return words
+        orths = doc.to_array(ORTH).tolist()
+        words = list(map(strings.get, orths))
+        if None in words:
+            for k, orth in enumerate(orths):
+                if words[k] is None:
+                    words[k] = strings[orth] = self.nlp.vocab.strings[orth]
+        return cast(list[str], words)
 
     def _catalogue(self, doc: Doc, words: list[str]) -> list[Found]:
         """The catalogue's matches, longest first where they overlap."""
