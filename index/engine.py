@@ -11,6 +11,8 @@ evaluated with boolean and float arrays over all documents, and the top hits are
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import itertools
 import math
 import threading
@@ -43,6 +45,7 @@ CACHED_BYTES = 64 * 1024 * 1024
 # processor for long (measured: python -m bench query_forms stays far below both).
 EXPANSIONS = 1000
 QUERY_SECONDS = 1.0
+AVERAGES_KEPT = 16  # masks whose average field lengths are kept
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,22 @@ class FieldStats:
                 lengths[offset : offset + len(found)] = found
         for lengths in self.lengths.values():
             lengths[~self.live] = 0
+        self._averages: dict[bytes, dict[str, float]] = {}
+
+    def averages(self, visible: Mask, count: int) -> dict[str, float]:
+        """Average field lengths over ``visible``: the same few masks (everyone's, members')
+        recur from query to query, so each is summed once."""
+        key = hashlib.blake2b(np.packbits(visible).tobytes(), digest_size=16).digest()
+        found = self._averages.get(key)
+        if found is None:
+            found = {
+                field: max(float(lengths[visible].sum()) / max(count, 1), 1.0)
+                for field, lengths in self.lengths.items()
+            }
+            if len(self._averages) >= AVERAGES_KEPT:
+                self._averages.clear()
+            self._averages[key] = found
+        return found
 
 
 # Whoosh's length byte → length: its own table, applied to a whole column at once.
@@ -128,11 +147,7 @@ class _Seen:
     @classmethod
     def of(cls, stats: FieldStats, visible: Mask) -> _Seen:
         count = int(np.count_nonzero(visible))
-        averages = {
-            field: max(float(lengths[visible].sum()) / max(count, 1), 1.0)
-            for field, lengths in stats.lengths.items()
-        }
-        return cls(visible, count, averages)
+        return cls(visible, count, stats.averages(visible, count))
 
     def average(self, field: str) -> float:
         return self.averages[field]
@@ -245,7 +260,7 @@ class Evaluator:
             # (cached) without reading any positions.
             candidates = np.asarray(docnums, dtype=np.int64)
             for stem in stems:
-                candidates = candidates[np.isin(candidates, self.postings(field, stem)[0])]
+                candidates = candidates[_within(candidates, self.postings(field, stem)[0])]
             matchers: dict[tuple[int, str], Matcher | None] = {}  # ascending docs: one each
             for docnum in sorted(candidates.tolist()):
                 index = max(i for i, (_, offset) in enumerate(leaves) if offset <= docnum)
@@ -372,6 +387,16 @@ class Evaluator:
         return matched, ((best + node.tiebreak * others) * node.boost).astype(np.float32)
 
 
+def _within(docnums: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]) -> Mask:
+    """Which of a few ``docnums`` are among a term's ascending ``ids``: a binary search each,
+    where `np.isin` would sort all the ids."""
+    if not len(ids):
+        return np.zeros(len(docnums), np.bool_)
+    at = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
+    found: Mask = ids[at] == docnums
+    return found
+
+
 def _total(parts: list[Scores], size: int) -> Scores:
     total = np.zeros(size, np.float32)
     for part in parts:
@@ -384,10 +409,24 @@ def _positions(matcher: Matcher | None, docnum: int) -> list[int]:
     if matcher is None or not matcher.is_active():
         return []
     if matcher.id() < docnum:
-        matcher.skip_to(docnum)
+        _skip_to(matcher, docnum)
     if not matcher.is_active() or matcher.id() != docnum:
         return []
     return list(matcher.value_as("positions"))
+
+
+def _skip_to(matcher: Matcher, docnum: int) -> None:
+    """``matcher.skip_to(docnum)``; in a block of whoosh-reloaded 2.7.5's codec by a binary
+    search, where its own steps through the block one posting at a time."""
+    if not isinstance(matcher, W3LeafMatcher):
+        matcher.skip_to(docnum)
+        return
+    if docnum > matcher.block_max_id():
+        matcher._skip_to_block(lambda: docnum > matcher.block_max_id())
+    if matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        matcher._i = max(matcher._i, bisect.bisect_left(matcher._ids, docnum))
 
 
 def _window(positions: list[list[int]]) -> int:

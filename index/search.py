@@ -54,6 +54,7 @@ def filters_from(**given: list[str] | None) -> dict[str, list[str]]:
 SEARCHERS = 8
 CORRECTION_EDITS = 2  # did-you-mean: the words of the visible documents this near a typed one
 CORRECTION_CANDIDATES = 8  # … of which so many are looked up in a visible document
+WORDS_KEPT = 100_000  # words whose presence in the index is kept per committed index
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,18 @@ class _Shared:
     postings: PostingsCache = field(default_factory=PostingsCache)
     fuzzy: FuzzyTerms = field(default_factory=FuzzyTerms)
     acronyms: dict[bool, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # Whether the index has a word, by who asks (everyone, members, any German text): queries
+    # repeat their words, and each lookup reads several fields of every segment.
+    words: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def has(self, asker: str, word: str, look: Callable[[], bool]) -> bool:
+        key = (asker, word)
+        found = self.words.get(key)
+        if found is None:
+            if len(self.words) >= WORDS_KEPT:
+                self.words.clear()
+            found = self.words[key] = look()
+        return found
 
 
 @dataclass
@@ -246,13 +259,18 @@ class SearchService:
         searcher, cache = reading.searcher, reading.shared.cache
         # Matchers still yield deleted (replaced) documents until segments merge: mask them out.
         allowed = cache.live if request.viewer.sees_members_only else cache.live & cache.public
+        members = request.viewer.sees_members_only
+        shared, asker = reading.shared, "members" if members else "everyone"
         vocabulary = Vocabulary(
-            known=lambda word: self._known(searcher, allowed, word),
+            known=lambda word: shared.has(
+                asker, word, lambda: self._known(searcher, allowed, word)
+            ),
             correct=lambda word: self._correct(reading, allowed, word),
-            indexed=lambda word: _indexed(searcher.reader(), word),
+            indexed=lambda word: shared.has(
+                "index", word, lambda: _indexed(searcher.reader(), word)
+            ),
             typos=request.typos,
         )
-        members = request.viewer.sees_members_only
         synonyms = self._table().extended(self._learned(reading, allowed, members))
         masks = self._filter_masks(request.filters, cache)
         if request.date_from or request.date_to:

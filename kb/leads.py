@@ -21,6 +21,7 @@ from kb.dates import find_mentions
 LEAD_WORDS = 60
 DATE_LINE_WORDS = 12  # a date line is short; a longer paragraph with a date is text
 BYLINE_WORDS = 4  # a publisher or author beside the date: "| Stadt Essen"
+SEPARATOR_WORDS = 4  # dashes or bars around a heading that repeats the title
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -44,6 +45,11 @@ def _norm(text: str) -> str:
 
 def _is_preamble(paragraph: str, title: str) -> bool:
     """A heading repeating the title, a kind label or a date line."""
+    # Text is longer than any of them: told by counting, before the paragraph is normalised
+    # (a search does this for every hit, whose first paragraph may be the whole text).
+    count = len(paragraph.split(maxsplit=DATE_LINE_WORDS + len(title) // 2))
+    if count > DATE_LINE_WORDS and count > len(title.split()) + SEPARATOR_WORDS:
+        return False
     words = _norm(paragraph)
     if not words:
         return True
@@ -52,7 +58,7 @@ def _is_preamble(paragraph: str, title: str) -> bool:
     vocabulary = _vocabulary()
     if words in vocabulary.labels:
         return True
-    if len(paragraph.split()) > DATE_LINE_WORDS:
+    if count > DATE_LINE_WORDS:
         return False
     # "Veröffentlicht am 3. März 2025 | Stadt Essen": a date part, and short parts beside it.
     parts = _SEPARATOR.split(paragraph)

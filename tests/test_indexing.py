@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.fields import TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
@@ -17,7 +18,7 @@ from whoosh.writing import SegmentWriter
 from bench.corpus import documents
 from index import indexer
 from index.analysis import LANGUAGES, term_positions, text_analyzer
-from index.engine import FieldStats
+from index.engine import FieldStats, _positions
 from index.facets import live_mask
 from index.indexer import Index
 from index.ranking import FIELD_BOOSTS
@@ -281,3 +282,24 @@ def test_an_index_from_an_older_schema_is_rebuilt_by_the_next_sync(
         assert search.search(SearchRequest("Kampagne Nachtleben")).total == 1
     finally:
         search.close()
+
+
+def test_positions_read_by_skipping_equal_whoosh_skip_to(tmp_path: Path) -> None:
+    """Several blocks of postings (Whoosh writes 128 a block), documents in and out of them."""
+    schema = Schema(body=TEXT(phrase=True))
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    with ix.writer() as writer:
+        for n in range(700):
+            words = ["anderes"] * (n % 4) + (["wort", "x", "wort"] if n % 3 else ["nichts"])
+            writer.add_document(body=" ".join(words))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        ours, theirs = reader.postings("body", "wort"), reader.postings("body", "wort")
+        for docnum in (1, 2, 3, 127, 128, 129, 300, 301, 555, 699):
+            expected: list[int] = []
+            if theirs.is_active() and theirs.id() < docnum:
+                theirs.skip_to(docnum)
+            if theirs.is_active() and theirs.id() == docnum:
+                expected = list(theirs.value_as("positions"))
+            assert _positions(ours, docnum) == expected, docnum
+            assert ours.is_active() == theirs.is_active()
