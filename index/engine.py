@@ -370,11 +370,21 @@ class Evaluator:
 
     def _coordinated(self, node: Coordinated, seen: _Seen) -> tuple[Mask, Scores]:
         """A document must match ``node.minimum`` concepts; its score is the concepts' sum
-        times the share of them it matches, raised to ``COORDINATION``."""
+        times the share of them it matches, each weighted by its idf, raised to
+        ``COORDINATION``."""
         parts = [self._eval(sub, seen) for sub in node.subqueries]
         counts = np.sum([m for m, _ in parts], axis=0, dtype=np.int32)
         matched: Mask = np.greater_equal(counts, node.minimum)
-        share = (counts / len(parts)).astype(np.float32) ** COORDINATION
+        # Each concept weighs as much as it is rare: missing a word most documents have costs
+        # little, missing the rare one much.
+        weights = [
+            math.log(1.0 + seen.count / (1.0 + np.count_nonzero(m & seen.visible)))
+            for m, _ in parts
+        ]
+        have = np.zeros(self._size, np.float32)
+        for (m, _), weight in zip(parts, weights, strict=True):
+            have[m] += weight
+        share = (have / max(sum(weights), 1e-9)) ** COORDINATION
         scores = _total([s for _, s in parts], self._size) * share * float(node.boost)
         return matched, np.where(matched, scores, 0).astype(np.float32)
 

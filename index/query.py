@@ -2,9 +2,9 @@
 
 Plain words (most queries) become one concept per word, combined by coordination: a document
 must have at least half of the words, and its score is multiplied by the square of the share it
-has, so documents with all words come first without hiding those that miss one (a natural query
-such as "Stadtplanung gegen Angsträume" rarely finds all its words in one text). Each concept
-is the best of the word's forms:
+has (each word weighted by its rarity), so documents with all words come first without hiding
+those that miss one (a natural query such as "Stadtplanung gegen Angsträume" rarely finds all
+its words in one text). Each concept is the best of the word's forms:
 
 - the word itself, in every field of both languages (title, entities, lead, body);
 - a German compound's parts standing apart ("Messergewalt": "Gewalt mit Messern"), when the
