@@ -18,8 +18,9 @@ import codecs
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal
 
@@ -31,6 +32,7 @@ from crawler.extract import Page, extract_html
 from crawler.report import Cut
 from crawler.urls import normalize
 from kb.dates import PartialDate
+from kb.derived import Derived, derive
 from kb.entities import EntityExtractor
 from kb.entities.extract import ExtractorSpec
 from kb.errors import ImportLineError
@@ -240,41 +242,57 @@ def import_numbered(
             parsed.append(parse_line(number, text, places, max_chars))
         except ImportLineError as exc:
             report.errors.append(exc)
-    todo = [
-        item
+    todo = {
+        item.number
         for item in parsed
         if (state := store.fetch_state(item.doc.url)) is None
         or state.content_hash != item.doc.content_hash
-    ]
-    failed: set[int] = set()
-    for item, mentions in zip(todo, _extract_all(todo, extractor, workers), strict=True):
-        if isinstance(mentions, str):
-            log.warning("line %d: entities not extracted: %s", item.number, mentions)
-            report.errors.append(ImportLineError(item.number, f"entity extraction: {mentions}"))
-            failed.add(item.number)
-        else:
-            item.doc.mentions = mentions
-    for item in parsed:
-        if item.number in failed:
-            continue
-        outcome = store.upsert_document(item.doc)
-        setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-        if item.cut is not None:
-            report.cut.append(f"line {item.number}: {item.cut.reason}")
+    }
+    # Results come in the order of the lines: each is written as soon as it is there, while
+    # the workers go on with the next ones.
+    results = _extract_all([item for item in parsed if item.number in todo], extractor, workers)
+    with closing(results):  # a failed write stops the workers too
+        _write(parsed, todo, results, store, report)
     report.errors.sort(key=lambda error: error.line_no)
     return report
 
 
+def _write(
+    parsed: list[Parsed],
+    todo: set[int],
+    results: Iterator[Annotated],
+    store: Store,
+    report: ImportReport,
+) -> None:
+    for item in parsed:
+        derived = None
+        if item.number in todo:
+            mentions, derived = next(results)
+            if isinstance(mentions, str):
+                log.warning("line %d: entities not extracted: %s", item.number, mentions)
+                report.errors.append(ImportLineError(item.number, f"entity extraction: {mentions}"))
+                continue
+            item.doc.mentions = mentions
+        outcome = store.upsert_document(item.doc, derived=derived)
+        setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+        if item.cut is not None:
+            report.cut.append(f"line {item.number}: {item.cut.reason}")
+
+
 PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipelines
+
+Annotated = tuple[list[Mention] | str, Derived | None]  # mentions or why they failed; derived
 
 
 def _extract_all(
     items: list[Parsed], extractor: EntityExtractor, workers: int
-) -> Iterator[list[Mention] | str]:
-    """The mentions of each document, or why extraction failed for it."""
-    texts = [(item.doc.text, item.doc.lang) for item in items]
+) -> Generator[Annotated]:
+    """The mentions and derived values (`kb.derived`) of each document, in order."""
+    docs = [item.doc for item in items]
     if workers <= 1 or len(items) < PARALLEL_FROM:
-        return (_extract_with(extractor, text) for text in texts)
+        for doc in docs:
+            yield _annotate(extractor, doc)
+        return
     global _worker
     # Forked workers inherit this extractor with the pipelines it has built (~0.3 s each
     # per language otherwise); spawned ones build their own from the spec.
@@ -283,11 +301,15 @@ def _extract_all(
         workers, initializer=_start_worker, initargs=(extractor.spec(), os.getpid())
     )
     try:
-        results = list(pool.map(_extract, texts, chunksize=16))
+        yield from pool.map(_extract, docs, chunksize=16)
     finally:
-        pool.shutdown()
+        pool.shutdown(cancel_futures=True)
         _worker = None
-    return iter(results)
+
+
+def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
+    mentions = _extract_with(extractor, (doc.text, doc.lang))
+    return mentions, None if isinstance(mentions, str) else derive(doc)
 
 
 def _extract_with(extractor: EntityExtractor, item: tuple[str, str]) -> list[Mention] | str:
@@ -309,6 +331,6 @@ def _start_worker(spec: ExtractorSpec, parent: int) -> None:
         _worker = EntityExtractor.from_spec(spec)
 
 
-def _extract(item: tuple[str, str]) -> list[Mention] | str:
+def _extract(doc: Document) -> Annotated:
     assert _worker is not None
-    return _extract_with(_worker, item)
+    return _annotate(_worker, doc)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kb.dates import parse_optional
+from kb.derived import Derived, derive
 from kb.errors import MigrationError, StoreError
 from kb.fingerprint import simhash, text_hash
 from kb.labels import FAMILIES, Classifier, Labels, rules_fingerprint
@@ -228,8 +229,10 @@ class Store:
         etag: str | None = None,
         last_modified: str | None = None,
         links: list[str] | None = None,
+        derived: Derived | None = None,
     ) -> UpsertResult:
-        """Insert or update the document with ``doc.url``; report new, changed or unchanged."""
+        """Insert or update the document with ``doc.url``; report new, changed or unchanged.
+        ``derived``: the document's fingerprints and labels, if the caller computed them."""
         digest = doc.content_hash
         with self.transaction():
             row = self._conn.execute(
@@ -242,7 +245,7 @@ class Store:
                     (etag, last_modified, json.dumps(links or []), row["id"]),
                 )
                 if not row["labelled"]:  # stored before labels: labelled on its next visit
-                    self._write_labels(row["id"], doc)
+                    self._write_labels(row["id"], (derived or derive(doc)).labels)
                     self._conn.execute(
                         "UPDATE documents SET seq=? WHERE id=?", (self._next_seq(), row["id"])
                     )
@@ -253,6 +256,7 @@ class Store:
                     )
                 return UpsertResult(row["id"], "unchanged")
             seq = self._next_seq()
+            derived = derived or derive(doc)
             values = (
                 doc.source,
                 doc.title,
@@ -267,8 +271,8 @@ class Store:
                 etag,
                 last_modified,
                 json.dumps(links or []),
-                text_hash(doc.text),
-                simhash(doc.text),
+                derived.text_hash,
+                derived.simhash,
             )
             now = _now()
             if row is None:
@@ -299,16 +303,15 @@ class Store:
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
                 status = "changed"
             self._write_mentions(doc_id, doc.mentions)
-            self._write_labels(doc_id, doc)
+            self._write_labels(doc_id, derived.labels)
         doc.id = doc_id
         doc.labels = self.labels(doc_id)
         return UpsertResult(doc_id, status)
 
     # -- labels ----------------------------------------------------------------------------
 
-    def _write_labels(self, doc_id: int, doc: Document) -> None:
+    def _write_labels(self, doc_id: int, found: Labels) -> None:
         """The rules' labels of a new or changed document (staff corrections stay)."""
-        found = Classifier.default().classify(doc.title, doc.text, doc.collection)
         self._conn.execute("DELETE FROM labels WHERE doc_id=? AND source='auto'", (doc_id,))
         self._conn.executemany(
             "INSERT INTO labels (doc_id, family, label, source) VALUES (?,?,?,'auto')",
@@ -374,8 +377,8 @@ class Store:
                         "SELECT title, text, collection, url FROM documents WHERE id=?",
                         (doc_id,),
                     ).fetchone()
-                    doc = Document(r["url"], r["title"], r["text"], collection=r["collection"])
-                    self._write_labels(doc_id, doc)
+                    found = Classifier.default().classify(r["title"], r["text"], r["collection"])
+                    self._write_labels(doc_id, found)
                     self._conn.execute(
                         "UPDATE documents SET seq=? WHERE id=?", (self._next_seq(), doc_id)
                     )

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from crawler.jsonl import import_lines
+from kb.derived import derive
 from kb.entities import EntityExtractor
 from kb.model import Document, Mention
 from kb.store import Store
@@ -64,19 +65,32 @@ def test_importing_a_url_again_updates_the_document(
     assert doc is not None and (doc.title, doc.city, doc.members_only) == ("Neu", "Köln", True)
 
 
-def test_workers_extract_the_same_entities(store: Store, extractor: EntityExtractor) -> None:
+def test_workers_extract_the_same_entities_labels_and_fingerprints(
+    store: Store, extractor: EntityExtractor
+) -> None:
     texts = [
-        f"Oberbürgermeister Frank Mentrup besuchte am {n}. Mai das Polizeipräsidium Essen."
+        f"Oberbürgermeister Frank Mentrup besuchte am {n}. Mai das Polizeipräsidium Essen. "
+        "Gemeinsam stellten sie das Konzept gegen Messerangriffe in der Innenstadt vor, mit "
+        "Kontrollen am Bahnhof und Angeboten für Jugendliche in den Schulen der Stadt. Die "
+        "Sozialarbeit an den Treffpunkten wird ausgebaut, die Beleuchtung der Wege verbessert, "
+        "und ein Runder Tisch mit Vereinen, Gastronomie und Anwohnenden trifft sich monatlich. "
+        + " ".join(f"Bericht {n} nennt Maßnahme {k} und ihre Wirkung." for k in range(12))
         for n in range(1, 251)
     ]
     lines = [_line(url=f"https://x.test/{n}", text=t) for n, t in enumerate(texts)]
     report = import_lines(lines, store, extractor, workers=2)
     assert report.new == 250
+    fingerprints = {doc_id: simhash for doc_id, simhash, _ in store.simhashes()}
     for n in (0, 249):
         doc = store.document_by_url(f"https://x.test/{n}")
-        assert doc is not None
+        assert doc is not None and doc.id is not None
         assert doc.mentions == extractor.extract(doc.text, doc.lang)
         assert {m.canonical for m in doc.mentions} == {"Frank Mentrup", "Polizeipräsidium Essen"}
+        expected = derive(doc)
+        assert store.labels(doc.id) == expected.labels
+        assert expected.labels["topic"] and expected.labels["target"]
+        assert expected.simhash is not None
+        assert fingerprints[doc.id] == expected.simhash
 
 
 def test_dates_of_year_and_month_precision_import_as_given(
