@@ -13,13 +13,16 @@ from, so :meth:`CallStore.refresh` redoes only documents written since.
 
 from __future__ import annotations
 
-import sqlite3
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Literal
 
 from kb.calls import extract_event, extract_funding
 from kb.dates import PartialDate, Precision, parse_optional
+from kb.processes import die_with_parent
 from kb.store import Store
 from kb.viewer import Viewer
 
@@ -95,10 +98,11 @@ class CallStore:
         self._store = store
         self._conn = store.connection
 
-    def refresh(self) -> int:
+    def refresh(self, procs: int = 1) -> int:
         """(Re)extract the facts of funding and event documents changed since their last
-        extraction; drop facts of documents that are no longer funding calls or events.
-        Returns how many documents were (re)extracted."""
+        extraction; drop facts of documents that are no longer funding calls or events, in
+        ``procs`` processes when there are many. Returns how many documents were
+        (re)extracted."""
         marks = ",".join("?" * len(CALL_KINDS))
         stale = self._conn.execute(
             f"""SELECT d.id, d.kind, d.title, d.text, d.lang, d.date, d.seq FROM documents d
@@ -114,7 +118,7 @@ class CallStore:
         ).fetchone()
         if not stale and gone is None:
             return 0  # the common case on a page view: one cheap query, no write
-        rows = [self._extract(row) for row in stale]
+        rows = _extract_all([tuple(row) for row in stale], procs)
         with self._store.transaction():
             self._conn.execute(
                 f"""DELETE FROM calls WHERE doc_id IN (SELECT c.doc_id FROM calls c
@@ -129,25 +133,6 @@ class CallStore:
                 rows,
             )
         return len(rows)
-
-    @staticmethod
-    def _extract(row: sqlite3.Row) -> tuple[object, ...]:
-        # Year-less dates in the text are resolved from the first day of the publication date.
-        published = parse_optional(row["date"])
-        reference = published.first if published else None
-        if row["kind"] == "funding":
-            call = extract_funding(row["text"], row["title"], reference, row["lang"])
-            return (
-                row["id"], "funding", call.programme, call.funder, call.eligible, call.amount,
-                _iso(call.deadline), int(call.rolling), None, None, None, None, None, 0, None,
-                row["seq"],
-            )  # fmt: skip
-        event = extract_event(row["text"], row["title"], reference, row["lang"])
-        return (
-            row["id"], "event", None, None, None, None, None, 0, _iso(event.start),
-            _iso(event.end), _iso(event.start_time), _iso(event.end_time), event.place,
-            int(event.online), event.organiser, row["seq"],
-        )  # fmt: skip
 
     def funding(self, viewer: Viewer) -> list[StoredCall]:
         """Funding calls the asker may see: dated ones by deadline, then rolling ones, then
@@ -207,3 +192,38 @@ class CallStore:
                 )
             )
         return calls
+
+
+# Stale documents from which extraction runs in several processes: fewer do not pay for them.
+PARALLEL_FROM = 500
+
+Stale = tuple[int, str, str, str, str, str | None, int]  # id, kind, title, text, lang, date, seq
+
+
+def _extract_all(stale: list[Stale], procs: int) -> list[tuple[object, ...]]:
+    if procs <= 1 or len(stale) < PARALLEL_FROM:
+        return [_extract(row) for row in stale]
+    with ProcessPoolExecutor(
+        procs, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:  # fmt: skip
+        return list(pool.map(_extract, stale, chunksize=32))
+
+
+def _extract(row: Stale) -> tuple[object, ...]:
+    doc_id, kind, title, text, lang, date, seq = row
+    # Year-less dates in the text are resolved from the first day of the publication date.
+    published = parse_optional(date)
+    reference = published.first if published else None
+    if kind == "funding":
+        call = extract_funding(text, title, reference, lang)
+        return (
+            doc_id, "funding", call.programme, call.funder, call.eligible, call.amount,
+            _iso(call.deadline), int(call.rolling), None, None, None, None, None, 0, None, seq,
+        )  # fmt: skip
+    event = extract_event(text, title, reference, lang)
+    return (
+        doc_id, "event", None, None, None, None, None, 0, _iso(event.start), _iso(event.end),
+        _iso(event.start_time), _iso(event.end_time), event.place, int(event.online),
+        event.organiser, seq,
+    )  # fmt: skip

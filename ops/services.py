@@ -120,7 +120,7 @@ class Services:
         events, then the index. Safe from any thread; ``store`` is the caller's connection
         (default: the process's own). Returns the number of documents indexed."""
         store = store or self.store
-        CallStore(store).refresh()
+        CallStore(store).refresh(procs)
         with self.index_lock:
             return self.index.sync(store, procs=procs)
 

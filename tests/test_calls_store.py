@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, time
 
+import pytest
+
+from kb import call_store
 from kb.call_store import CallStore
 from kb.dates import PartialDate
 from kb.store import Store
@@ -112,3 +115,28 @@ def test_event_times_and_a_publication_month_are_kept(store: Store) -> None:
         time(16),
     )
     assert stored.published == PartialDate(2025, 1)
+
+
+def test_processes_extract_what_one_process_extracts(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(call_store, "PARALLEL_FROM", 4)  # a smaller test, the same code path
+    for n in range(6):
+        store.upsert_document(
+            make_document(
+                kind="funding" if n % 2 else "event",
+                title=f"Aufruf {n}",
+                text=(CALL_TEXT if n % 2 else EVENT_TEXT).replace("2025", str(2020 + n)),
+            )
+        )
+
+    def facts() -> list[tuple[object, ...]]:
+        return [tuple(r) for r in store.connection.execute("SELECT * FROM calls ORDER BY doc_id")]
+
+    calls = CallStore(store)
+    assert calls.refresh(procs=2) == 6
+    in_processes = facts()
+    store.connection.execute("DELETE FROM calls")
+    assert calls.refresh() == 6
+    assert facts() == in_processes
+    assert {row[1] for row in in_processes} == {"funding", "event"}
