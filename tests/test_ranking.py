@@ -37,6 +37,24 @@ def test_a_natural_query_also_finds_documents_with_most_of_its_words(
     assert _titles(search, query) == ["Alle", "Zwei", "Eins"]
 
 
+def test_missing_a_common_word_costs_less_than_missing_the_rare_one(
+    store: Store, settings: Settings
+) -> None:
+    common = "Prävention Kommune Projekt"  # each in half of the documents
+    search = indexed(
+        store,
+        settings,
+        [
+            make_document(title="Drei häufige", text=f"{common}. {FILLER}"),
+            make_document(title="Seltenes", text=f"Geflüchtete, Kommune. {FILLER}"),
+            *(make_document(title=f"Auch drei {n}", text=f"{common}. {FILLER}") for n in range(4)),
+            *(make_document(title=f"Keins {n}", text=FILLER) for n in range(6)),
+        ],
+    )
+    # Counted alike, three words of four outweighed two; weighted by rarity, the rare one wins.
+    assert _titles(search, f"{common} Geflüchtete")[0] == "Seltenes"
+
+
 def test_a_transliterated_compound_finds_its_parts_apart(store: Store, settings: Settings) -> None:
     search = indexed(
         store,
