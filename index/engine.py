@@ -383,8 +383,8 @@ class Evaluator:
         ]
         have = np.zeros(self._size, np.float32)
         for (m, _), weight in zip(parts, weights, strict=True):
-            have[m] += weight
-        share = (have / max(sum(weights), 1e-9)) ** COORDINATION
+            have += m * np.float32(weight / max(sum(weights), 1e-9))
+        share = have**COORDINATION
         scores = _total([s for _, s in parts], self._size) * share * float(node.boost)
         return matched, np.where(matched, scores, 0).astype(np.float32)
 
