@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 
 from index.analysis import LANGUAGES, terms
 
@@ -57,12 +58,18 @@ class Highlighter:
         # No leading \w*: it would backtrack through every word; the words are found around
         # the (few) matches instead.
         self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+        self._marked: dict[str, bool] = {}  # a word recurs in a text and across the hits
 
     def marks(self, word: str) -> bool:
         """Whether the analysis of ``word`` (either language, compound parts included) gives
         one of the matched terms."""
         lowered = word.lower()
-        return any(term in self._marks for lang in LANGUAGES for term in terms(lang, lowered, True))
+        found = self._marked.get(lowered)
+        if found is None:
+            found = self._marked[lowered] = any(
+                term in self._marks for lang in LANGUAGES for term in terms(lang, lowered, True)
+            )
+        return found
 
     def snippet(self, text: str) -> str:
         """HTML: the best window of ``text`` with matched words in ``<mark>``; else the opening."""
@@ -78,11 +85,21 @@ class Highlighter:
             more = " …" if len(text) > SNIPPET_CHARS else ""
             return html.escape(opening.replace("\n", " ")) + more
         # The window that holds the most different matched words wins; the earliest on ties.
+        # Windows start at a hit; the one after it ends where the next may start (hits are in
+        # order), so each hit enters and leaves the counts once.
         best_start, best_score = hits[0][0], -1
+        counts: Counter[str] = Counter()
+        last = 0
         for i, (start, _, _) in enumerate(hits):
-            words = {word for s, _, word in hits[i:] if s < start + SNIPPET_CHARS - 40}
-            if len(words) > best_score:
-                best_start, best_score = start, len(words)
+            while last < len(hits) and hits[last][0] < start + SNIPPET_CHARS - 40:
+                counts[hits[last][2]] += 1
+                last += 1
+            if len(counts) > best_score:
+                best_start, best_score = start, len(counts)
+            word = hits[i][2]
+            counts[word] -= 1
+            if not counts[word]:
+                del counts[word]
         begin = max(0, text.rfind(" ", 0, max(0, best_start - 60)) + 1)
         end = min(len(text), begin + SNIPPET_CHARS)
         if end < len(text) and " " in text[begin:end]:
