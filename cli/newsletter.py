@@ -75,6 +75,10 @@ def subscriber_add(
     lang: Annotated[list[str] | None, typer.Option(help="de or en; repeatable.")] = None,
     topic: Annotated[list[str] | None, typer.Option(help="Topic label; repeatable.")] = None,
     target: Annotated[list[str] | None, typer.Option(help="Target group; repeatable.")] = None,
+    setting: Annotated[list[str] | None, typer.Option(help="Setting label; repeatable.")] = None,
+    evaluated: Annotated[
+        bool, typer.Option("--evaluated", help="Evaluated measures only.")
+    ] = False,
 ) -> None:
     """Add a subscriber (or change the preferences of one)."""
     from kb.newsletter_store import SavedSearch
@@ -85,7 +89,13 @@ def subscriber_add(
     if unknown:
         raise fail(f"unknown section {unknown[0]!r}; choose from {', '.join(CHOOSABLE)}")
     searches = [SavedSearch(q) for q in query or ()]
-    chosen = preferences(section or [], city or [], [], lang or [], searches, topic, target)
+    labels = {
+        "topics": topic or [],
+        "targets": target or [],
+        "settings": setting or [],
+        "evidence": ["evaluiert"] if evaluated else [],
+    }
+    chosen = preferences(section or [], city or [], [], lang or [], searches, labels)
     added = add_subscriber(services(), actor(), email, chosen, confirmed)
     typer.echo(f"subscriber {added.email} ({added.status})")
 
@@ -103,6 +113,11 @@ def subscriber_list() -> None:
             f"collections={','.join(p.collections)}" if p.collections else "",
             f"lang={','.join(p.languages)}" if p.languages else "",
             *(f"query={q.query}" for q in p.searches),
+            *(
+                f"{name}={','.join(chosen)}"
+                for name in ("topics", "targets", "settings", "evidence")
+                if (chosen := getattr(p, name))
+            ),
             f"failure={s.failure}" if s.failure else "",
         ]
         line = f"{s.email}\t{s.status}\t{s.created_at}\t{' '.join(c for c in chosen if c)}"

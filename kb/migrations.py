@@ -328,4 +328,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE subscribers ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE subscribers ADD COLUMN targets TEXT NOT NULL DEFAULT '[]'
     """,
+    # 15: newsletter readers may also choose settings (Schule, öffentlicher Raum …) and
+    # evidence (evaluated measures only).
+    """
+    ALTER TABLE subscribers ADD COLUMN settings TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscribers ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'
+    """,
 ]

@@ -70,6 +70,8 @@ class Preferences:
     searches: tuple[SavedSearch, ...] = ()
     topics: tuple[str, ...] = ()  # labels of `kb.labels`: any of them narrows every section
     targets: tuple[str, ...] = ()  # target groups, the same way
+    settings: tuple[str, ...] = ()  # settings (Schule, öffentlicher Raum …), the same way
+    evidence: tuple[str, ...] = ()  # "evaluiert": evaluated measures only
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ class NewsletterStore:
         with self._store.transaction():
             self._conn.execute(
                 "UPDATE subscribers SET sections=?, cities=?, collections=?, languages=?,"
-                " searches=?, topics=?, targets=? WHERE id=?",
+                " searches=?, topics=?, targets=?, settings=?, evidence=? WHERE id=?",
                 (
                     json.dumps(list(p.sections), ensure_ascii=False),
                     json.dumps(list(p.cities), ensure_ascii=False),
@@ -219,6 +221,8 @@ class NewsletterStore:
                     json.dumps([s.to_json() for s in p.searches], ensure_ascii=False),
                     json.dumps(list(p.topics)),
                     json.dumps(list(p.targets)),
+                    json.dumps(list(p.settings)),
+                    json.dumps(list(p.evidence)),
                     subscriber.id,
                 ),
             )
@@ -397,6 +401,8 @@ def _subscriber(row: sqlite3.Row) -> Subscriber:
             searches=searches,
             topics=_tuple(row["topics"]),
             targets=_tuple(row["targets"]),
+            settings=_tuple(row["settings"]),
+            evidence=_tuple(row["evidence"]),
         ),
         created_at=row["created_at"],
         confirmed_at=row["confirmed_at"],

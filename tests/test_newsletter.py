@@ -180,14 +180,39 @@ def test_topics_and_target_groups_narrow_every_section() -> None:
     assert (item.topics, item.targets) == (("jugend",), ("kinder",))  # the document's labels
 
 
+def test_settings_and_evidence_narrow_every_section_too() -> None:
+    labelled = {1: ("schule", "evaluiert"), 3: ("schule", None), 4: ("nachtleben", "evaluiert")}
+    items = [
+        replace(
+            i,
+            settings=(labelled[i.doc_id][0],),
+            evidence=tuple(e for e in labelled[i.doc_id][1:] if e),
+        )
+        if i.doc_id in labelled
+        else i
+        for i in _items()
+    ]
+    at_school = Preferences(settings=("schule",))
+    found = personalise(1, "d", items, at_school, member=True, matches={})
+    assert {i.doc_id for s in found.sections for i in s.items} == {1, 3}
+    evaluated = Preferences(settings=("schule",), evidence=("evaluiert",))
+    found = personalise(1, "d", items, evaluated, member=True, matches={})
+    assert {i.doc_id for s in found.sections for i in s.items} == {1}
+    given = {"setting": ["schule"], "evidence": ["evaluiert"]}
+    (item,) = items_from([_candidate(9, kind="publication", labels=given)], SINCE, MEMBER_CITIES)
+    assert (item.settings, item.evidence) == (("schule",), ("evaluiert",))
+
+
 def test_a_saved_search_keeps_the_label_filters_of_a_search_page_address() -> None:
     saved = parse_search("https://pufii.test/?q=Streetwork&target=jugendliche&setting=schule")
     assert saved is not None and dict(saved.filters) == {
         "setting": ("schule",),
         "target": ("jugendliche",),
     }
-    chosen = preferences([], [], [], [], [], ["jugend", "erfunden"], ["kinder"])
+    given = {"topics": ["jugend", "erfunden"], "targets": ["kinder"], "settings": ["schule"]}
+    chosen = preferences([], [], [], [], [], {**given, "evidence": ["evaluiert", "vielleicht"]})
     assert (chosen.topics, chosen.targets) == (("jugend",), ("kinder",))
+    assert (chosen.settings, chosen.evidence) == (("schule",), ("evaluiert",))
 
 
 def test_english_and_updated_items_are_marked_in_both_parts() -> None:
@@ -583,6 +608,7 @@ def test_the_preferences_page_changes_what_arrives(
             path,
             data={"sections": ["funding"], "languages": ["de"], "searches": "Audit\n",
                   "collections": ["Bahnhof"], "topics": ["jugend"], "targets": ["kinder"],
+                  "settings": ["schule"], "evidence": ["evaluiert"],
                   "csrf_token": form_token(reader, path)},
         )  # fmt: skip
         assert saved.status_code == 303
@@ -594,6 +620,8 @@ def test_the_preferences_page_changes_what_arrives(
         searches=(SavedSearch("Audit"),),
         topics=("jugend",),
         targets=("kinder",),
+        settings=("schule",),
+        evidence=("evaluiert",),
     )
 
 

@@ -84,6 +84,10 @@ class SubscriptionIn(BaseModel):
     searches: Annotated[list[SearchIn], Field(max_length=MAX_SEARCHES)] = []
     topics: Annotated[list[Short], Field(max_length=50, description="Topic labels.")] = []
     targets: Annotated[list[Short], Field(max_length=20, description="Target groups.")] = []
+    settings: Annotated[list[Short], Field(max_length=20, description="Settings.")] = []
+    evidence: Annotated[
+        list[Short], Field(max_length=2, description='Evidence: ["evaluiert"] for evaluated only.')
+    ] = []
 
 
 class SubscriptionOut(BaseModel):

@@ -64,13 +64,16 @@ class Item:
     attachments: tuple[str, ...] = ()  # files that carry the same text (a PDF of the page)
     topics: tuple[str, ...] = ()  # the document's labels (issues drafted before have none)
     targets: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, given: Mapping[str, Any]) -> Item:
-        lists = {k: tuple(given.get(k, ())) for k in ("cities", "attachments", "topics", "targets")}
+        names = ("cities", "attachments", "topics", "targets", "settings", "evidence")
+        lists = {k: tuple(given.get(k, ())) for k in names}
         return cls(**{**given, **lists})
 
 
@@ -176,6 +179,8 @@ def items_from(
                 attachments=tuple(doc.attachments),
                 topics=tuple(doc.labels.get("topic", ())),
                 targets=tuple(doc.labels.get("target", ())),
+                settings=tuple(doc.labels.get("setting", ())),
+                evidence=tuple(doc.labels.get("evidence", ())),
             )
         )
     items.sort(key=lambda i: (i.date or "", i.doc_id), reverse=True)
@@ -186,14 +191,18 @@ def items_from(
 
 
 def _wanted(item: Item, p: Preferences) -> bool:
-    """Sections, topics and target groups narrow everything; cities narrow the member-city
-    news, collections the pools: a reader who picks Essen still gets the publications."""
+    """Sections and labels narrow everything; cities narrow the member-city news, collections
+    the pools: a reader who picks Essen still gets the publications."""
     if p.sections and item.section not in p.sections:
         return False
-    if p.topics and not set(item.topics) & set(p.topics):
-        return False
-    if p.targets and not set(item.targets) & set(p.targets):
-        return False
+    for chosen, found in (
+        (p.topics, item.topics),
+        (p.targets, item.targets),
+        (p.settings, item.settings),
+        (p.evidence, item.evidence),
+    ):
+        if chosen and not set(found) & set(chosen):
+            return False
     if p.cities and item.section == "cities" and not set(item.cities) & set(p.cities):
         return False
     return not (

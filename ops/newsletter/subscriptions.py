@@ -8,6 +8,7 @@ address, and a link that is invalid or expired is simply not found.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -48,6 +49,15 @@ def _news(services: Services) -> NewsletterStore:
     return NewsletterStore(services.store)
 
 
+# Preferences of labels and the family of `kb.labels` each chooses from.
+LABEL_CHOICES = {
+    "topics": "topic",
+    "targets": "target",
+    "settings": "setting",
+    "evidence": "evidence",
+}
+
+
 def unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 
@@ -58,14 +68,17 @@ def preferences(
     collections: list[str],
     languages: list[str],
     searches: list[SavedSearch],
-    topics: list[str] | None = None,
-    targets: list[str] | None = None,
+    chosen_labels: Mapping[str, list[str]] | None = None,
 ) -> Preferences:
-    """Preferences from what a reader chose, unknown sections, languages and labels dropped."""
+    """Preferences from what a reader chose, unknown sections, languages and labels dropped.
+    ``chosen_labels``: per preference of labels (`LABEL_CHOICES`), the labels chosen."""
     known = labels.vocabulary()
+    given = chosen_labels or {}
     return Preferences(
-        topics=unique([t for t in topics or [] if t in known["topic"]]),
-        targets=unique([t for t in targets or [] if t in known["target"]]),
+        **{
+            field: unique([v for v in given.get(field, []) if v in known[family]])
+            for field, family in LABEL_CHOICES.items()
+        },
         sections=unique([s for s in sections if s in CHOOSABLE]),
         cities=unique(cities[:100]),
         collections=unique(collections[:50]),
@@ -188,15 +201,14 @@ def unsubscribe(services: Services, token: str) -> None:
 
 def choices(services: Services, member: bool) -> dict[str, object]:
     """What a reader may choose: sections, member cities, collections (members), languages,
-    topics and target groups."""
+    and labels (topics, target groups, settings, evidence)."""
     cities = sorted(EntityCatalogue(services.store).member_cities(), key=german_key)
     return {
         "sections": {k: SECTIONS[k] for k in CHOOSABLE if member or k != "collections"},
         "cities": cities,
         "collections": _news(services).collections() if member else [],
         "languages": LANGUAGES,
-        "topics": labels.vocabulary()["topic"],
-        "targets": labels.vocabulary()["target"],
+        **{field: labels.vocabulary()[family] for field, family in LABEL_CHOICES.items()},
     }
 
 

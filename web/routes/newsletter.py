@@ -64,12 +64,18 @@ def api_subscribe(services: ServicesDep, given: SubscriptionIn) -> SubscriptionO
                 for s in given.searches
             )
         ),
-        topics=subscriptions.unique(given.topics),
-        targets=subscriptions.unique(given.targets),
+        **{
+            field: subscriptions.unique(getattr(given, field))
+            for field in subscriptions.LABEL_CHOICES
+        },
     )
     known = labels.vocabulary()
-    unknown = set(preferences.topics) - set(known["topic"])
-    unknown |= set(preferences.targets) - set(known["target"])
+    unknown = {
+        label
+        for field, family in subscriptions.LABEL_CHOICES.items()
+        for label in getattr(preferences, field)
+        if label not in known[family]
+    }
     if unknown:
         raise HTTPException(422, f"unknown labels: {', '.join(sorted(unknown))}")
     try:
@@ -88,14 +94,13 @@ def _preferences_from_form(
     collections: list[str],
     languages: list[str],
     searches: str,
-    topics: list[str],
-    targets: list[str],
+    chosen_labels: dict[str, list[str]],
 ) -> Preferences:
     parsed = [
         found for line in searches.splitlines() if (found := subscriptions.parse_search(line))
     ]
     return subscriptions.preferences(
-        sections, cities, collections, languages, parsed, topics, targets
+        sections, cities, collections, languages, parsed, chosen_labels
     )
 
 
@@ -126,9 +131,12 @@ def subscribe_post(
     languages: ListField = [],  # noqa: B006
     topics: ListField = [],  # noqa: B006
     targets: ListField = [],  # noqa: B006
+    settings: ListField = [],  # noqa: B006
+    evidence: ListField = [],  # noqa: B006
     searches: SearchField = "",
 ) -> Any:
-    preferences = _preferences_from_form(sections, cities, [], languages, searches, topics, targets)
+    chosen = {"topics": topics, "targets": targets, "settings": settings, "evidence": evidence}
+    preferences = _preferences_from_form(sections, cities, [], languages, searches, chosen)
     try:
         subscriptions.subscribe(services, email, preferences)
     except InvalidError:
@@ -201,10 +209,18 @@ def preferences_save(
     languages: ListField = [],  # noqa: B006
     topics: ListField = [],  # noqa: B006
     targets: ListField = [],  # noqa: B006
+    settings: ListField = [],  # noqa: B006
+    evidence: ListField = [],  # noqa: B006
     searches: SearchField = "",
 ) -> Response:
+    labels_chosen = {
+        "topics": topics,
+        "targets": targets,
+        "settings": settings,
+        "evidence": evidence,
+    }
     chosen = _preferences_from_form(
-        sections, cities, collections, languages, searches, topics, targets
+        sections, cities, collections, languages, searches, labels_chosen
     )
     try:
         subscriptions.set_preferences(services, token, chosen)
