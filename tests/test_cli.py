@@ -366,6 +366,8 @@ def test_newsletter_subscribers_preview_and_dry_run(tmp_path: Path) -> None:
     assert (
         "leserin@stadt.test\tconfirmed\t" in listing and "cities=Essen query=Nachtleben" in listing
     )
+    kb(tmp_path, "subscriber", "add", "schule@stadt.test", "--setting", "schule", "--evaluated")
+    assert "settings=schule evidence=evaluiert" in kb(tmp_path, "subscriber", "list")
     assert "not an e-mail" in kb(tmp_path, "subscriber", "add", "keine", check=False)
     preview = kb(tmp_path, "newsletter", "preview", "--since", "2020-01-01")
     assert "2 items" in preview and "PUBLIKATIONEN" in preview
