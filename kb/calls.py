@@ -403,7 +403,9 @@ def _built_funders(text: str, words: _FunderWords, lang: str) -> list[tuple[int,
     tokens = list(_TOKEN.finditer(text))
     found = []
     for i, token in enumerate(tokens):
-        if not _is_head(token[0], words):
+        # Heads are capitalised, and so is what a genitive ending leaves of one: most words
+        # are passed over without looking at their endings.
+        if not token[0][:1].isupper() or not _is_head(token[0], words):
             continue
         first = i
         while first > 0 and i - first < 3 and _capitalised(tokens[first - 1][0]):

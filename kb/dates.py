@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
@@ -332,10 +333,11 @@ def _combine(text: str, found: list[DateMention]) -> list[DateMention]:
 
 def find_mentions(text: str) -> list[DateMention]:
     """Every date and range in ``text``, in order, overlapping forms resolved to the longest."""
+    starts = _starts(text)
     found = [
         mention
         for kind, pattern in _patterns()
-        for match in pattern.finditer(text)
+        for match in _matches(pattern, text, starts[kind in _MONTH_LED])
         if (mention := _build(kind, match)) is not None
     ]
     found.sort(key=lambda m: (m.start, m.start - m.end))
@@ -344,6 +346,45 @@ def find_mentions(text: str) -> list[DateMention]:
         if not chosen or mention.start >= chosen[-1].end:
             chosen.append(mention)
     return _combine(text, chosen)
+
+
+# Where a date may start: a run of digits, or a month's name after no letter. A pattern tried
+# only there finds what `finditer` finds (each begins so), at a fraction of the time: an
+# expression opening with a lookbehind is tried at every character of the text.
+_DIGIT_RUN = re.compile(r"(?<!\d)\d")
+_MONTH_LED = frozenset({"monthd", "monthy"})
+
+
+@cache
+def _month_start() -> re.Pattern[str]:
+    names = "|".join(sorted({m.lower() for m in months()}, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W\d_])(?:{names})")
+
+
+def _starts(text: str) -> tuple[list[int] | None, list[int] | None]:
+    """Where a date may start: digits first, month names second (None: anywhere)."""
+    digits = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: positions differ
+        return digits, None
+    return digits, [m.start() for m in _month_start().finditer(lowered)]
+
+
+def _matches(
+    pattern: re.Pattern[str], text: str, starts: list[int] | None
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, tried only at ``starts``."""
+    if starts is None:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            yield match
+            end = match.end()
 
 
 def on_or_after(day: int, month: int, reference: date) -> date:

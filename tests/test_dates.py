@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import random
 from datetime import date, time
 
 import pytest
 
+from kb import dates
 from kb.dates import PartialDate, find_times, first_written_date, parse_optional
 from kb.errors import DateError
 
@@ -73,3 +75,27 @@ def test_times_of_day(text: str, expected: tuple[time, time | None]) -> None:
 @pytest.mark.parametrize("text", ["bis zu 50.000 Euro", "am 12.03.2025", "Raum 3.12", "in 2025"])
 def test_numbers_are_no_times(text: str) -> None:
     assert find_times(text) is None
+
+
+def test_dates_tried_where_they_may_start_are_those_found_anywhere() -> None:
+    def anywhere(text: str) -> list[dates.DateMention]:
+        found = [
+            mention
+            for kind, pattern in dates._patterns()
+            for match in pattern.finditer(text)
+            if (mention := dates._build(kind, match)) is not None
+        ]
+        found.sort(key=lambda m: (m.start, m.start - m.end))
+        chosen: list[dates.DateMention] = []
+        for mention in found:
+            if not chosen or mention.start >= chosen[-1].end:
+                chosen.append(mention)
+        return dates._combine(text, chosen)
+
+    pieces = ["3.", "4.", "2025", "März", "MAI", "Mai", "Maier", "12", "/", "-", " bis ", "vom ",
+              "Sept.", "September", "1st", " of ", " ", ",", "2024-05-06", "14.02.15", "İ",
+              "5März", "x", "Jan", "Dezember", "\n", "am 3. und 4. Mai"]  # fmt: skip
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(3000)]
+    for text in texts:
+        assert dates.find_mentions(text) == anywhere(text), text
