@@ -16,6 +16,7 @@ from bench import (
     search_scale,
     serve,
     topics,
+    topics_textcat,
 )
 
 BENCHMARKS = {
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "search_scale": search_scale.main,
     "serve": serve.main,
     "topics": topics.main,
+    "topics_textcat": topics_textcat.main,
 }
 
 
