@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from cli.main import app
@@ -53,3 +55,13 @@ def test_every_command_has_a_test() -> None:
     names += ["source", "entity", "synonym", "user", "token", "newsletter", "subscriber"]
     for name in names:
         assert re.search(rf'"{name}"', tests), name
+
+
+def test_searching_loads_neither_spacy_nor_wordfreq() -> None:
+    # A fresh interpreter: what `kb search` imports, and nothing heavy it never uses.
+    code = (
+        "import sys, cli.documents, ops.search;"
+        "print(sorted({'spacy', 'wordfreq'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from wordfreq import top_n_list
-
 from kb.model import CatalogueEntry
 
 # How many of wordfreq's most frequent words count as common: German nouns are capitalised, so a
@@ -89,6 +87,10 @@ def seed_catalogue() -> tuple[CatalogueEntry, ...]:
 
 @cache
 def word_lists() -> WordLists:
+    # Imported here: wordfreq takes 0.4 s to load, which a search (the index reads the
+    # catalogue's module, not its word lists) never needs.
+    from wordfreq import top_n_list
+
     heads = [line.split() for line in _lines("org_heads.txt")]
     adjectives = [line.split() for line in _lines("org_adjectives.txt")]
     places = _lines("place_nouns.txt")
