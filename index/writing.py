@@ -172,6 +172,8 @@ class TermPool:
 
 
 POSTING_BYTES = 40  # memory per posting in the pool, measured
+COMPRESSION = 3  # zlib level of a block, Whoosh's own
+SMALL_BLOCK = 16  # postings below which a block is stored uncompressed
 _LENGTH = struct.Struct("<I")
 _POSITIONS = Positions()
 _SINGLE: dict[int, bytes] = {}  # the encoded value of a single position
@@ -199,6 +201,8 @@ def _write_term(writer: W3PostingsWriter, postings: list[Any], lengths: list[int
         if start:
             writer._write_block()
         block = postings[start : start + step]
+        # Each block records its own compression; a few postings do not pay for zlib's time.
+        writer._compression = COMPRESSION if len(block) >= SMALL_BLOCK * 3 else 0
         docs, weights = block[0::3], block[1::3]
         block_lengths = list(filter(None, map(lengths.__getitem__, docs)))
         writer._ids = array("I", docs)

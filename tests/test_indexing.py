@@ -303,3 +303,16 @@ def test_positions_read_by_skipping_equal_whoosh_skip_to(tmp_path: Path) -> None
                 expected = list(theirs.value_as("positions"))
             assert _positions(ours, docnum) == expected, docnum
             assert ours.is_active() == theirs.is_active()
+
+
+def test_blocks_of_few_postings_are_stored_uncompressed(tmp_path: Path) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(phrase=True)))
+    writer = FastWriter(ix)
+    for n in range(300):
+        writer.add_document(body="häufig selten" if n < 3 else "häufig")
+    writer.commit()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        rare, common = reader.postings("body", "selten"), reader.postings("body", "häufig")
+        assert (rare._compression, common._compression) == (0, 3)
+        assert list(rare.all_ids()) == [0, 1, 2]  # read back as the compressed ones are
