@@ -381,9 +381,10 @@ class Evaluator:
             math.log(1.0 + seen.count / (1.0 + np.count_nonzero(m & seen.visible)))
             for m, _ in parts
         ]
+        total = max(sum(weights), 1e-9)
         have = np.zeros(self._size, np.float32)
         for (m, _), weight in zip(parts, weights, strict=True):
-            have += m * np.float32(weight / max(sum(weights), 1e-9))
+            have += m * np.float32(weight / total)
         share = have**COORDINATION
         scores = _total([s for _, s in parts], self._size) * share * float(node.boost)
         return matched, np.where(matched, scores, 0).astype(np.float32)
