@@ -164,6 +164,20 @@ class FacetCache:
         # Deleted documents have neither visibility nor facet values.
         self.public &= self.live
         self._facets = {facet: self._build(*pairs[facet], self.live) for facet in FACETS}
+        # All facets' pairs ordered by value, each facet's values numbered after the previous
+        # facet's: a value's count is a sum over its own run of documents (`_tally`), with no
+        # selection by mask, which costs more the more documents match.
+        self._first: dict[str, int] = {}
+        numbered = 0
+        for facet, data in self._facets.items():
+            self._first[facet] = numbered
+            numbered += len(data.values)
+        all_docs = np.concatenate([data.docs for data in self._facets.values()])
+        numbers = np.concatenate([d.value_ids + self._first[f] for f, d in self._facets.items()])
+        order = np.argsort(numbers, kind="stable")
+        self._by_value: npt.NDArray[np.int64] = all_docs[order]
+        # Where each value's run starts, and the end of the last one.
+        self._runs = np.append(np.searchsorted(numbers[order], np.arange(numbered)), len(all_docs))
 
     @staticmethod
     def _build(docs: list[int], values: list[str], live: Mask) -> _Facet:
@@ -207,10 +221,31 @@ class FacetCache:
 
     def counts(self, facet: str, within: Mask) -> dict[str, int]:
         """Number of documents in ``within`` per value of ``facet``, largest first."""
-        data = self._facets[facet]
-        if not len(data.docs):
-            return {}
-        hits = data.value_ids[within[data.docs]]
-        tally = np.bincount(hits, minlength=len(data.values))
-        order = sorted(np.flatnonzero(tally).tolist(), key=lambda i: (-tally[i], data.values[i]))
-        return {data.values[i]: int(tally[i]) for i in order}
+        first, size = self._first[facet], len(self._facets[facet].values)
+        return _ordered(self._facets[facet].values, self._tally(first, first + size, within))
+
+    def counts_of(self, facets: Iterable[str], within: Mask) -> dict[str, dict[str, int]]:
+        """`counts` of several facets over the same ``within``, in one pass."""
+        tally = self._tally(0, len(self._runs) - 1, within)
+        found = {}
+        for facet in facets:
+            first, size = self._first[facet], len(self._facets[facet].values)
+            found[facet] = _ordered(self._facets[facet].values, tally[first : first + size])
+        return found
+
+    def _tally(self, low: int, high: int, within: Mask) -> npt.NDArray[np.int64]:
+        """Documents in ``within`` of each value numbered ``low`` to ``high`` (excluded)."""
+        if low == high:
+            return np.zeros(0, dtype=np.int64)
+        runs = self._runs[low : high + 1]
+        hit = within[self._by_value[runs[0] : runs[-1]]].view(np.uint8)
+        tally: npt.NDArray[np.int64] = np.add.reduceat(hit, runs[:-1] - runs[0], dtype=np.int64)
+        return tally
+
+
+def _ordered(values: list[str], tally: npt.NDArray[np.int64]) -> dict[str, int]:
+    """The values counted, largest count first, then alphabetically."""
+    found = np.flatnonzero(tally).tolist()
+    numbers = tally[found].tolist()
+    order = sorted(range(len(found)), key=lambda k: (-numbers[k], values[found[k]]))
+    return {values[found[k]]: numbers[k] for k in order}

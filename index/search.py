@@ -297,13 +297,17 @@ class SearchService:
         for mask in masks.values():
             final &= mask
         facets: dict[str, dict[str, int]] = {}
-        for facet in FACETS if request.facets else ():
-            # Disjunctive counts: a facet's own selection does not narrow its counts.
-            base = visible.copy()
-            for name, mask in masks.items():
-                if name != facet:
-                    base &= mask
-            facets[facet] = cache.counts(facet, base)
+        if request.facets:
+            # Disjunctive counts: a facet's own selection does not narrow its counts. Facets
+            # without a selection all count over the final matches, in one pass.
+            facets = cache.counts_of([f for f in FACETS if f not in masks], final)
+            for facet in (f for f in FACETS if f in masks):
+                base = visible.copy()
+                for name, mask in masks.items():
+                    if name != facet:
+                        base &= mask
+                facets[facet] = cache.counts(facet, base)
+            facets = {facet: facets[facet] for facet in FACETS}
         total = int(final.sum())
         hits = self._page(reading, query, evaluation.scores, final, request, page, parsed.near)
         return SearchResult(
