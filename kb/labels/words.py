@@ -38,6 +38,10 @@ class SeedTable:
             )
             table[part.text].append(number)
         self._memory: dict[str, frozenset[int]] = {}
+        # The lengths each table holds: a new word is cut only into parts of those lengths.
+        self._prefix_sizes = sorted({len(text) for text in self._prefix})
+        self._suffix_sizes = sorted({len(text) for text in self._suffix})
+        self._inner_sizes = sorted({len(text) for text in self._inner if len(text) <= MAX_INNER})
 
     def word(self, word: str) -> frozenset[int]:
         """The seed words ``word`` (lower case) matches."""
@@ -46,13 +50,19 @@ class SeedTable:
             return found
         ids: list[int] = list(self._exact.get(word, ()))
         size = len(word)
-        for end in range(1, size + 1):
-            ids += self._prefix.get(word[:end], ())
-            ids += self._suffix.get(word[size - end :], ())
-        if self._inner:
-            for start in range(size):
-                for end in range(start + 1, min(size, start + MAX_INNER) + 1):
-                    ids += self._inner.get(word[start:end], ())
+        for length in self._prefix_sizes:
+            if length > size:
+                break
+            ids += self._prefix.get(word[:length], ())
+        for length in self._suffix_sizes:
+            if length > size:
+                break
+            ids += self._suffix.get(word[size - length :], ())
+        for length in self._inner_sizes:
+            if length > size:
+                break
+            for start in range(size - length + 1):
+                ids += self._inner.get(word[start : start + length], ())
         if len(self._memory) >= MEMORY:
             self._memory.clear()
         found = self._memory[word] = frozenset(ids)
