@@ -8,9 +8,9 @@ The format is read by `kb.entities.gold`.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
+from bench.scores import Scores
 from kb.entities import gold
 from kb.entities.gold import GoldDocument, Span
 from kb.model import ENTITY_LABELS
@@ -24,14 +24,6 @@ PARTS = {"tuning": GOLD_FILE, "held-out": GOLD_DIR / "entities_gold_heldout.txt"
 
 def load(path: Path = GOLD_FILE) -> list[GoldDocument]:
     return gold.load(path)
-
-
-@dataclass(frozen=True)
-class Scores:
-    precision: float
-    recall: float
-    f1: float
-    support: int
 
 
 def score(gold: list[frozenset[Span]], found: list[frozenset[Span]]) -> dict[str, Scores]:
@@ -49,11 +41,6 @@ def score(gold: list[frozenset[Span]], found: list[frozenset[Span]]) -> dict[str
     result = {}
     for label in (*ENTITY_LABELS, "micro"):
         keys = ENTITY_LABELS if label == "micro" else (label,)
-        t = sum(tp[k] for k in keys)
-        p_all = t + sum(fp[k] for k in keys)
-        g_all = t + sum(fn[k] for k in keys)
-        precision = t / p_all if p_all else 0.0
-        recall = t / g_all if g_all else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        result[label] = Scores(precision, recall, f1, g_all)
+        counts = (sum(c[k] for k in keys) for c in (tp, fp, fn))
+        result[label] = Scores.of(*counts)
     return result

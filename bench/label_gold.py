@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.scores import Scores
 from kb.labels import FAMILIES, Labels
 
 GOLD_FILE = Path(__file__).parent.parent / "tests" / "data" / "labels_gold.jsonl"
@@ -50,21 +51,6 @@ def load(part: str | None = None, path: Path = GOLD_FILE) -> list[GoldDocument]:
     return docs
 
 
-@dataclass(frozen=True)
-class Scores:
-    precision: float
-    recall: float
-    f1: float
-    support: int
-
-
-def _scores(tp: int, fp: int, fn: int) -> Scores:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return Scores(p, r, f1, tp + fn)
-
-
 def score(gold: list[Labels], found: list[Labels], family: str) -> dict[str, Scores]:
     """Precision, recall and F1 of each label of one family (evidence: both classes)."""
     tp: Counter[str] = Counter()
@@ -84,7 +70,7 @@ def score(gold: list[Labels], found: list[Labels], family: str) -> dict[str, Sco
                 fp[label] += 1
             else:
                 fn[label] += 1
-    return {label: _scores(tp[label], fp[label], fn[label]) for label in sorted(names)}
+    return {label: Scores.of(tp[label], fp[label], fn[label]) for label in sorted(names)}
 
 
 def macro_f1(scores: dict[str, Scores]) -> float:

@@ -102,10 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     for family in FAMILIES:
         figures = [macro_f1(score(gold, found, family)) for found in (rules, model, joined)]
         print(f"{family:<10} {figures[0]:>7.3f} {figures[1]:>8.3f} {figures[2]:>14.3f}")
-    topic_scores = {
-        name: (score(gold, rules, "topic")[name].f1, score(gold, joined, "topic")[name].f1)
-        for name in score(gold, rules, "topic")
-    }
-    weak = {name: f for name, f in topic_scores.items() if f[0] < 0.7}
-    for name, (alone, both) in weak.items():
-        print(f"topic {name}: rules {alone:.3f}, rules+textcat {both:.3f}")
+    alone, both = score(gold, rules, "topic"), score(gold, joined, "topic")
+    for name, scores in alone.items():
+        if scores.f1 < 0.7:
+            print(f"topic {name}: rules {scores.f1:.3f}, rules+textcat {both[name].f1:.3f}")

@@ -308,17 +308,13 @@ def _extract_all(
 
 
 def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
-    mentions = _extract_with(extractor, (doc.text, doc.lang))
-    return mentions, None if isinstance(mentions, str) else derive(doc)
-
-
-def _extract_with(extractor: EntityExtractor, item: tuple[str, str]) -> list[Mention] | str:
     try:
-        return extractor.extract(*item)
+        mentions = extractor.extract(doc.text, doc.lang)
     except Exception as exc:
         # One text a library cannot take must not lose the other lines: it is that line's
         # failure (the reason as for a crawled page).
-        return describe(exc)
+        return describe(exc), None
+    return mentions, derive(doc)
 
 
 _worker: EntityExtractor | None = None
