@@ -86,46 +86,10 @@ def _add_source(settings: Settings, url: str) -> None:
         store.close()
 
 
-def test_a_killed_crawl_resumes_without_refetching_finished_pages(tmp_path: Path) -> None:
-    routes, third = _site(PAGES, pause=0.05)
-    settings = make_settings(tmp_path)
-    env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_CRAWL_DELAY": "0"}
-    with RouteServer(routes) as server:
-        _add_source(settings, f"{server.url}/news/")
-        crawl = subprocess.Popen([KB, "crawl"], env=env, stdout=subprocess.DEVNULL)
-        try:
-            assert third.wait(timeout=120), "the crawl did not get going"
-        finally:
-            crawl.send_signal(signal.SIGKILL)
-            crawl.wait(timeout=30)
-        store = Store.open(settings.db_path)
-        try:
-            before = set(store.source_urls("essen"))
-            hits_before = dict(server.hits)
-            assert 0 < len(before) < PAGES
-            assert [r.state for r in store.crawl_runs()] == ["broken off"]
-            done = subprocess.run(
-                [KB, "crawl"], env=env, capture_output=True, text=True, timeout=120
-            )
-            assert done.returncode == 0, done.stderr
-            after = set(store.source_urls("essen"))
-            runs = store.crawl_runs()
-        finally:
-            store.close()
-    finished = {u.removeprefix(server.url) for u in before}
-    # What was stored before the kill is not asked again; at most the page in flight is.
-    assert all(server.hits[path] == 1 for path in finished)
-    assert server.hits["/news/"] == 1
-    asked_twice = [p for p, n in server.hits.items() if n > 1 and p != "/robots.txt"]
-    assert len(asked_twice) <= 1 and set(asked_twice).isdisjoint(finished)
-    assert len(after) == PAGES and len(hits_before) < len(server.hits)
-    assert len(runs) == 1 and runs[0].state == "finished"
-    assert runs[0].report is not None and runs[0].report["new"] == PAGES
-
-
-def test_a_resumed_crawl_indexes_what_the_killed_one_stored_and_adds_up_the_durations(
+def test_a_killed_crawl_resumes_without_refetching_and_indexes_what_it_stored(
     tmp_path: Path,
 ) -> None:
+    """One killed and resumed ``kb crawl``: each of its processes loads the pipeline anew."""
     routes, third = _site(PAGES, pause=0.05)
     gate, waiting = threading.Event(), threading.Event()
     gate.set()
@@ -152,7 +116,8 @@ def test_a_resumed_crawl_indexes_what_the_killed_one_stored_and_adds_up_the_dura
         store = Store.open(settings.db_path)
         try:
             [killed] = store.crawl_runs()
-            stored, seq = len(store.source_urls("essen")), store.seq
+            before = set(store.source_urls("essen"))
+            stored, seq, hits_before = len(before), store.seq, dict(server.hits)
             gate.clear()  # the resumed crawl waits at its first page
             waiting.clear()
             resumed = subprocess.Popen([KB, "crawl"], env=env, stdout=subprocess.DEVNULL)
@@ -164,11 +129,20 @@ def test_a_resumed_crawl_indexes_what_the_killed_one_stored_and_adds_up_the_dura
                 gate.set()
             assert resumed.wait(timeout=120) == 0
             [run] = store.crawl_runs()
+            after = set(store.source_urls("essen"))
         finally:
             store.close()
-    assert stored > 0 and indexed_meanwhile >= seq  # searchable before the run goes on
+    finished = {u.removeprefix(server.url) for u in before}
+    # What was stored before the kill is not asked again; at most the page in flight is.
+    assert all(server.hits[path] == 1 for path in finished)
+    assert server.hits["/news/"] == 1
+    asked_twice = [p for p, n in server.hits.items() if n > 1 and p != "/robots.txt"]
+    assert len(asked_twice) <= 1 and set(asked_twice).isdisjoint(finished)
+    assert len(after) == PAGES and len(hits_before) < len(server.hits)
+    assert 0 < stored < PAGES and indexed_meanwhile >= seq  # searchable before the run goes on
     assert killed.report is not None and killed.report["duration"] >= 0.4
     assert run.id == killed.id and run.state == "finished" and run.report is not None
+    assert killed.state == "broken off" and run.report["new"] == PAGES
     assert run.report["duration"] >= killed.report["duration"] + 1.0
 
 
