@@ -17,6 +17,8 @@ from bench.corpus import documents
 from index.errors import QueryTooBroadError
 from index.indexer import Index
 from index.search import SearchRequest, SearchService
+from kb.derived import Derived
+from kb.fingerprint import text_hash
 from kb.store import Store
 from ops.errors import InvalidError
 from ops.search import search
@@ -32,8 +34,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]
     folder: Path = tmp_path_factory.mktemp("cost")
     store = Store.open(folder / "kb.sqlite3")
     with store.transaction():
-        for doc in documents(800, seed=5):
-            store.upsert_document(doc)
+        for doc in documents(800, seed=5):  # unlabelled: the cost is the index's, not the labels'
+            store.upsert_document(doc, derived=Derived(text_hash(doc.text), None, {}))
     index = Index(folder / "index")
     index.sync(store, procs=1)
     found = SearchService(index, store)
