@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from whoosh import query as q
 from whoosh.fields import Schema
@@ -49,6 +50,7 @@ from index.ranking import (
     SYNONYM_WEIGHT,
     TIEBREAK,
 )
+from index.schema import build_schema
 from index.synonyms import Lookup, Synonyms, keys, variant_words
 
 _TOKENS = re.compile(r'[-+]?"[^"]*"(?:~\d+)?|\(|\)|[^\s()]+')
@@ -106,12 +108,12 @@ def build_query(
         return ParsedQuery(Every(), None)
     tokens = _TOKENS.findall(text)
     if all(_PLAIN.match(t) and t not in _OPERATORS for t in tokens):
-        return _plain(tokens, searcher.schema, synonyms, vocabulary, relaxed)
+        return _plain(tokens, synonyms, vocabulary, relaxed)
     return _with_syntax(tokens, searcher, synonyms, vocabulary, relaxed)
 
 
 def _plain(
-    words: list[str], schema: Schema, synonyms: Synonyms, vocabulary: Vocabulary, relaxed: bool
+    words: list[str], synonyms: Synonyms, vocabulary: Vocabulary, relaxed: bool
 ) -> ParsedQuery:
     variants = _expansions(words, synonyms)
     concepts: list[Query] = []
@@ -122,7 +124,7 @@ def _plain(
         known = vocabulary.known(word)
         # A word no visible document has may be a typo or a word of hidden texts: its parts
         # apart would find texts that merely use them ("Forum", "Beitrag" for Forumsbeitrag).
-        typed = _forms(schema, word, 1.0) if known else _word(schema, word, 1.0)
+        typed = _forms(word, 1.0) if known else _word(word, 1.0)
         if typed is None:  # a stop word
             corrected.append(word)
             continue
@@ -131,7 +133,7 @@ def _plain(
             fix = vocabulary.correct(word)
             changed |= fix is not None
             corrected.append(fix or word)
-            fuzzy = _fuzzy(schema, word)
+            fuzzy = _fuzzy(word)
             if fuzzy is not None:
                 alternatives.append(fuzzy)
         else:
@@ -141,9 +143,9 @@ def _plain(
                 pair = (words[min(i, neighbour)], words[max(i, neighbour)])
                 compound = _known_compound(pair, vocabulary)
                 if compound:
-                    alternatives.append(_word(schema, compound, JOINED_WEIGHT))
+                    alternatives.append(_word(compound, JOINED_WEIGHT))
         for variant in variants[i]:
-            expansion = _phrase(schema, variant_words(variant), SYNONYM_WEIGHT)
+            expansion = _phrase(variant_words(variant), SYNONYM_WEIGHT)
             if expansion is not None:
                 alternatives.append(expansion)
         concepts.append(_best(alternatives))
@@ -188,49 +190,56 @@ def _known_compound(pair: tuple[str, str], vocabulary: Vocabulary) -> str | None
     return None
 
 
-def _terms(schema: Schema, field: str, word: str) -> list[str]:
-    return [str(t) for t in schema[field].process_text(word, mode="query")]
+@cache
+def _schema() -> Schema:
+    return build_schema()
 
 
-def _word(schema: Schema, word: str, weight: float) -> Query | None:
+@lru_cache(maxsize=100_000)
+def _terms(field: str, word: str) -> tuple[str, ...]:
+    """A word's query terms in a field, worked out once per word, not per search: the analyzers
+    are the code's (an index of other fields is rebuilt, `Index.outdated`)."""
+    return tuple(str(t) for t in _schema()[field].process_text(word, mode="query"))
+
+
+def _word(word: str, weight: float) -> Query | None:
     """One word in every field, each with its boost; None for a stop word."""
     found = [
         q.Term(field, term, boost=FIELD_BOOSTS[field])
         for field in TEXT_FIELDS
-        for term in _terms(schema, field, word)
+        for term in _terms(field, word)
     ]
     if not found:
         return None
     found += [
-        q.Term("entities", t, boost=FIELD_BOOSTS["entities"])
-        for t in _terms(schema, "entities", word)
+        q.Term("entities", t, boost=FIELD_BOOSTS["entities"]) for t in _terms("entities", word)
     ]
     return q.Or(found, boost=weight)
 
 
-def _forms(schema: Schema, word: str, weight: float) -> Query | None:
+def _forms(word: str, weight: float) -> Query | None:
     """A word, or else its compound parts standing apart."""
-    whole = _word(schema, word, weight)
+    whole = _word(word, weight)
     if whole is None:
         return None
-    parts = [_word(schema, p, 1.0) for p in split(word.lower())]
+    parts = [_word(p, 1.0) for p in split(word.lower())]
     if not parts or any(p is None for p in parts):
         return whole
     return _best([whole, q.And(parts, boost=weight * PARTS_WEIGHT)])
 
 
-def _phrase(schema: Schema, words: list[str], weight: float) -> Query | None:
+def _phrase(words: list[str], weight: float) -> Query | None:
     """Every word of a variant, each in any of its forms, scored as one word."""
     if len(words) == 1:
-        return _forms(schema, words[0], weight)
-    forms = [f for f in (_forms(schema, w, 1.0) for w in words) if f is not None]
+        return _forms(words[0], weight)
+    forms = [f for f in (_forms(w, 1.0) for w in words) if f is not None]
     if not forms:
         return None
     # The mean of the words: a long variant stands for what was typed, it does not outweigh it.
     return q.And(forms, boost=weight / len(forms))
 
 
-def _fuzzy(schema: Schema, word: str) -> Query | None:
+def _fuzzy(word: str) -> Query | None:
     distance = _typo_distance(word)
     if not distance:
         return None
@@ -238,7 +247,7 @@ def _fuzzy(schema: Schema, word: str) -> Query | None:
         [
             q.FuzzyTerm(field, term, boost=FIELD_BOOSTS[field], maxdist=distance, prefixlength=1)
             for field in TEXT_FIELDS
-            for term in _terms(schema, field, word)
+            for term in _terms(field, word)
         ]
     )
 

@@ -20,28 +20,55 @@ SNIPPET_CHARS = 240
 # "Prävention" and "Praevention", "strass" finds "Straße". Searching the lower-cased text with
 # these spares folding each text (str.translate is slow on non-ASCII text).
 _SPELLINGS = {
-    "a": "(?:ae|[aäáàâ])",
-    "o": "(?:oe|[oöóòô])",
-    "u": "(?:ue|[uüúùû])",
-    "e": "[eéèê]",
-    "i": "[iíìî]",
-    "c": "[cç]",
-    "n": "[nñ]",
+    "a": ("ae", "a", "ä", "á", "à", "â"),
+    "o": ("oe", "o", "ö", "ó", "ò", "ô"),
+    "u": ("ue", "u", "ü", "ú", "ù", "û"),
+    "e": ("e", "é", "è", "ê"),
+    "i": ("i", "í", "ì", "î"),
+    "c": ("c", "ç"),
+    "n": ("n", "ñ"),
+    "ss": ("ss", "ß"),
 }
 
 
-def _spelled(mark: str) -> str:
-    """A pattern for the ways ``mark`` may be written."""
-    pattern = []
+def _ways(mark: str) -> list[tuple[str, ...]]:
+    """How each letter of ``mark`` may be written ("ss" counts as one)."""
+    units = []
     i = 0
     while i < len(mark):
-        if mark.startswith("ss", i):
-            pattern.append("(?:ss|ß)")
-            i += 2
+        unit = "ss" if mark.startswith("ss", i) else mark[i]
+        units.append(_SPELLINGS.get(unit, (unit,)))
+        i += len(unit)
+    return units
+
+
+def _either(ways: tuple[str, ...]) -> str:
+    """A pattern for the ways of one letter: "(?:ae|[aäáàâ])"."""
+    if len(ways) == 1:
+        return re.escape(ways[0])
+    letters = "".join(w for w in ways if len(w) == 1)
+    return "(?:" + "|".join([w for w in ways if len(w) > 1] + [f"[{letters}]"]) + ")"
+
+
+def _pattern(marks: set[str]) -> re.Pattern[str] | None:
+    """One expression for the ways the marks may be written, its branches grouped by their first
+    letter: then the regular expression engine looks only at places where one may start, and
+    there tries only those that start with the letter found (several times faster than
+    trying every mark at every place)."""
+    branches: dict[str, list[str]] = {}
+    for mark in sorted(marks, key=len, reverse=True):
+        # English stems end in "i" where words end in "y" ("safeti" ← "safety").
+        if not mark.isalpha():
             continue
-        pattern.append(_SPELLINGS.get(mark[i], re.escape(mark[i])))
-        i += 1
-    return "".join(pattern)
+        ways = _ways(mark[:-1] if mark.endswith("i") and len(mark) > 1 else mark)
+        rest = "".join(_either(w) for w in ways[1:])
+        for way in ways[0]:
+            branches.setdefault(way[0], []).append(re.escape(way[1:]) + rest)
+    if not branches:
+        return None
+    return re.compile(
+        "|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in branches.items())
+    )
 
 
 class Highlighter:
@@ -49,15 +76,9 @@ class Highlighter:
 
     def __init__(self, marks: set[str]) -> None:
         self._marks = marks
-        alternatives = []
-        for mark in sorted(marks, key=len, reverse=True):
-            if not mark.isalpha():
-                continue
-            # English stems end in "i" where words end in "y" ("safeti" ← "safety").
-            alternatives.append(_spelled(mark[:-1] if mark.endswith("i") else mark))
         # No leading \w*: it would backtrack through every word; the words are found around
         # the (few) matches instead.
-        self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+        self._pattern = _pattern(marks)
         self._marked: dict[str, bool] = {}  # a word recurs in a text and across the hits
 
     def marks(self, word: str) -> bool:

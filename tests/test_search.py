@@ -9,6 +9,7 @@ import pytest
 from index import facets
 from index.indexer import Index
 from index.search import SearchRequest, SearchService
+from index.snippets import Highlighter
 from index.synonyms import SynonymTable
 from kb.settings import Settings
 from kb.store import Store
@@ -96,6 +97,14 @@ def test_umlauts_and_sharp_s_are_folded(search: SearchService) -> None:
 def test_snippets_mark_the_query_terms_and_escape_html(search: SearchService) -> None:
     hit = search.search(SearchRequest("Waffenverbot")).hits[0]
     assert "<mark" in hit.snippet and "Waffenverbot</mark>" in hit.snippet
+
+
+def test_snippets_mark_every_spelling_of_a_words_first_letter() -> None:
+    # Each way of writing the first letter is its own branch of the expression.
+    text = "Öffentlich, oeffentlich, offentlich; Straße, Strasse; Überfall, Ueberfall"
+    snippet = Highlighter({"offent", "strass", "uberfall"}).snippet(text)
+    assert snippet.count("<mark>") == 7
+    assert Highlighter({"safeti"}).snippet("Safety first.") == "<mark>Safety</mark> first."
 
 
 def test_empty_query_browses_newest_first_and_pages_are_stable(search: SearchService) -> None:
