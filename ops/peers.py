@@ -37,7 +37,7 @@ class PeersOut(BaseModel):
     label: str | None
     """The topic's label (the search's ``topic`` filter); none for a free query."""
     query: str
-    """The free query; empty for one of the eleven topics."""
+    """The free query; empty for one of the topics."""
     total: int
     cities: list[PeerCity]
 

@@ -1,4 +1,5 @@
-"""The network's eleven topics and the states of cities (``ops/data/topics.toml``).
+"""The network's topics (the eleven collections' and the portal's wider themes) and the states
+of cities (``ops/data/topics.toml``).
 
 A document belongs to a topic when it carries the topic's label (`kb.labels`): the rules give
 it from its words, its collection gives it whatever its words, and staff may correct it. So a
@@ -25,8 +26,9 @@ def _states() -> dict[str, str]:
 
 
 CITY_STATES: dict[str, str] = _states()  # city → federal state
-# Topic (the name of its members-only collection) → its label, in the order of the labels' data.
-TOPICS: dict[str, str] = Vocabulary.load().collections()
+# Topic (the name of its members-only collection, or of the wider theme) → its label, in the
+# order of the labels' data.
+TOPICS: dict[str, str] = Vocabulary.load().topics()
 
 
 def topic_request(topic: str) -> tuple[str, dict[str, list[str]]]:
@@ -47,7 +49,7 @@ class TopicResult:
     """Documents of a topic."""
 
     topic: str
-    query: str  # empty for one of the eleven: its label finds it
+    query: str  # empty for one of the topics: its label finds it
     total: int
     facets: dict[str, dict[str, int]]
     hits: list[Hit]  # newest first

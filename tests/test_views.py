@@ -228,6 +228,19 @@ def test_peer_practices_show_what_each_city_does_on_a_topic(
     assert {c["data-column"]: int(c["data-count"]) for c in cells} == public.facets["city"]
 
 
+def test_the_portals_wider_themes_are_topics_of_their_own(
+    web: httpx.Client, demo: DemoCorpus
+) -> None:
+    answer = web.get("/api/peers", params={"topic": "Jugend"}).json()
+    assert (answer["label"], answer["query"]) == ("jugend", "")  # the label, not a free query
+    labelled = {"topic": ["jugend"]}
+    assert answer["total"] == demo.search.search(SearchRequest("", filters=labelled)).total > 0
+    page = _soup(web.get("/praxis"))
+    offered = [o["value"] for o in page.select("select[name=topic] option")]
+    assert {"Jugend", "Integration", "Sichere Städte für Frauen"} <= set(offered)
+    assert [t for t in offered if t] == list(TOPICS) and len(TOPICS) == 17
+
+
 def test_a_city_compares_its_topics_with_the_network(web: httpx.Client, demo: DemoCorpus) -> None:
     answer = web.get("/api/peers/cities/Mannheim").json()
     assert answer["state"] == "Baden-Württemberg"

@@ -51,6 +51,7 @@ class LabelRules:
     patterns: re.Pattern[str] | None
     threshold: int
     collection: str | None = None
+    theme: str | None = None  # a wider topic's name (a collection's topic has the collection's)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Vocabulary:
                         _union(spec.get("patterns", [])),
                         int(spec.get("threshold", settings["threshold"])),
                         spec.get("collection"),
+                        spec.get("theme"),
                     )
                 )
             families.append(
@@ -113,6 +115,16 @@ class Vocabulary:
     def names(self, family: str) -> list[str]:
         """The labels of one family, in the order of the data file."""
         return [r.name for f in self.families if f.name == family for r in f.labels]
+
+    def topics(self) -> dict[str, str]:
+        """Every topic's name (its collection's, or its theme's) → its label, in data order."""
+        return {
+            name: r.name
+            for f in self.families
+            if f.name == "topic"
+            for r in f.labels
+            if (name := r.collection or r.theme) is not None
+        }
 
     def collections(self) -> dict[str, str]:
         """Collection → the topic its documents carry."""

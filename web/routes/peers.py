@@ -18,9 +18,7 @@ from web.deps import ServicesDep, ViewerDep
 from web.rendering import render, ui_language
 
 router = APIRouter()
-TopicQ = Annotated[
-    str, Query(max_length=200, description="One of the eleven topics, or a free query.")
-]
+TopicQ = Annotated[str, Query(max_length=200, description="One of the topics, or a free query.")]
 City = Annotated[str, Path(max_length=100)]
 
 

@@ -20,7 +20,7 @@ router = APIRouter()
 def project_filter(
     city: Annotated[str, Query(max_length=100, description="City of the organisation.")] = "",
     state: Annotated[str, Query(max_length=100, description="Federal state of its city.")] = "",
-    topic: Annotated[str, Query(max_length=100, description="One of the eleven topics.")] = "",
+    topic: Annotated[str, Query(max_length=100, description="One of the topics.")] = "",
     q: Annotated[str, Query(max_length=200, description="Part of its name or an alias.")] = "",
     kind: Annotated[
         str, Query(max_length=50, description="project, body, network, police, …")
