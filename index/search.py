@@ -26,7 +26,16 @@ from whoosh.searching import Searcher
 
 from index import acronyms
 from index.analysis import LANGUAGES, fold, terms
-from index.engine import Evaluation, Evaluator, FieldStats, PostingsCache
+from index.engine import (
+    Block,
+    Evaluation,
+    Evaluator,
+    FieldStats,
+    Postings,
+    SizedCache,
+    block_cache,
+    postings_cache,
+)
 from index.facets import FacetCache, Mask
 from index.fuzzy import FuzzyTerms
 from index.indexer import Index
@@ -106,7 +115,8 @@ class _Shared:
     cache: FacetCache
     stats: FieldStats
     recency: npt.NDArray[np.float64]
-    postings: PostingsCache = field(default_factory=PostingsCache)
+    postings: SizedCache[tuple[str, bytes], Postings] = field(default_factory=postings_cache)
+    blocks: SizedCache[tuple[int, int], Block] = field(default_factory=block_cache)
     fuzzy: FuzzyTerms = field(default_factory=FuzzyTerms)
     acronyms: dict[bool, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     # Whether the index has a word, by who asks (everyone, members, any German text): queries
@@ -216,7 +226,7 @@ class SearchService:
                     1.0 + RECENCY_WEIGHT * recency(cache.dates, date.today()),
                 )
                 self._shared = {key: shared}  # only the latest index is searched
-        evaluator = Evaluator(searcher, shared.stats, shared.postings, shared.fuzzy)
+        evaluator = Evaluator(searcher, shared.stats, shared.postings, shared.fuzzy, shared.blocks)
         return _Reading(build, searcher, evaluator, shared)
 
     def close(self) -> None:

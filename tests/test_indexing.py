@@ -18,7 +18,7 @@ from whoosh.writing import SegmentWriter
 from bench.corpus import documents
 from index import indexer
 from index.analysis import LANGUAGES, term_positions, text_analyzer
-from index.engine import FieldStats, _positions
+from index.engine import FieldStats, _positions, block_cache
 from index.facets import live_mask
 from index.indexer import Index
 from index.ranking import FIELD_BOOSTS
@@ -295,6 +295,7 @@ def test_positions_read_by_skipping_equal_whoosh_skip_to(tmp_path: Path) -> None
     with ix.searcher() as searcher:
         reader = searcher.reader()
         ours, theirs = reader.postings("body", "wort"), reader.postings("body", "wort")
+        found: dict[int, list[int]] = {}
         for docnum in (1, 2, 3, 127, 128, 129, 300, 301, 555, 699):
             expected: list[int] = []
             if theirs.is_active() and theirs.id() < docnum:
@@ -303,6 +304,11 @@ def test_positions_read_by_skipping_equal_whoosh_skip_to(tmp_path: Path) -> None
                 expected = list(theirs.value_as("positions"))
             assert _positions(ours, docnum) == expected, docnum
             assert ours.is_active() == theirs.is_active()
+            found[docnum] = expected
+        blocks = block_cache()
+        for _ in range(2):  # decoded, then from the cache of blocks
+            cached = reader.postings("body", "wort")
+            assert {d: _positions(cached, d, 0, blocks) for d in found} == found
 
 
 def test_blocks_of_few_postings_are_stored_uncompressed(tmp_path: Path) -> None:
