@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench.scores import Scores
 from kb.labels import FAMILIES, Labels
+from kb.store import Store
 
 GOLD_FILE = Path(__file__).parent.parent / "tests" / "data" / "labels_gold.jsonl"
 PARTS = ("tuning", "heldout")
@@ -49,6 +50,22 @@ def load(part: str | None = None, path: Path = GOLD_FILE) -> list[GoldDocument]:
         if part is None or doc.part == part:
             docs.append(doc)
     return docs
+
+
+def corrected(path: Path) -> list[GoldDocument]:
+    """The documents of a store that staff corrected, with their labels as they stand: the
+    staff's in the corrected families, the rules' in the others (part ``staff``)."""
+    store = Store.open(path)
+    try:
+        ids = dict.fromkeys(doc_id for doc_id, _, _ in store.staff_labels())
+        docs = [store.document(doc_id) for doc_id in ids]
+    finally:
+        store.close()
+    return [
+        GoldDocument(d.id, "staff", d.lang, d.title, d.text, d.collection, d.labels)
+        for d in docs
+        if d is not None and d.id is not None
+    ]
 
 
 def score(gold: list[Labels], found: list[Labels], family: str) -> dict[str, Scores]:

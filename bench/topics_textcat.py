@@ -1,25 +1,27 @@
 """A trained text classifier beside the label rules, measured on the held-out part.
 
-    python -m bench topics_textcat [--epochs 30] [--seed 0]
+    python -m bench topics_textcat [--epochs 30] [--seed 0] [--store PATH]
 
 Trains spaCy's ``textcat_multilabel`` (bag of words and bigrams, no vectors: nothing is
 downloaded) on the tuning part of the labelled set, one class per family and label, and prints
 the macro-F1 per family on the held-out part for the rules, the classifier alone, and the rules
 with what the classifier adds at high confidence. It answers whether a trained classifier should
 replace or join the rules: on 89 tuning documents it does not (figures in the README's Labels
-section), so the service ships the rules.
+section), so the service ships the rules. ``--store`` adds the documents staff corrected in a
+store to the training documents (the corrections are the data a trained model would learn from).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
 from spacy.training import Example
 
-from bench.label_gold import FAMILIES, GoldDocument, load, macro_f1, score
+from bench.label_gold import FAMILIES, GoldDocument, corrected, load, macro_f1, score
 from kb.labels import Classifier, Labels
 
 THRESHOLD = 0.5  # a class is predicted from this probability
@@ -89,15 +91,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--store", type=Path, help="also train on this store's corrected documents")
     args = parser.parse_args(argv)
     tuning, heldout = load("tuning"), load("heldout")
+    if args.store is not None:
+        tuning += corrected(args.store)
     nlp = train(tuning, args.epochs, args.seed)
     classifier = Classifier.default()
     gold = [d.labels for d in heldout]
     rules = [classifier.classify(d.title, d.text, d.collection) for d in heldout]
     model = predict(nlp, heldout, args.threshold)
     joined = _joined(rules, predict(nlp, heldout, CONFIDENT))
-    print(f"trained on {len(tuning)} tuning documents, scored on {len(heldout)} held out")
+    staff = sum(d.part == "staff" for d in tuning)
+    print(f"trained on {len(tuning)} documents ({staff} corrected by staff), scored on", end=" ")
+    print(f"{len(heldout)} held out")
     print(f"{'macro-F1':<10} {'rules':>7} {'textcat':>8} {'rules+textcat':>14}")
     for family in FAMILIES:
         figures = [macro_f1(score(gold, found, family)) for found in (rules, model, joined)]

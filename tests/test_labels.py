@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bench.label_gold import FAMILIES, load, macro_f1, score
+from bench.label_gold import FAMILIES, corrected, load, macro_f1, score
 from kb.labels import Classifier, Vocabulary
+from kb.settings import Settings
 from kb.store import Store
 from tests.factories import make_document
 
@@ -89,6 +90,18 @@ def test_staff_corrections_win_and_survive_a_recrawl(store: Store) -> None:
     assert labels["topic"] == []  # corrected to none, not back to the rules'
     assert labels["setting"] == ["bahnhof"]  # uncorrected families follow the new text
     assert store.staff_labels() == [(doc_id, "target", ["jugendliche"]), (doc_id, "topic", [])]
+
+
+def test_corrected_documents_are_training_documents_with_the_staffs_labels(
+    store: Store, settings: Settings
+) -> None:
+    knife = store.upsert_document(make_document(title="Messerverbot", text=KNIFE_TEXT)).id
+    store.upsert_document(make_document(title="Sonst etwas", text="Ein Text."))  # uncorrected
+    store.correct_labels(knife, "target", ["jugendliche"])
+    [doc] = corrected(settings.db_path)
+    assert (doc.id, doc.part, doc.title) == (knife, "staff", "Messerverbot")
+    assert doc.labels["target"] == ["jugendliche"]
+    assert doc.labels["topic"] == _labels("Messerverbot", KNIFE_TEXT)["topic"]  # the rules'
 
 
 def test_relabel_labels_documents_the_rules_have_not_seen(store: Store) -> None:
