@@ -195,7 +195,7 @@ def _schema() -> Schema:
     return build_schema()
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)  # words; about 5 MB when full
 def _terms(field: str, word: str) -> tuple[str, ...]:
     """A word's query terms in a field, worked out once per word, not per search: the analyzers
     are the code's (an index of other fields is rebuilt, `Index.outdated`)."""
