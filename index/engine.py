@@ -169,7 +169,7 @@ V = TypeVar("V")
 
 @dataclass(frozen=True)
 class Block:
-    """One block of a term's postings in a segment, packed (about 8 bytes a posting beside the
+    """One block of a term's postings in a segment, packed (16 bytes a posting beside the
     positions): document numbers, and each one's encoded positions in ``data`` up to its end."""
 
     ids: array[int]
