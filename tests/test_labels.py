@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bench.label_gold import FAMILIES, corrected, load, macro_f1, score
 from kb.labels import Classifier, Vocabulary
+from kb.labels.vocabulary import Gated
 from kb.settings import Settings
 from kb.store import Store
 from tests.factories import make_document
@@ -24,6 +31,37 @@ def test_held_out_macro_f1_stays_above_its_floor() -> None:
     for family in FAMILIES:
         measured = macro_f1(score([d.labels for d in docs], found, family))
         assert measured >= floors[family], (family, measured)
+
+
+def _gated() -> list[Gated]:
+    found = [r.patterns for f in CLASSIFIER.vocabulary.families for r in f.labels]
+    found += [f.except_ for f in CLASSIFIER.vocabulary.families]
+    return [g for g in found if g is not None]
+
+
+ENTRIES = [
+    (pattern, needs)
+    for gated in _gated()
+    for pattern, needs in zip(gated.patterns, gated.needs, strict=True)
+    if needs
+]
+
+
+@pytest.mark.parametrize("number", range(len(ENTRIES)))
+@settings(max_examples=60, database=None, deadline=None)
+@given(data=st.data())
+def test_every_match_of_an_expression_holds_its_needs(number: int, data: st.DataObject) -> None:
+    pattern, needs = ENTRIES[number]
+    text = data.draw(st.from_regex(re.compile(pattern)))
+    assert all(need.found(text) for need in needs), (pattern, text)
+
+
+def test_expressions_read_only_where_needed_find_what_the_union_finds() -> None:
+    texts = [f"{d.title} {d.text}".lower() for d in load()]
+    for gated in _gated():
+        for text in texts:
+            assert gated.findall(text) == gated.union.findall(text)
+            assert gated.sub(" ", text) == gated.union.sub(" ", text)
 
 
 def test_german_stems_match_inside_compounds() -> None:

@@ -72,7 +72,8 @@ class Classifier:
     def _points(self, text: str) -> Counter[tuple[str, str]]:
         """Points of each (family, label) from the seeds in ``text``."""
         words = WORD.findall(text)
-        matched = [self._table.word(w) for w in words]
+        known, word = self._table.known.get, self._table.word  # a look-up, a call for new words
+        matched = [m if (m := known(w)) is not None else word(w) for w in words]
         points: Counter[tuple[str, str]] = Counter()
         for i, ids in enumerate(matched):
             for number in ids:

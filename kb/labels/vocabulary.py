@@ -48,7 +48,7 @@ class LabelRules:
     name: str
     strong: tuple[tuple[Part, ...], ...]
     weak: tuple[tuple[Part, ...], ...]
-    patterns: re.Pattern[str] | None
+    patterns: Gated | None
     threshold: int
     collection: str | None = None
     theme: str | None = None  # a wider topic's name (a collection's topic has the collection's)
@@ -61,11 +61,57 @@ class FamilyRules:
     max_labels: int
     relative: float  # a label needs this share of the strongest label's points
     labels: tuple[LabelRules, ...]
-    except_: re.Pattern[str] | None  # passages removed first (announced evaluations)
+    except_: Gated | None  # passages removed first (announced evaluations)
 
 
-def _union(patterns: list[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+class Need:
+    """Something every match of an expression contains: words joined by "|" (looked up as
+    plain text, far faster than an expression's scan) or an expression."""
+
+    def __init__(self, expression: str) -> None:
+        words = expression.split("|")
+        self.words = words if all(re.escape(w) == w for w in words) else None
+        self.pattern = None if self.words is not None else re.compile(expression)
+
+    def found(self, text: str) -> bool:
+        if self.words is not None:
+            return any(word in text for word in self.words)
+        assert self.pattern is not None
+        return self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Gated:
+    """Regular expressions joined as one, read only in texts that hold the needs of at least one
+    of them. A union of expressions is read character by character (the engine cannot skip
+    ahead to where one of them may start); most texts hold none of them, and plain-text look-ups
+    of their needs tell so at a fraction of the cost. The result is the union's own."""
+
+    patterns: tuple[str, ...]
+    needs: tuple[tuple[Need, ...], ...]  # per expression; none: it is always read
+    union: re.Pattern[str]
+
+    @classmethod
+    def of(cls, entries: list[str | dict[str, Any]]) -> Gated | None:
+        """From the data's entries: an expression, or ``{pattern, needs}``."""
+        if not entries:
+            return None
+        specs = [e if isinstance(e, dict) else {"pattern": e} for e in entries]
+        patterns = tuple(str(spec["pattern"]) for spec in specs)
+        return cls(
+            patterns,
+            tuple(tuple(Need(n) for n in spec.get("needs", [])) for spec in specs),
+            re.compile("|".join(f"(?:{p})" for p in patterns)),
+        )
+
+    def _read(self, text: str) -> bool:
+        return any(all(need.found(text) for need in needs) for needs in self.needs)
+
+    def findall(self, text: str) -> list[Any]:
+        return self.union.findall(text) if self._read(text) else []
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.union.sub(replacement, text) if self._read(text) else text
 
 
 @dataclass(frozen=True)
@@ -85,7 +131,7 @@ class Vocabulary:
         for family in FAMILIES:
             settings = table["families"][family]
             labels = []
-            excepts: list[str] = []
+            excepts: list[str | dict[str, Any]] = []
             for name, spec in table.get(family, {}).items():
                 excepts += spec.get("except", [])
                 labels.append(
@@ -94,7 +140,7 @@ class Vocabulary:
                         name,
                         tuple(parse_seed(s) for s in spec.get("strong", [])),
                         tuple(parse_seed(s) for s in spec.get("seeds", [])),
-                        _union(spec.get("patterns", [])),
+                        Gated.of(spec.get("patterns", [])),
                         int(spec.get("threshold", settings["threshold"])),
                         spec.get("collection"),
                         spec.get("theme"),
@@ -107,7 +153,7 @@ class Vocabulary:
                     int(settings["max_labels"]),
                     float(settings.get("relative", 0)),
                     tuple(labels),
-                    _union(excepts),
+                    Gated.of(excepts),
                 )
             )
         return cls(tuple(families))

@@ -37,7 +37,7 @@ class SeedTable:
                 else self._exact
             )
             table[part.text].append(number)
-        self._memory: dict[str, frozenset[int]] = {}
+        self.known: dict[str, frozenset[int]] = {}
         # The lengths each table holds: a new word is cut only into parts of those lengths.
         self._prefix_sizes = sorted({len(text) for text in self._prefix})
         self._suffix_sizes = sorted({len(text) for text in self._suffix})
@@ -45,7 +45,7 @@ class SeedTable:
 
     def word(self, word: str) -> frozenset[int]:
         """The seed words ``word`` (lower case) matches."""
-        found = self._memory.get(word)
+        found = self.known.get(word)
         if found is not None:
             return found
         ids: list[int] = list(self._exact.get(word, ()))
@@ -63,7 +63,7 @@ class SeedTable:
                 break
             for start in range(size - length + 1):
                 ids += self._inner.get(word[start : start + length], ())
-        if len(self._memory) >= MEMORY:
-            self._memory.clear()
-        found = self._memory[word] = frozenset(ids)
+        if len(self.known) >= MEMORY:
+            self.known.clear()
+        found = self.known[word] = frozenset(ids)
         return found
