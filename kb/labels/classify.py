@@ -17,6 +17,7 @@ from kb.labels.words import SeedTable
 READ_CHARS = 6_000
 
 Seed = tuple[Part, ...]
+Start = tuple[Seed, str, str, int]  # a seed, its family, its label, its points
 
 
 class Classifier:
@@ -33,14 +34,18 @@ class Classifier:
             for p in seed
         ]
         self._table = SeedTable(parts)
-        # First seed word → (seed, family, label, points) of the seeds that start with it.
-        self._starts: dict[int, list[tuple[Seed, str, str, int]]] = defaultdict(list)
+        # First seed word → (seed, family, label, points) of the seeds that start with it: of
+        # all families (None), and of each (a family whose text differs is counted alone).
+        self._starts: dict[str | None, dict[int, list[Start]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         for f in vocabulary.families:
             for r in f.labels:
                 for points, seeds in ((2, r.strong), (1, r.weak)):
                     for seed in seeds:
                         first = self._table.ids[seed[0]]
-                        self._starts[first].append((seed, f.name, r.name, points))
+                        for key in (None, f.name):
+                            self._starts[key][first].append((seed, f.name, r.name, points))
 
     @staticmethod
     @cache
@@ -60,8 +65,8 @@ class Classifier:
             # Announced evaluations are no evidence: their sentences are not read for it.
             kept_head, kept_body = family.except_.sub(" ", head), family.except_.sub(" ", body)
             points = (
-                in_title if kept_head == head else self._points(kept_head),
-                in_body if kept_body == body else self._points(kept_body),
+                in_title if kept_head == head else self._points(kept_head, family.name),
+                in_body if kept_body == body else self._points(kept_body, family.name),
             )
             labels[family.name] = self._family(family, kept_head, kept_body, *points)
         topic = self._collections.get(collection or "")
@@ -69,17 +74,18 @@ class Classifier:
             labels["topic"].insert(0, topic)
         return {family: labels[family] for family in FAMILIES}
 
-    def _points(self, text: str) -> Counter[tuple[str, str]]:
-        """Points of each (family, label) from the seeds in ``text``."""
+    def _points(self, text: str, family: str | None = None) -> Counter[tuple[str, str]]:
+        """Points of each (family, label) from the seeds in ``text`` (of one family, if given)."""
         words = WORD.findall(text)
         known, word = self._table.known.get, self._table.word  # a look-up, a call for new words
         matched = [m if (m := known(w)) is not None else word(w) for w in words]
         points: Counter[tuple[str, str]] = Counter()
+        starts = self._starts[family]
         for i, ids in enumerate(matched):
             for number in ids:
-                for seed, family, label, value in self._starts.get(number, ()):
+                for seed, name, label, value in starts.get(number, ()):
                     if len(seed) == 1 or self._follows(seed, matched, i):
-                        points[family, label] += value
+                        points[name, label] += value
         return points
 
     def _follows(self, seed: Seed, matched: list[frozenset[int]], start: int) -> bool:
