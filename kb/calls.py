@@ -24,6 +24,7 @@ from importlib import resources
 
 from kb.dates import DateMention, find_mentions, find_times, resolve, weekdays
 from kb.language import ENGLISH_WORDS, GERMAN_WORDS
+from kb.patterns import Gate, lowered
 
 __all__ = ["EventInfo", "FundingCall", "extract_event", "extract_funding"]
 
@@ -289,6 +290,10 @@ _QUOTED_NAME = re.compile(
     r"(?P<name>[^“\"”«'‘’\n]{3,100})[“\"”«'‘’]",
     re.IGNORECASE,
 )
+_QUOTED_GATE = Gate.of(
+    "program|fonds|fund|wettbewerb|aufruf|richtlinie|förderlinie|call|initiative|preis|prize|award",
+    "„|\"|“|»|‚|'|‘",
+)
 _NAMED_PROGRAMME = re.compile(
     r"Internal Security Fund(?: \(ISF\))?|Fonds für die innere Sicherheit|Horizon Europe"
     r"|Demokratie leben!|Erasmus\+|CERV|Urban Innovative Actions|European Urban Initiative"
@@ -301,28 +306,46 @@ _TITLE_PREFIX = re.compile(
 _ARTICLE = re.compile(r"^(?:Die|Der|Das|Den|Dem|The)\s+")
 _CLAUSE = r"(?P<e>(?:[^.\n;]|\.(?=\d))+)"
 _CLAUSE_SHORT = r"(?P<e>(?:[^.\n;]|\.(?=\d))+?)"
-_ELIGIBLE = [
-    re.compile(
-        r"(?:antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt)\w*"
-        rf"\s+(?:können|dürfen)\s+{_CLAUSE_SHORT}\s+sein\b",
-        re.IGNORECASE,
+_ELIGIBLE = [  # each with what its matches hold (`kb.patterns`)
+    (
+        re.compile(
+            r"(?:antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt)\w*"
+            rf"\s+(?:können|dürfen)\s+{_CLAUSE_SHORT}\s+sein\b",
+            re.IGNORECASE,
+        ),
+        Gate.of(
+            "antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt",
+            "können|dürfen",
+        ),
     ),
-    re.compile(
-        r"(?:antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt)\w*"
-        rf"(?:\s+sind|\s*:)\s*{_CLAUSE}",
-        re.IGNORECASE,
+    (
+        re.compile(
+            r"(?:antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt)\w*"
+            rf"(?:\s+sind|\s*:)\s*{_CLAUSE}",
+            re.IGNORECASE,
+        ),
+        Gate.of("antragsberechtigt|zuwendungsempfänger|bewerbungsberechtigt|teilnahmeberechtigt"),
     ),
-    re.compile(
-        r"(?:teilnehmen|bewerben|antrag stellen|anträge stellen|einreichen)\s+(?:können|dürfen)"
-        rf"\s+(?:sich\s+)?{_CLAUSE}",
-        re.IGNORECASE,
+    (
+        re.compile(
+            r"(?:teilnehmen|bewerben|antrag stellen|anträge stellen|einreichen)\s+(?:können|dürfen)"
+            rf"\s+(?:sich\s+)?{_CLAUSE}",
+            re.IGNORECASE,
+        ),
+        Gate.of("teilnehmen|bewerben|antrag stellen|anträge stellen|einreichen", "können|dürfen"),
     ),
-    re.compile(
-        rf"(?:richtet sich an|wendet sich an|is open to|are open to|open to|eligible applicants"
-        rf"(?: are)?:?|eligible are|who can apply:?|applicants must be)\s+{_CLAUSE}",
-        re.IGNORECASE,
+    (
+        re.compile(
+            rf"(?:richtet sich an|wendet sich an|is open to|are open to|open to|eligible applicants"
+            rf"(?: are)?:?|eligible are|who can apply:?|applicants must be)\s+{_CLAUSE}",
+            re.IGNORECASE,
+        ),
+        Gate.of("richtet sich an|wendet sich an|open to|eligible|who can apply|applicants must be"),
     ),
-    re.compile(r"(?:^|(?<=[.!?;]\s)|(?<=\n))(?P<e>[^.\n;]{3,160}?)\s+(?:may|can) apply\b"),
+    (
+        re.compile(r"(?:^|(?<=[.!?;]\s)|(?<=\n))(?P<e>[^.\n;]{3,160}?)\s+(?:may|can) apply\b"),
+        Gate.of("may apply|can apply"),
+    ),
 ]
 
 
@@ -336,7 +359,7 @@ def _amount(text: str) -> str | None:
 
 def _programme(title: str, text: str) -> str | None:
     for source in (title, text):
-        if quoted := _QUOTED_NAME.search(source):
+        if _QUOTED_GATE.open(lowered(source)) and (quoted := _QUOTED_NAME.search(source)):
             return quoted["name"].strip()
         if named := _NAMED_PROGRAMME.search(source):
             return named[0]
@@ -448,8 +471,9 @@ def _funder(combined: str, lang: str) -> str | None:
 
 
 def _eligible(masked: str, text: str) -> str | None:
-    for pattern in _ELIGIBLE:
-        if match := pattern.search(masked):
+    low = lowered(masked)
+    for pattern, gate in _ELIGIBLE:
+        if gate.open(low) and (match := pattern.search(masked)):
             found = text[match.start("e") : match.end("e")].strip(" ,:")
             if found:
                 return found[:200]
@@ -510,6 +534,7 @@ _ONLINE = re.compile(
     r"|\bfindet\s+(?:\w+\s+){0,3}?digital\s+statt",
     re.IGNORECASE,
 )
+_ONLINE_GATE = Gate.of("online|webinar|video|virtu|zoom|webex|teams|livestream|hybrid|digital")
 _PLACE_LABEL = re.compile(
     r"(?:^|\n|(?<=[.;|]\s))\s*(?:veranstaltungsort|tagungsort|ort|venue|location|where|wo)"
     r"(?:\s*:|\s+(?:ist|is)\b)\s*(?P<p>[^\n;|]+)",
@@ -532,16 +557,28 @@ _NOT_PLACES = frozenset(
     Friday Saturday Sunday Januar Februar März Maerz April Mai Juni Juli August September Oktober
     November Dezember January February March May June July October December""".split()
 )
-_ORGANISER = [
-    re.compile(
-        r"(?:veranstalter(?:in|innen)?|ausrichter(?:in)?|gastgeber(?:in)?|organi[sz]er|host)"
-        r"(?:\s*:|\s+(?:ist|sind|is|are))\s*(?P<o>[^\n.;]+)",
-        re.IGNORECASE,
+_ORGANISER = [  # each with what its matches hold (`kb.patterns`)
+    (
+        re.compile(
+            r"(?:veranstalter(?:in|innen)?|ausrichter(?:in)?|gastgeber(?:in)?|organi[sz]er|host)"
+            r"(?:\s*:|\s+(?:ist|sind|is|are))\s*(?P<o>[^\n.;]+)",
+            re.IGNORECASE,
+        ),
+        Gate.of("veranstalter|ausrichter|gastgeber|organiser|organizer|host"),
     ),
-    re.compile(r"(?:organi[sz]ed|hosted|convened)\s+by\s+(?:the\s+)?(?P<o>[^\n.;,]+)", re.I),
-    re.compile(r"[Ee]ine Veranstaltung (?:von|des|der)\s+(?P<o>[^\n.;]+)"),
-    re.compile(
-        r"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<o>[A-ZÄÖÜ][^.\n;]{1,100}?)\s+(?:lädt|laden|invites)\b"
+    (
+        re.compile(r"(?:organi[sz]ed|hosted|convened)\s+by\s+(?:the\s+)?(?P<o>[^\n.;,]+)", re.I),
+        Gate.of("organised|organized|hosted|convened"),
+    ),
+    (
+        re.compile(r"[Ee]ine Veranstaltung (?:von|des|der)\s+(?P<o>[^\n.;]+)"),
+        Gate.of("eine veranstaltung"),
+    ),
+    (
+        re.compile(
+            r"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<o>[A-ZÄÖÜ][^.\n;]{1,100}?)\s+(?:lädt|laden|invites)\b"
+        ),
+        Gate.of("lädt|laden|invites"),
     ),
 ]
 
@@ -575,8 +612,9 @@ def _place_near(text: str, context: _Context) -> str | None:
 
 
 def _organiser(text: str) -> str | None:
-    for pattern in _ORGANISER:
-        if match := pattern.search(text):
+    low = lowered(text)
+    for pattern, gate in _ORGANISER:
+        if gate.open(low) and (match := pattern.search(text)):
             found = _ARTICLE.sub("", match["o"].strip())
             found = re.sub(r"\s+(?:herzlich|alle|seine|ihre|its|zur|zum)\b.*$", "", found)
             if found:
@@ -653,7 +691,7 @@ def extract_event(text: str, title: str, published: date | None, lang: str) -> E
     best = max(positive, key=lambda pair: pair[1], default=(None, 0))[0]
     if best is None:  # no event keyword: the first date not marked as something else
         best = next((c for c, s in scored if s == 0), None)
-    online = _ONLINE.search(combined) is not None
+    online = _ONLINE_GATE.open(lowered(combined)) and _ONLINE.search(combined) is not None
     place: str | None = None
     if label := _PLACE_LABEL.search(combined):
         value = label["p"].strip()

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.calls import FIELDS, accuracy, evaluate, load
+from kb import calls
 from kb.calls import extract_event, extract_funding
 from kb.dates import first_day
+from kb.patterns import lowered
 
 REF = date(2025, 1, 10)
 
@@ -282,3 +286,20 @@ def test_events_have_start_end_and_times(
 ) -> None:
     event = extract_event(text, "Veranstaltung", date(2025, 1, 10), "de")
     assert (event.start, event.end, event.start_time, event.end_time) == span
+
+
+GATED = [
+    *calls._ELIGIBLE,
+    *calls._ORGANISER,
+    (calls._ONLINE, calls._ONLINE_GATE),
+    (calls._QUOTED_NAME, calls._QUOTED_GATE),
+]
+
+
+@pytest.mark.parametrize("number", range(len(GATED)))
+@settings(max_examples=150, database=None, deadline=None)
+@given(data=st.data())
+def test_every_match_of_a_gated_expression_opens_its_gate(number: int, data: st.DataObject) -> None:
+    pattern, gate = GATED[number]
+    text = data.draw(st.from_regex(pattern))
+    assert gate.open(lowered(text)), (pattern.pattern, text)

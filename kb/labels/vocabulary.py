@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from kb.patterns import Gate, Gated
+
 FAMILIES = ("topic", "target", "setting", "evidence")
 Labels = dict[str, list[str]]
 """A document's labels: family → labels, strongest first (every family present)."""
@@ -64,54 +66,15 @@ class FamilyRules:
     except_: Gated | None  # passages removed first (announced evaluations)
 
 
-class Need:
-    """Something every match of an expression contains: words joined by "|" (looked up as
-    plain text, far faster than an expression's scan) or an expression."""
-
-    def __init__(self, expression: str) -> None:
-        words = expression.split("|")
-        self.words = words if all(re.escape(w) == w for w in words) else None
-        self.pattern = None if self.words is not None else re.compile(expression)
-
-    def found(self, text: str) -> bool:
-        if self.words is not None:
-            return any(word in text for word in self.words)
-        assert self.pattern is not None
-        return self.pattern.search(text) is not None
-
-
-@dataclass(frozen=True)
-class Gated:
-    """Regular expressions joined as one, read only in texts that hold the needs of at least one
-    of them. A union of expressions is read character by character (the engine cannot skip
-    ahead to where one of them may start); most texts hold none of them, and plain-text look-ups
-    of their needs tell so at a fraction of the cost. The result is the union's own."""
-
-    patterns: tuple[str, ...]
-    needs: tuple[tuple[Need, ...], ...]  # per expression; none: it is always read
-    union: re.Pattern[str]
-
-    @classmethod
-    def of(cls, entries: list[str | dict[str, Any]]) -> Gated | None:
-        """From the data's entries: an expression, or ``{pattern, needs}``."""
-        if not entries:
-            return None
-        specs = [e if isinstance(e, dict) else {"pattern": e} for e in entries]
-        patterns = tuple(str(spec["pattern"]) for spec in specs)
-        return cls(
-            patterns,
-            tuple(tuple(Need(n) for n in spec.get("needs", [])) for spec in specs),
-            re.compile("|".join(f"(?:{p})" for p in patterns)),
-        )
-
-    def _read(self, text: str) -> bool:
-        return any(all(need.found(text) for need in needs) for needs in self.needs)
-
-    def findall(self, text: str) -> list[Any]:
-        return self.union.findall(text) if self._read(text) else []
-
-    def sub(self, replacement: str, text: str) -> str:
-        return self.union.sub(replacement, text) if self._read(text) else text
+def _gated(entries: list[str | dict[str, Any]]) -> Gated | None:
+    """The data's expressions (each a string, or ``{pattern, needs}``) as one."""
+    if not entries:
+        return None
+    specs = [e if isinstance(e, dict) else {"pattern": e} for e in entries]
+    return Gated.of(
+        [str(spec["pattern"]) for spec in specs],
+        [Gate.of(*spec.get("needs", [])) for spec in specs],
+    )
 
 
 @dataclass(frozen=True)
@@ -140,7 +103,7 @@ class Vocabulary:
                         name,
                         tuple(parse_seed(s) for s in spec.get("strong", [])),
                         tuple(parse_seed(s) for s in spec.get("seeds", [])),
-                        Gated.of(spec.get("patterns", [])),
+                        _gated(spec.get("patterns", [])),
                         int(spec.get("threshold", settings["threshold"])),
                         spec.get("collection"),
                         spec.get("theme"),
@@ -153,7 +116,7 @@ class Vocabulary:
                     int(settings["max_labels"]),
                     float(settings.get("relative", 0)),
                     tuple(labels),
-                    Gated.of(excepts),
+                    _gated(excepts),
                 )
             )
         return cls(tuple(families))

@@ -1,0 +1,84 @@
+"""Regular expressions read only in texts that hold what their matches need.
+
+An expression whose alternatives start with a group, or that ignores case, is tried at every
+character of a text: the engine cannot skip ahead to where a match may start. Most texts hold no
+match at all, and a plain-text look-up of a word every match contains (``in``, which skips ahead)
+tells so at a fraction of the cost. A :class:`Gate` holds such words; the expression runs only
+where its gate is open, so the result is the expression's own.
+
+Texts are looked up lower-cased. An expression that ignores case also equates four letters with
+ASCII letters that ``str.lower`` leaves apart (İ, ı, ſ and the Kelvin sign): a text holding one
+of them opens every gate (:func:`lowered`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNFOLDED = ("İ", "ı", "ſ", "\u212a")
+
+
+class Need:
+    """Something every match contains: words joined by "|" (looked up as plain text) or an
+    expression."""
+
+    def __init__(self, expression: str) -> None:
+        words = expression.split("|")
+        self.words = words if all(re.escape(w) == w for w in words) else None
+        self.pattern = None if self.words is not None else re.compile(expression)
+
+    def found(self, text: str) -> bool:
+        if self.words is not None:
+            return any(word in text for word in self.words)
+        assert self.pattern is not None
+        return self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What every match of one expression contains (all of ``needs``); none: always open."""
+
+    needs: tuple[Need, ...] = ()
+
+    @classmethod
+    def of(cls, *needs: str) -> Gate:
+        return cls(tuple(Need(n) for n in needs))
+
+    def open(self, lowered: str | None) -> bool:
+        """Whether the expression may match the text, given :func:`lowered` of it."""
+        return lowered is None or all(need.found(lowered) for need in self.needs)
+
+
+def lowered(text: str) -> str | None:
+    """The text as gates look it up; None when case-insensitive matching would equate a letter
+    that lower-casing does not (then every gate is open)."""
+    if not text.isascii() and any(letter in text for letter in _UNFOLDED):
+        return None
+    return text.lower()
+
+
+@dataclass(frozen=True)
+class Gated:
+    """Expressions joined as one (tried in order at each place, as ``re`` does), read only in
+    texts that open the gate of at least one of them."""
+
+    patterns: tuple[str, ...]
+    gates: tuple[Gate, ...]
+    union: re.Pattern[str]
+
+    @classmethod
+    def of(cls, patterns: list[str], gates: list[Gate]) -> Gated:
+        return cls(
+            tuple(patterns), tuple(gates), re.compile("|".join(f"(?:{p})" for p in patterns))
+        )
+
+    def _read(self, text: str) -> bool:
+        found = lowered(text)
+        return any(gate.open(found) for gate in self.gates)
+
+    def findall(self, text: str) -> list[object]:
+        return self.union.findall(text) if self._read(text) else []
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.union.sub(replacement, text) if self._read(text) else text
