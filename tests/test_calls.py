@@ -297,7 +297,7 @@ GATED = [
 
 
 @pytest.mark.parametrize("number", range(len(GATED)))
-@settings(max_examples=150, database=None, deadline=None)
+@settings(max_examples=100, database=None, deadline=None)
 @given(data=st.data())
 def test_every_match_of_a_gated_expression_opens_its_gate(number: int, data: st.DataObject) -> None:
     pattern, gate = GATED[number]

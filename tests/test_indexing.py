@@ -16,7 +16,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from bench.corpus import documents
-from index import indexer
+from index import indexer, writing
 from index.analysis import LANGUAGES, term_positions, text_analyzer
 from index.engine import FieldStats, _positions, block_cache
 from index.facets import live_mask
@@ -25,6 +25,8 @@ from index.ranking import FIELD_BOOSTS
 from index.schema import build_schema, to_fields
 from index.search import SearchRequest, SearchService
 from index.writing import FastWriter, open_writer
+from kb.derived import Derived
+from kb.fingerprint import text_hash
 from kb.model import Document
 from kb.settings import Settings
 from kb.store import Store
@@ -108,17 +110,22 @@ def _build(
 
 @pytest.fixture(scope="module")
 def written_by_whoosh(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], Any]:
-    """400 documents and what Whoosh's own writer makes of them (built once: it is slow)."""
-    docs = _fields(400)
+    """250 documents and what Whoosh's own writer makes of them (built once: it is slow)."""
+    docs = _fields(250)
     folder = tmp_path_factory.mktemp("whoosh") / "index"
     reference = _build(folder, lambda ix: SegmentWriter(ix, compound=False), [docs])
     return docs, _content(reference)
 
 
-@pytest.mark.parametrize("limitmb", [128, 1])  # 1 MB: postings go through temporary runs
+@pytest.mark.parametrize("limitmb", [128, 1])
 def test_the_writer_writes_what_whoosh_writes(
-    tmp_path: Path, limitmb: int, written_by_whoosh: tuple[list[Any], Any]
+    tmp_path: Path,
+    limitmb: int,
+    written_by_whoosh: tuple[list[Any], Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # 1 MB at thrice the bytes a posting: 250 documents go through four temporary runs.
+    monkeypatch.setattr(writing, "POSTING_BYTES", 3 * writing.POSTING_BYTES)
     docs, reference = written_by_whoosh
     fast = _build(
         tmp_path / "fast", lambda ix: FastWriter(ix, limitmb=limitmb, compound=False), [docs]
@@ -178,7 +185,7 @@ def test_two_processes_index_each_document_as_one(
 ) -> None:
     monkeypatch.setattr(indexer, "PARALLEL_FROM", 200)  # a smaller test, the same code path
     for doc in documents(250, words=60):  # three batches: both processes get some
-        store.upsert_document(doc)
+        store.upsert_document(doc, derived=Derived(text_hash(doc.text), None, {}))
     one, two, again = (Index(tmp_path / name) for name in ("one", "two", "again"))
     assert one.sync(store, procs=1) == two.sync(store, procs=2) == again.sync(store, procs=2)
     with two.open().reader() as reader:

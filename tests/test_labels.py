@@ -48,7 +48,7 @@ ENTRIES = [
 
 
 @pytest.mark.parametrize("number", range(len(ENTRIES)))
-@settings(max_examples=60, database=None, deadline=None)
+@settings(max_examples=80, database=None, deadline=None)
 @given(data=st.data())
 def test_every_match_of_an_expression_holds_its_needs(number: int, data: st.DataObject) -> None:
     pattern, gate = ENTRIES[number]
