@@ -170,11 +170,11 @@ def _postings_by_id(directory: Path) -> dict[str, set[tuple[str, bytes, bytes]]]
     searcher = whoosh_index.open_dir(directory, indexname="documents").searcher()
     reader = searcher.reader()
     found: dict[str, set[tuple[str, bytes, bytes]]] = {}
+    names = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
     for field, text in reader.all_terms():
         matcher = reader.postings(field, text)
         while matcher.is_active():
-            doc_id = searcher.stored_fields(matcher.id())["id"]
-            found.setdefault(doc_id, set()).add((field, text, matcher.value()))
+            found.setdefault(names[matcher.id()], set()).add((field, text, matcher.value()))
             matcher.next()
     searcher.close()
     return found
