@@ -297,7 +297,7 @@ def test_a_reset_answers_as_fast_for_a_known_address_as_for_an_unknown_one(
 ) -> None:
     """The mail goes out after the answer: a slow mail server shows in no answer's time."""
     url, services = site
-    inbox.delay = 0.5
+    inbox.delay = 1.0  # twice the limit below: a busy machine's hiccup is no mail's wait
     known = [f"bekannt{n}@stadt.test" for n in range(3)]
     for email in known:
         Accounts(services.store).add(email, "member", PASSWORD)
@@ -311,7 +311,7 @@ def test_a_reset_answers_as_fast_for_a_known_address_as_for_an_unknown_one(
                 took[address in known].append(time.perf_counter() - began)
                 assert answer.status_code == 200
     slowest = max(took[True] + took[False])
-    assert slowest < 0.25, took  # the server takes 0.5 s over each mail
+    assert slowest < 0.5, took  # the server takes 1 s over each mail
     assert abs(statistics.median(took[True]) - statistics.median(took[False])) < 0.05, took
     inbox.wait_for(3)
     assert inbox.recipients() == sorted(known)
