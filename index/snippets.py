@@ -57,9 +57,9 @@ def _pattern(marks: set[str]) -> re.Pattern[str] | None:
     trying every mark at every place)."""
     branches: dict[str, list[str]] = {}
     for mark in sorted(marks, key=len, reverse=True):
-        # English stems end in "i" where words end in "y" ("safeti" ← "safety").
         if not mark.isalpha():
             continue
+        # English stems end in "i" where words end in "y" ("safeti" ← "safety").
         ways = _ways(mark[:-1] if mark.endswith("i") and len(mark) > 1 else mark)
         rest = "".join(_either(w) for w in ways[1:])
         for way in ways[0]:

@@ -6,9 +6,10 @@ match at all, and a plain-text look-up of a word every match contains (``in``, w
 tells so at a fraction of the cost. A :class:`Gate` holds such words; the expression runs only
 where its gate is open, so the result is the expression's own.
 
-Texts are looked up lower-cased. An expression that ignores case also equates four letters with
-ASCII letters that ``str.lower`` leaves apart (İ, ı, ſ and the Kelvin sign): a text holding one
-of them opens every gate (:func:`lowered`).
+An expression that matches case has its needs looked up in the text as it is. One that ignores
+case has them looked up in the lower-cased text (:func:`lowered`); it also equates four letters
+with ASCII letters that ``str.lower`` leaves apart (İ, ı, ſ and the Kelvin sign), so a text
+holding one of them opens every gate.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ class Gate:
     def of(cls, *needs: str) -> Gate:
         return cls(tuple(Need(n) for n in needs))
 
-    def open(self, lowered: str | None) -> bool:
-        """Whether the expression may match the text, given :func:`lowered` of it."""
-        return lowered is None or all(need.found(lowered) for need in self.needs)
+    def open(self, text: str | None) -> bool:
+        """Whether the expression may match the text: as it is for an expression that matches
+        case, :func:`lowered` for one that ignores it (None: it may)."""
+        return text is None or all(need.found(text) for need in self.needs)
 
 
 def lowered(text: str) -> str | None:
@@ -60,8 +62,8 @@ def lowered(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class Gated:
-    """Expressions joined as one (tried in order at each place, as ``re`` does), read only in
-    texts that open the gate of at least one of them."""
+    """Expressions that match case, joined as one (tried in order at each place, as ``re``
+    does), read only in texts that open the gate of at least one of them."""
 
     patterns: tuple[str, ...]
     gates: tuple[Gate, ...]
@@ -74,8 +76,7 @@ class Gated:
         )
 
     def _read(self, text: str) -> bool:
-        found = lowered(text)
-        return any(gate.open(found) for gate in self.gates)
+        return any(gate.open(text) for gate in self.gates)
 
     def findall(self, text: str) -> list[object]:
         return self.union.findall(text) if self._read(text) else []

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bench.label_gold import FAMILIES, corrected, load, macro_f1, score
 from kb.labels import Classifier, Vocabulary
-from kb.patterns import Gated, lowered
+from kb.patterns import Gated
 from kb.settings import Settings
 from kb.store import Store
 from tests.factories import make_document
@@ -53,7 +53,7 @@ ENTRIES = [
 def test_every_match_of_an_expression_holds_its_needs(number: int, data: st.DataObject) -> None:
     pattern, gate = ENTRIES[number]
     text = data.draw(st.from_regex(re.compile(pattern)))
-    assert gate.open(lowered(text)), (pattern, text)
+    assert gate.open(text), (pattern, text)
 
 
 def test_expressions_read_only_where_needed_find_what_the_union_finds() -> None:
