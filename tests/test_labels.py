@@ -24,10 +24,10 @@ def _labels(title: str, text: str = "", collection: str | None = None) -> dict[s
 
 def test_held_out_macro_f1_stays_above_its_floor() -> None:
     # Floors just under the measured held-out figures (`python -m bench topics`, 84 documents):
-    # topic 0.828, target 0.789, setting 0.781, evidence 0.887. Raise them with the rules, never
+    # topic 0.828, target 0.805, setting 0.781, evidence 0.887. Raise them with the rules, never
     # lower them for a rule; a larger held-out part measures anew (62 documents measured higher:
     # 0.826, 0.836, 0.821, 0.862; the 84 with the same rules 0.822, 0.789, 0.781, 0.887).
-    floors = {"topic": 0.81, "target": 0.77, "setting": 0.76, "evidence": 0.87}
+    floors = {"topic": 0.81, "target": 0.79, "setting": 0.76, "evidence": 0.87}
     docs = load("heldout")
     found = [CLASSIFIER.classify(d.title, d.text, d.collection) for d in docs]
     for family in FAMILIES:
@@ -82,6 +82,13 @@ def test_closed_seeds_match_whole_words_only() -> None:
     classifier = Classifier(vocabulary)
     assert classifier.classify("knife ban", "")["topic"] == ["messergewalt"]
     assert classifier.classify("knifepoint", "")["topic"] == []
+
+
+def test_a_measure_for_no_group_in_particular_is_for_everyone() -> None:
+    general = _labels("Neue Beleuchtung am Marktplatz", "Die Stadt erneuert die Laternen.")
+    assert general["target"] == ["allgemeinbevoelkerung"]
+    young = _labels("Neuer Jugendtreff", "Der Jugendtreff öffnet für Jugendliche ab 14 Jahren.")
+    assert young["target"] == ["jugendliche"]
 
 
 def test_a_reported_effect_is_evidence_and_an_announced_evaluation_is_not() -> None:

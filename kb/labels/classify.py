@@ -113,5 +113,7 @@ class Classifier:
                 scored.append((points, rules.name))
         scored.sort(key=lambda p: -p[0])
         # A label far behind the family's strongest is a passing mention, not the subject.
-        floor = family.relative * scored[0][0] if scored else 0
+        if not scored:
+            return [family.otherwise] if family.otherwise else []
+        floor = family.relative * scored[0][0]
         return [name for points, name in scored[: family.max_labels] if points >= floor]

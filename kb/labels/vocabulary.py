@@ -64,6 +64,7 @@ class FamilyRules:
     relative: float  # a label needs this share of the strongest label's points
     labels: tuple[LabelRules, ...]
     except_: Gated | None  # passages removed first (announced evaluations)
+    otherwise: str | None = None  # the label when none has enough points
 
 
 def _gated(entries: list[str | dict[str, Any]]) -> Gated | None:
@@ -117,6 +118,7 @@ class Vocabulary:
                     float(settings.get("relative", 0)),
                     tuple(labels),
                     _gated(excepts),
+                    settings.get("otherwise"),
                 )
             )
         return cls(tuple(families))
