@@ -50,6 +50,23 @@ class _Facet:
 
 
 @dataclass(frozen=True)
+class _Pairs:
+    """One facet's (document, value) pairs of a segment, each value a number into ``names``:
+    merging segments is then arithmetic on arrays, not a look-up per pair."""
+
+    docs: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.int64]
+    names: list[str]  # sorted
+
+    @classmethod
+    def encode(cls, docs: list[int], values: list[str]) -> _Pairs:
+        names = sorted(set(values))
+        numbers = {name: code for code, name in enumerate(names)}
+        codes = np.array([numbers[v] for v in values], dtype=np.int64)
+        return cls(np.array(docs, dtype=np.int64), codes, names)
+
+
+@dataclass(frozen=True)
 class _Part:
     """What one segment's stored fields say, deleted documents included (deletions change
     between commits, a segment's documents do not)."""
@@ -57,7 +74,7 @@ class _Part:
     public: Mask
     dates: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
-    pairs: dict[str, tuple[npt.NDArray[np.int64], list[str]]]  # facet → (documents, values)
+    pairs: dict[str, _Pairs]
 
     @classmethod
     def read(cls, segment: IndexReader) -> _Part:
@@ -77,8 +94,7 @@ class _Part:
                 docs, vals = pairs[facet]
                 docs.extend([docnum] * len(values))
                 vals.extend(values)
-        arrays = {f: (np.array(d, dtype=np.int64), v) for f, (d, v) in pairs.items()}
-        return cls(public, dates, ends, arrays)
+        return cls(public, dates, ends, {f: _Pairs.encode(*pairs[f]) for f in FACETS})
 
     def save(self, path: Path) -> None:
         """Written beside the segment's files, named like them: Whoosh deletes it with them
@@ -86,9 +102,10 @@ class _Part:
         arrays: dict[str, npt.NDArray[Any]] = {
             "public": self.public, "dates": self.dates, "ends": self.ends
         }  # fmt: skip
-        for facet, (docs, values) in self.pairs.items():
-            arrays[f"docs.{facet}"] = docs
-            arrays[f"values.{facet}"] = np.array(values, dtype=np.str_)
+        for facet, pairs in self.pairs.items():
+            arrays[f"docs.{facet}"] = pairs.docs
+            arrays[f"codes.{facet}"] = pairs.codes
+            arrays[f"names.{facet}"] = np.array(pairs.names, dtype=np.str_)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
         with temporary.open("wb") as out:
             np.savez(out, **arrays)  # type: ignore[arg-type]
@@ -97,13 +114,14 @@ class _Part:
     @classmethod
     def load(cls, path: Path) -> _Part:
         with np.load(path, allow_pickle=False) as saved:
+            # A part saved before values were numbered lacks the codes (KeyError): read anew.
             pairs = {
-                f: (saved[f"docs.{f}"], saved[f"values.{f}"].tolist())
+                f: _Pairs(saved[f"docs.{f}"], saved[f"codes.{f}"], saved[f"names.{f}"].tolist())
                 for f in FACETS
                 if f"docs.{f}" in saved
             }
             for facet in FACETS:  # a facet added since: documents of then have no value
-                pairs.setdefault(facet, (np.zeros(0, dtype=np.int64), []))
+                pairs.setdefault(facet, _Pairs.encode([], []))
             return cls(saved["public"], saved["dates"], saved["ends"], pairs)
 
 
@@ -149,7 +167,7 @@ class FacetCache:
         # First and last day (YYYYMMDD) of each document's date: "2017-08" spans the month.
         self.dates: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
         self.ends: npt.NDArray[np.int64] = np.zeros(size, dtype=np.int64)
-        pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
+        parts: list[tuple[_Part, int]] = []
         for segment, offset in reader.leaf_readers():
             if not segment.doc_count_all():  # also an index with no segment yet
                 continue
@@ -158,12 +176,13 @@ class FacetCache:
             self.public[offset:end] = part.public
             self.dates[offset:end] = part.dates
             self.ends[offset:end] = part.ends
-            for facet, (docs, values) in part.pairs.items():
-                pairs[facet][0].extend((docs + offset).tolist())
-                pairs[facet][1].extend(values)
+            parts.append((part, offset))
         # Deleted documents have neither visibility nor facet values.
         self.public &= self.live
-        self._facets = {facet: self._build(*pairs[facet], self.live) for facet in FACETS}
+        self._facets = {
+            facet: self._build([(p.pairs[facet], offset) for p, offset in parts], self.live)
+            for facet in FACETS
+        }
         # All facets' pairs ordered by value, each facet's values numbered after the previous
         # facet's: a value's count is a sum over its own run of documents (`_tally`), with no
         # selection by mask, which costs more the more documents match.
@@ -180,17 +199,27 @@ class FacetCache:
         self._runs = np.append(np.searchsorted(numbers[order], np.arange(numbered)), len(all_docs))
 
     @staticmethod
-    def _build(docs: list[int], values: list[str], live: Mask) -> _Facet:
-        numbers = np.array(docs, dtype=np.int64)
-        kept = live[numbers] if len(numbers) else np.zeros(0, dtype=np.bool_)
-        shown = [v for v, k in zip(values, kept.tolist(), strict=True) if k]
-        distinct = sorted(set(shown))
-        ids = {value: i for i, value in enumerate(distinct)}
+    def _build(parts: list[tuple[_Pairs, int]], live: Mask) -> _Facet:
+        """One facet's pairs of all segments (each at its offset) that are not deleted, with
+        the values they have, sorted."""
+        names = sorted({name for pairs, _ in parts for name in pairs.names})
+        numbers = {name: n for n, name in enumerate(names)}
+        docs = np.zeros(0, dtype=np.int64)
+        ids = np.zeros(0, dtype=np.int64)
+        if parts:
+            docs = np.concatenate([pairs.docs + offset for pairs, offset in parts])
+            ids = np.concatenate(
+                [_renumber(pairs.names, numbers)[pairs.codes] for pairs, _ in parts]
+            )
+        kept = live[docs]
+        docs, ids = docs[kept], ids[kept]
+        shown = np.unique(ids)  # the values of documents not deleted
+        values = [names[n] for n in shown.tolist()]
         return _Facet(
-            values=distinct,
-            ids=ids,
-            docs=numbers[kept],
-            value_ids=np.array([ids[v] for v in shown], dtype=np.int64),
+            values=values,
+            ids={value: i for i, value in enumerate(values)},
+            docs=docs,
+            value_ids=np.searchsorted(shown, ids).astype(np.int64),
         )
 
     def date_range(self, start: date | None, end: date | None) -> Mask:
@@ -241,6 +270,11 @@ class FacetCache:
         hit = within[self._by_value[runs[0] : runs[-1]]].view(np.uint8)
         tally: npt.NDArray[np.int64] = np.add.reduceat(hit, runs[:-1] - runs[0], dtype=np.int64)
         return tally
+
+
+def _renumber(names: list[str], numbers: dict[str, int]) -> npt.NDArray[np.int64]:
+    """A segment's value codes → the numbers of the same values among all segments'."""
+    return np.array([numbers[name] for name in names], dtype=np.int64)
 
 
 def _ordered(values: list[str], tally: npt.NDArray[np.int64]) -> dict[str, int]:

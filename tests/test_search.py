@@ -4,6 +4,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
+import numpy as np
 import pytest
 
 from index import facets
@@ -325,6 +326,19 @@ def test_facets_saved_beside_a_segment_serve_the_next_process_and_go_with_it(
     again = SearchService(Index(settings.index_dir), store)
     assert again.search(SearchRequest("")).facets["city"] == counted == {"Essen": 2, "Köln": 1}
     again.close()
+    monkeypatch.undo()
+    # A part saved by an earlier release (values as text, not numbered) is read anew.
+    with np.load(saved) as loaded:
+        old = {k: loaded[k] for k in loaded.files if not k.startswith(("codes.", "names."))}
+    old |= {f"values.{f}": np.array(["Essen"] * len(old[f"docs.{f}"])) for f in facets.FACETS}
+    with saved.open("wb") as out:
+        np.savez(out, **old)
+    monkeypatch.setattr(facets, "_PARTS", OrderedDict())
+    again = SearchService(Index(settings.index_dir), store)
+    assert again.search(SearchRequest("")).facets["city"] == counted
+    again.close()
+    with np.load(saved) as rewritten:
+        assert "codes.city" in rewritten.files
     monkeypatch.undo()
     # A merge replaces the segment: Whoosh deletes the saved part with the segment's files.
     store.upsert_document(make_document(city="Bonn"))
