@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Literal
 
-from kb.calls import extract_event, extract_funding
 from kb.dates import PartialDate, Precision, parse_optional
 from kb.processes import die_with_parent
 from kb.store import Store
@@ -211,6 +210,10 @@ def _extract_all(stale: list[Stale], procs: int) -> list[tuple[object, ...]]:
 
 
 def _extract(row: Stale) -> tuple[object, ...]:
+    # Here, not above: compiling the rules' expressions is a tenth of a command's start, and
+    # most commands (a search) find nothing to extract.
+    from kb.calls import extract_event, extract_funding
+
     doc_id, kind, title, text, lang, date, seq = row
     # Year-less dates in the text are resolved from the first day of the publication date.
     published = parse_optional(date)

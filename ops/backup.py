@@ -28,10 +28,8 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from kb.job_runs import JobRun, JobRuns, Trigger, now
 from kb.migrations import MIGRATIONS
@@ -39,7 +37,9 @@ from kb.settings import Settings
 from kb.store import Store
 from ops import metrics
 from ops.errors import InvalidError, NotFoundError, OpsError
-from ops.scheduler import TIMEZONE, keep_or_replace, trigger
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +215,10 @@ def scheduled() -> None:
 
 def install(scheduler: BackgroundScheduler, settings: Settings) -> None:
     """The daily backup on ``KB_BACKUP_CRON`` (Berlin time); none with ``KB_BACKUP_KEEP=0``."""
+    # The scheduler's modules here, not above: every command opens the store through
+    # `upgrade`, and only the service schedules.
+    from ops.scheduler import keep_or_replace, trigger
+
     global _settings
     _settings = settings
     if settings.backup_keep == 0:
@@ -238,6 +242,8 @@ class Overview:
 
 
 def overview(store: Store, settings: Settings, scheduler: BackgroundScheduler | None) -> Overview:
+    from ops.scheduler import TIMEZONE
+
     job = scheduler.get_job(BACKUP_ID) if scheduler is not None else None
     runs = JobRuns(store).latest("backup")
     berlin = ZoneInfo(TIMEZONE)
