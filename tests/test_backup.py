@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 import tarfile
 import threading
 import time
@@ -31,13 +30,12 @@ from kb.viewer import Viewer
 from ops import backup, curation, pipeline
 from ops.search import SearchRequest, search
 from ops.services import Services
-from tests.appserver import AppServer
+from tests.appserver import KB, AppServer
 from tests.factories import make_settings
 from tests.servers import Reply, RouteServer, html
 from tests.sessions import PASSWORD, ensure_user, logged_in
 from web.app import create_app
 
-KB = str(Path(sys.executable).with_name("kb"))
 RELEASES = Path(__file__).parent / "data" / "releases"
 STAFF = Viewer("admin", "test")
 ARTICLES = 80

@@ -8,7 +8,6 @@ import logging
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,7 @@ from cli.main import app
 from kb.audit import AuditLog
 from kb.store import Store
 from ops.demo.server import DemoSite
-from tests.appserver import AppServer, free_port
-
-KB = str(Path(sys.executable).with_name("kb"))
+from tests.appserver import KB, AppServer, free_port
 
 
 def kb(data: Path, *args: str, stdin: str | None = None, check: bool = True) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -18,10 +17,10 @@ from index.indexer import Index
 from kb.entities import EntityExtractor
 from kb.settings import Settings
 from kb.store import Source, Store
+from tests.appserver import KB
 from tests.factories import make_settings
 from tests.servers import Reply, Route, RouteServer, html
 
-KB = str(Path(sys.executable).with_name("kb"))
 PAGES = 30
 NOINDEX = "<meta name='robots' content='noindex, follow'>"
 

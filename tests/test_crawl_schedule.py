@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +28,7 @@ from ops.jobs import Scheduling
 from ops.jobs import start as start_jobs
 from ops.scheduler import trigger
 from ops.services import Services
-from tests.appserver import AppServer, free_port
+from tests.appserver import AppServer, ServeProcess
 from tests.factories import make_settings
 from tests.servers import Reply, RouteServer, html
 from tests.sessions import ensure_user, form_token, logged_in
@@ -334,38 +331,18 @@ def test_of_two_processes_serving_one_store_one_runs_the_jobs_and_a_missed_run_r
     first.modify_job("crawl:essen", next_run_time=datetime.now(BERLIN) - timedelta(days=3))
     first.shutdown()
     env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_CRAWL_DELAY": "0"}
-    ports = [free_port(), free_port()]
-    kb = str(Path(sys.executable).with_name("kb"))
-    started = [
-        subprocess.Popen(
-            [kb, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]  # both at once: without a lease, both would run the overdue crawl
+    logs = settings.data_dir.parent
+    # Both at once: without a lease, both would run the overdue crawl.
+    started = [ServeProcess([], env, logs / f"serve-{n}.log") for n in (1, 2)]
     try:
-        health = [_health(port) for port in ports]
+        health = [server.health().json() for server in started]
         assert sorted(h["scheduler"] for h in health) == [False, True]
         _eventually(lambda: _finished_runs(services) >= 1, "the missed crawl did not run")
         time.sleep(1.5)  # room for a second run of the missed crawl, which must not come
         assert _finished_runs(services) == 1 and site.hits["/news/"] == 1
     finally:
-        for process in started:
-            process.terminate()
-            process.wait(timeout=20)
-
-
-def _health(port: int) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            found: dict[str, Any] = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
-            return found
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, f"kb serve on {port} did not answer"
-            time.sleep(0.2)
+        for server in started:
+            server.stop()
 
 
 def test_when_the_process_with_the_jobs_stops_another_takes_them_over(

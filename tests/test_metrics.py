@@ -8,8 +8,6 @@ import asyncio
 import math
 import os
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +27,7 @@ from kb.store import Source
 from ops.jobs import start as start_jobs
 from ops.newsletter.issues import send_next
 from ops.services import Services
-from tests.appserver import AppServer, free_port
+from tests.appserver import AppServer, ServeProcess
 from tests.factories import indexed, make_document, make_settings
 from tests.scrape import figures, scrape
 from tests.servers import Reply, RouteServer, html
@@ -38,7 +36,6 @@ from tests.smtp import Inbox
 from tests.test_backup import kb
 from web.app import create_app
 
-KB = str(Path(sys.executable).with_name("kb"))
 EDITOR = "redaktion@metrics.test"
 READERS = ["a@metrics.test", "b@metrics.test", "c@metrics.test"]
 REFUSED = "weg@metrics.test"
@@ -163,7 +160,6 @@ def test_with_two_workers_whichever_answers_counts_the_scheduler_process_too(
         scheduler.modify_job(job, next_run_time=past)
     scheduler.shutdown()
     services.close()
-    port = free_port()
     env = {
         **os.environ,
         "KB_DATA_DIR": str(settings.data_dir),
@@ -178,22 +174,16 @@ def test_with_two_workers_whichever_answers_counts_the_scheduler_process_too(
         "TMPDIR": str(tmp_path / "tmp"),
     }
     (tmp_path / "tmp").mkdir()
-    process = subprocess.Popen(
-        [KB, "serve", "--workers", "2", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = ServeProcess(["--workers", "2"], env, tmp_path / "serve.log")
     try:
+        seen = {server.health().json()["scheduler"]}
+        answered = 1
+        base = server.url
         _eventually(lambda: len(inbox.messages) == 2, "the newsletter was not sent")
         _eventually(lambda: _runs(settings, "crawl") == 1 and _runs(settings, "backup") == 1,
                     "the crawl or the backup did not run")  # fmt: skip
         # Each new connection goes to either worker: both have answered once each saw the
         # other's answer about the scheduler.
-        seen: set[bool] = set()
-        answered = 0
         deadline = time.monotonic() + 60
         while seen != {True, False}:
             assert time.monotonic() < deadline, f"one worker only: {seen}"
@@ -215,9 +205,8 @@ def test_with_two_workers_whichever_answers_counts_the_scheduler_process_too(
             assert found["kb_backup_age_seconds"] < 120
             assert found[key("kb_crawl_failed_runs_in_row", source="essen")] == 0
     finally:
-        process.terminate()
-        _, errors = process.communicate(timeout=30)
-    assert process.returncode == 0, errors
+        server.stop()
+    assert server.process.returncode == 0, server.log.read_text()
     assert not list((tmp_path / "tmp").glob("kb-metrics-*"))  # removed at exit
 
 

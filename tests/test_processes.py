@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,8 @@ from kb.derived import Derived
 from kb.fingerprint import text_hash
 from kb.model import Document
 from kb.store import Store
+from tests.appserver import KB
 
-KB = str(Path(sys.executable).with_name("kb"))
 WORDS = (
     "Kommunale Kriminalprävention verbindet Verwaltung Jugendhilfe Polizei Quartier Essen "
     "Sicherheit Projekt Gewalt Nachtleben Bahnhof Beratung Stadtteil Dortmund"

@@ -5,9 +5,6 @@ the limits per client address. Runs ``kb serve`` as a real process, as it is dep
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,38 +15,20 @@ import pytest
 
 from kb.accounts import MAX_FAILURES_ADDRESS
 from kb.settings import Settings
-from tests.appserver import free_port
+from tests.appserver import ServeProcess
 from tests.sessions import form_token
-
-KB = str(Path(sys.executable).with_name("kb"))
 
 
 @contextmanager
 def _served(data: Path, *args: str, **env: str) -> Iterator[str]:
     """``kb serve ARGS`` on a free port until the block ends; its base URL."""
-    port = free_port()
     environment = {**os.environ, "KB_DATA_DIR": str(data), "KB_COOKIE_SECURE": "false", **env}
-    process = subprocess.Popen(
-        [KB, "serve", "--port", str(port), *args],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server = ServeProcess(list(args), environment, data.parent / "serve.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "kb serve ended"
-            assert time.monotonic() < deadline, "kb serve did not answer"
-            try:
-                if httpx.get(url + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield url
+        server.health()
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        server.stop()
 
 
 def _failed_logins(url: str, count: int) -> list[int]:
