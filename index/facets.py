@@ -213,13 +213,16 @@ class FacetCache:
             )
         kept = live[docs]
         docs, ids = docs[kept], ids[kept]
-        shown = np.unique(ids)  # the values of documents not deleted
+        # The values of documents not deleted, numbered anew in order (counting, not sorting).
+        shown = np.flatnonzero(np.bincount(ids, minlength=len(names)))
+        renumbered = np.zeros(len(names), dtype=np.int64)
+        renumbered[shown] = np.arange(len(shown))
         values = [names[n] for n in shown.tolist()]
         return _Facet(
             values=values,
             ids={value: i for i, value in enumerate(values)},
             docs=docs,
-            value_ids=np.searchsorted(shown, ids).astype(np.int64),
+            value_ids=renumbered[ids],
         )
 
     def date_range(self, start: date | None, end: date | None) -> Mask:
