@@ -56,7 +56,10 @@ def _lexicon() -> dict[str, float]:
     building it from wordfreq's list (which also needs a second to import)."""
     raw = resources.files("index").joinpath(LEXICON).read_bytes()
     fields = gzip.decompress(raw).decode("utf-8").split()  # word, zipf, word, zipf, …
-    return dict(zip(fields[0::2], map(float, fields[1::2]), strict=True))
+    zipfs = fields[1::2]
+    # A few hundred distinct values (two decimals): each parsed once, and one object each.
+    values = {text: float(text) for text in set(zipfs)}
+    return dict(zip(fields[0::2], map(values.__getitem__, zipfs), strict=True))
 
 
 def build_lexicon() -> dict[str, float]:
