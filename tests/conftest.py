@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -32,6 +33,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # parameters each costs a third of a second of both cores, a quarter of the suite's time.
     os.environ["KB_PASSWORD_HASHING"] = "cheapest-for-tests"
     use_hashing("cheapest-for-tests")
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_put_back() -> Iterator[None]:
+    """A command run in-process configures the service's log on the root logger: it is taken
+    off after the test, or server threads of later tests write their lines to the terminal."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

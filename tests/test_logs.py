@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -38,16 +37,9 @@ EDITOR = "redaktion@logs.test"
 
 
 @pytest.fixture
-def logged() -> Iterator[io.StringIO]:
-    """What the service's log receives; the root logger is put back afterwards."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    buffer = io.StringIO()
-    yield buffer
-    for handler in root.handlers:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
+def logged() -> io.StringIO:
+    """What the service's log receives (the root logger is put back by `conftest`)."""
+    return io.StringIO()
 
 
 def test_a_line_per_event_as_text_or_json(tmp_path: Path, logged: io.StringIO) -> None:
