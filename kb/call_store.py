@@ -26,6 +26,13 @@ from kb.store import Store
 from kb.viewer import Viewer
 
 CALL_KINDS = ("funding", "event")
+_MARKS = ",".join("?" * len(CALL_KINDS))
+# Documents whose facts are missing or older than the document; read through the index of
+# documents by kind (migration 16), not by a scan of every document.
+STALE = f"""SELECT d.id, d.kind, d.title, d.text, d.lang, d.date, d.seq FROM documents d
+    LEFT JOIN calls c ON c.doc_id = d.id
+    WHERE d.kind IN ({_MARKS}) AND (c.seq IS NULL OR c.seq < d.seq OR c.kind != d.kind)
+    ORDER BY d.id"""
 Day = date  # for annotations inside StoredCall, where the field "date" shadows the type
 
 CallStatus = Literal["open", "rolling", "closed", "unknown"]
@@ -102,17 +109,10 @@ class CallStore:
         extraction; drop facts of documents that are no longer funding calls or events, in
         ``procs`` processes when there are many. Returns how many documents were
         (re)extracted."""
-        marks = ",".join("?" * len(CALL_KINDS))
-        stale = self._conn.execute(
-            f"""SELECT d.id, d.kind, d.title, d.text, d.lang, d.date, d.seq FROM documents d
-                LEFT JOIN calls c ON c.doc_id = d.id
-                WHERE d.kind IN ({marks}) AND (c.seq IS NULL OR c.seq < d.seq OR c.kind != d.kind)
-                ORDER BY d.id""",
-            CALL_KINDS,
-        ).fetchall()
+        stale = self._conn.execute(STALE, CALL_KINDS).fetchall()
         gone = self._conn.execute(
             f"""SELECT 1 FROM calls c JOIN documents d ON d.id = c.doc_id
-                WHERE d.kind NOT IN ({marks}) LIMIT 1""",
+                WHERE d.kind NOT IN ({_MARKS}) LIMIT 1""",
             CALL_KINDS,
         ).fetchone()
         if not stale and gone is None:
@@ -121,7 +121,7 @@ class CallStore:
         with self._store.transaction():
             self._conn.execute(
                 f"""DELETE FROM calls WHERE doc_id IN (SELECT c.doc_id FROM calls c
-                    JOIN documents d ON d.id = c.doc_id WHERE d.kind NOT IN ({marks}))""",
+                    JOIN documents d ON d.id = c.doc_id WHERE d.kind NOT IN ({_MARKS}))""",
                 CALL_KINDS,
             )
             self._conn.executemany(

