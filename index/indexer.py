@@ -71,8 +71,13 @@ class Index:
             return self.rebuild(store)
         ix = self.open()
         written, last = 0, self.synced_seq
+        changed = store.count_since(last)
+        if not changed:
+            # No commit: a new generation of the same documents would make every searcher
+            # open it anew and drop what it keeps per committed index.
+            return 0
         context = _context(store)
-        if store.count_since(last) < PARALLEL_FROM:
+        if changed < PARALLEL_FROM:
             procs = 1  # starting processes costs more than a few documents
         writer = open_writer(ix, procs)
         # A fresh index has nothing to replace: adding skips the delete-by-id lookups.

@@ -270,6 +270,18 @@ def test_a_rebuilt_index_is_searched_once_swapped_in(store: Store, settings: Set
     assert _total(service) == 2
 
 
+def test_a_sync_with_nothing_new_commits_nothing(store: Store, settings: Settings) -> None:
+    store.upsert_document(make_document(text="Ein Bericht zur Prävention."))
+    index = Index(settings.index_dir)
+    assert index.sync(store) == 1
+    generation = index.open().latest_generation()
+    assert index.sync(store) == 0
+    assert index.open().latest_generation() == generation  # searchers keep their caches
+    store.upsert_document(make_document(text="Noch ein Bericht zur Prävention."))
+    assert index.sync(store) == 1
+    assert index.open().latest_generation() == generation + 1
+
+
 def test_an_index_from_an_older_schema_is_rebuilt_by_the_next_sync(
     store: Store, settings: Settings
 ) -> None:
