@@ -116,7 +116,7 @@ class CallStore:
             CALL_KINDS,
         ).fetchone()
         if not stale and gone is None:
-            return 0  # the common case on a page view: one cheap query, no write
+            return 0  # the common case of a sync: two cheap queries, no write
         rows = _extract_all([tuple(row) for row in stale], procs)
         with self._store.transaction():
             self._conn.execute(
