@@ -7,9 +7,11 @@ statistics resemble real text; the same seed gives the same corpus.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 from wordfreq import top_n_list
 
@@ -85,3 +87,22 @@ def queries(count: int, seed: int = 11) -> list[str]:
         " ".join(rng.sample(vocab["de" if rng.random() < 0.7 else "en"], rng.randint(1, 3)))
         for _ in range(count)
     ]
+
+
+def write_jsonl(path: Path, count: int, seed: int) -> Path:
+    """``count`` generated documents as a ``kb import`` file."""
+    with path.open("w", encoding="utf-8") as out:
+        for doc in documents(count, seed=seed):
+            record = {
+                "url": doc.url,
+                "title": doc.title,
+                "text": doc.text,
+                "lang": doc.lang,
+                "kind": doc.kind,
+                "city": doc.city,
+                "date": doc.date.isoformat() if doc.date else None,
+                "collection": doc.collection,
+                "members_only": doc.members_only,
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path

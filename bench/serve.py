@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import statistics
@@ -34,7 +33,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bench.corpus import COLLECTIONS, documents, queries
+from bench.corpus import COLLECTIONS, queries, write_jsonl
 
 KB = str(Path(sys.executable).with_name("kb"))
 HEAVY = [
@@ -49,24 +48,6 @@ HEAVY = [
 SEARCH_CLIENTS = (1, 4, 16)
 
 
-def _jsonl(path: Path, count: int, seed: int) -> Path:
-    with path.open("w", encoding="utf-8") as out:
-        for doc in documents(count, seed=seed):
-            record = {
-                "url": doc.url,
-                "title": doc.title,
-                "text": doc.text,
-                "lang": doc.lang,
-                "kind": doc.kind,
-                "city": doc.city,
-                "date": doc.date.isoformat() if doc.date else None,
-                "collection": doc.collection,
-                "members_only": doc.members_only,
-            }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
-
-
 def _kb(data: Path, *args: str) -> tuple[str, float]:
     env = {**os.environ, "KB_DATA_DIR": str(data)}
     start = time.perf_counter()
@@ -76,7 +57,7 @@ def _kb(data: Path, *args: str) -> tuple[str, float]:
 
 def _import_rate(data: Path, count: int, seed: int) -> float:
     data.parent.mkdir(parents=True, exist_ok=True)
-    lines = _jsonl(data.parent / f"import-{count}.jsonl", count, seed)
+    lines = write_jsonl(data.parent / f"import-{count}.jsonl", count, seed)
     _, seconds = _kb(data, "import", str(lines))
     return count / seconds
 
