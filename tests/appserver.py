@@ -29,8 +29,12 @@ def free_port() -> int:
 
 class AppServer:
     def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._bind()
+
+    def _bind(self) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(self._app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -39,13 +43,17 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Self:
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the web app did not start")
-            time.sleep(0.02)
-        return self
+        for _ in range(3):
+            self._thread.start()
+            deadline = time.monotonic() + 20
+            while not self._server.started and self._thread.is_alive():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the web app did not start")
+                time.sleep(0.02)
+            if self._server.started:
+                return self
+            self._bind()  # the port found free was taken before the server bound it
+        raise RuntimeError("the web app did not start")
 
     def __exit__(
         self,
