@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, sync_playwright
 
 from crawler.crawl import Crawler
@@ -64,8 +63,7 @@ def store(settings: Settings) -> Iterator[Store]:
 def inbox() -> Iterator[Inbox]:
     """A real SMTP server on loopback for the test."""
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
+    controller = handler.serve()
     yield handler
     controller.stop()
 

@@ -9,6 +9,8 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
+from aiosmtpd.controller import Controller
+
 from tests.appserver import free_port
 
 
@@ -22,6 +24,19 @@ class Inbox:
         self.refuse: set[str] = set()
         self.down = False
         self.delay = 0.0
+
+    def serve(self) -> Controller:
+        """A started SMTP server delivering to this inbox (stop it when done); on another free
+        port if the one found free was taken before it bound."""
+        for _ in range(3):
+            controller = Controller(self, hostname="127.0.0.1", port=self.port)
+            try:
+                controller.start()
+            except OSError:
+                self.port = free_port()
+                continue
+            return controller
+        raise RuntimeError("the SMTP server did not start")
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -10,7 +10,6 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from aiosmtpd.controller import Controller
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from kb.settings import Settings
@@ -90,8 +89,7 @@ def test_a_missed_run_runs_once_when_the_service_comes_back(tmp_path: Path) -> N
 
 def test_the_weekly_job_sends_the_next_issue_on_its_own_connections(tmp_path: Path) -> None:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
+    controller = inbox.serve()
     corpus = Corpus(
         make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=inbox.port, smtp_tls=False)
     )
