@@ -213,8 +213,9 @@ def _wait_for(
     pytest.fail(f"{url} did not answer")
 
 
-def _start(data: Path, *args: str, site_port: int = 0) -> subprocess.Popen[str]:
-    env = {**os.environ, "KB_DATA_DIR": str(data), "KB_DEMO_SITE_PORT": str(site_port)}
+def _start(data: Path, *args: str) -> subprocess.Popen[str]:
+    # The demo site on any free port it binds itself: no port to lose to another test.
+    env = {**os.environ, "KB_DATA_DIR": str(data), "KB_DEMO_SITE_PORT": "0"}
     return subprocess.Popen(
         [KB, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -284,8 +285,8 @@ def test_demo_crawls_and_a_second_run_reuses_what_is_stored(
 def test_the_kb_command_serves_the_demo(tmp_path: Path) -> None:
     """The one run of ``kb`` as a real process: the installed command, crawl and server."""
     for attempt in range(3):
-        # The demo site takes any free port itself; the UI's port, found free here, may be
-        # taken before the demo serves on it (by any connection, the crawl's too): then again.
+        # The UI's port, found free here, may be taken before the demo serves on it (by any
+        # connection, the crawl's too): then again, on another.
         port = free_port()
         process = _start(tmp_path / str(attempt), "demo", "--port", str(port))
         try:
