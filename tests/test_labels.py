@@ -24,15 +24,21 @@ def _labels(title: str, text: str = "", collection: str | None = None) -> dict[s
 
 def test_held_out_macro_f1_stays_above_its_floor() -> None:
     # Floors just under the measured held-out figures (`python -m bench topics`, 84 documents):
-    # topic 0.828, target 0.805, setting 0.781, evidence 0.887. Raise them with the rules, never
+    # topic 0.834, target 0.805, setting 0.781, evidence 0.887. Raise them with the rules, never
     # lower them for a rule; a larger held-out part measures anew (62 documents measured higher:
     # 0.826, 0.836, 0.821, 0.862; the 84 with the same rules 0.822, 0.789, 0.781, 0.887).
-    floors = {"topic": 0.81, "target": 0.79, "setting": 0.76, "evidence": 0.87}
+    floors = {"topic": 0.82, "target": 0.79, "setting": 0.76, "evidence": 0.87}
     docs = load("heldout")
     found = [CLASSIFIER.classify(d.title, d.text, d.collection) for d in docs]
+    gold = [d.labels for d in docs]
     for family in FAMILIES:
-        measured = macro_f1(score([d.labels for d in docs], found, family))
+        measured = macro_f1(score(gold, found, family))
         assert measured >= floors[family], (family, measured)
+    # Each of the eleven collections' topics at least 0.70 (the lowest measured: Nachtleben
+    # 0.714, Beteiligung 0.769).
+    collections = CLASSIFIER.vocabulary.collections().values()
+    topics = score(gold, found, "topic")
+    assert {t: topics[t].f1 for t in collections if topics[t].f1 < 0.70} == {}
 
 
 def _gated() -> list[Gated]:
@@ -82,6 +88,25 @@ def test_closed_seeds_match_whole_words_only() -> None:
     classifier = Classifier(vocabulary)
     assert classifier.classify("knife ban", "")["topic"] == ["messergewalt"]
     assert classifier.classify("knifepoint", "")["topic"] == []
+
+
+def test_a_label_with_its_own_share_stays_beside_a_much_stronger_one() -> None:
+    def topics(share: dict[str, float]) -> list[str]:
+        table = {
+            "families": {
+                f: {"threshold": 1, "title_weight": 1, "max_labels": 2, "relative": 0.5}
+                for f in FAMILIES
+            },
+            "topic": {
+                "klimawandel": {"seeds": ["hitze"]},
+                "beteiligung": {"seeds": ["rat"], **share},
+            },
+        }
+        text = "hitze hitze hitze hitze rat"
+        return Classifier(Vocabulary.parse(table)).classify("", text)["topic"]
+
+    assert topics({}) == ["klimawandel"]  # 1 point is below half of 4
+    assert topics({"relative": 0.25}) == ["klimawandel", "beteiligung"]
 
 
 def test_a_measure_for_no_group_in_particular_is_for_everyone() -> None:

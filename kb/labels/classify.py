@@ -110,10 +110,13 @@ class Classifier:
                 points += 2 * family.title_weight * len(rules.patterns.findall(head))
                 points += 2 * len(rules.patterns.findall(body))
             if points >= rules.threshold:
-                scored.append((points, rules.name))
+                share = family.relative if rules.relative is None else rules.relative
+                scored.append((points, rules.name, share))
         scored.sort(key=lambda p: -p[0])
         # A label far behind the family's strongest is a passing mention, not the subject.
         if not scored:
             return [family.otherwise] if family.otherwise else []
-        floor = family.relative * scored[0][0]
-        return [name for points, name in scored[: family.max_labels] if points >= floor]
+        top = scored[0][0]
+        return [
+            name for points, name, share in scored[: family.max_labels] if points >= share * top
+        ]

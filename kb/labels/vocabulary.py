@@ -54,6 +54,9 @@ class LabelRules:
     threshold: int
     collection: str | None = None
     theme: str | None = None  # a wider topic's name (a collection's topic has the collection's)
+    relative: float | None = (
+        None  # its own share of the strongest label's points, if not the family's
+    )
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Vocabulary:
                         int(spec.get("threshold", settings["threshold"])),
                         spec.get("collection"),
                         spec.get("theme"),
+                        float(spec["relative"]) if "relative" in spec else None,
                     )
                 )
             families.append(
