@@ -231,28 +231,37 @@ def import_numbered(
     report = ImportReport()
     parsed: list[Parsed] = []
     places = places_of(extractor)
-    for line in lines:
-        if isinstance(line, ImportLineError):
-            report.errors.append(line)
-            continue
-        number, text = line
-        if not text.strip():
-            continue
-        try:
-            parsed.append(parse_line(number, text, places, max_chars))
-        except ImportLineError as exc:
-            report.errors.append(exc)
-    todo = {
-        item.number
-        for item in parsed
-        if (state := store.fetch_state(item.doc.url)) is None
-        or state.content_hash != item.doc.content_hash
-    }
-    # Results come in the order of the lines: each is written as soon as it is there, while
-    # the workers go on with the next ones.
-    results = _extract_all([item for item in parsed if item.number in todo], extractor, workers)
-    with closing(results):  # a failed write stops the workers too
-        _write(parsed, todo, results, store, report)
+    todo: set[int] = set()
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for line in lines:
+            if isinstance(line, ImportLineError):
+                report.errors.append(line)
+                continue
+            number, text = line
+            if not text.strip():
+                continue
+            try:
+                item = parse_line(number, text, places, max_chars)
+            except ImportLineError as exc:
+                report.errors.append(exc)
+                continue
+            parsed.append(item)
+            state = store.fetch_state(item.doc.url)
+            if state is None or state.content_hash != item.doc.content_hash:
+                todo.add(number)
+                if workers > 1 and pool is None and len(todo) == PARALLEL_FROM:
+                    # The workers build their pipelines while the rest of the lines are read.
+                    langs = {p.doc.lang for p in parsed if p.number in todo}
+                    pool = _start_pool(extractor, workers, langs)
+        # Results come in the order of the lines: each is written as soon as it is there, while
+        # the workers go on with the next ones.
+        results = _extract_all([item for item in parsed if item.number in todo], extractor, pool)
+        with closing(results):  # a failed write stops the workers too
+            _write(parsed, todo, results, store, report)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     report.errors.sort(key=lambda error: error.line_no)
     return report
 
@@ -284,27 +293,32 @@ PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipeli
 Annotated = tuple[list[Mention] | str, Derived | None]  # mentions or why they failed; derived
 
 
+def _start_pool(extractor: EntityExtractor, workers: int, langs: set[str]) -> ProcessPoolExecutor:
+    global _worker
+    # Forked workers inherit this extractor (spawned ones build their own from the spec), then
+    # build the pipelines of ``langs`` (~0.8 s each) before the first document comes.
+    _worker = extractor
+    pool = ProcessPoolExecutor(
+        workers,
+        initializer=_start_worker,
+        initargs=(extractor.spec(), os.getpid(), tuple(sorted(langs))),
+    )
+    for _ in range(workers):
+        pool.submit(os.getpid)  # starts the processes now
+    _worker = None
+    return pool
+
+
 def _extract_all(
-    items: list[Parsed], extractor: EntityExtractor, workers: int
+    items: list[Parsed], extractor: EntityExtractor, pool: ProcessPoolExecutor | None
 ) -> Generator[Annotated]:
     """The mentions and derived values (`kb.derived`) of each document, in order."""
     docs = [item.doc for item in items]
-    if workers <= 1 or len(items) < PARALLEL_FROM:
+    if pool is None:
         for doc in docs:
             yield _annotate(extractor, doc)
         return
-    global _worker
-    # Forked workers inherit this extractor with the pipelines it has built (~0.3 s each
-    # per language otherwise); spawned ones build their own from the spec.
-    _worker = extractor
-    pool = ProcessPoolExecutor(
-        workers, initializer=_start_worker, initargs=(extractor.spec(), os.getpid())
-    )
-    try:
-        yield from pool.map(_extract, docs, chunksize=16)
-    finally:
-        pool.shutdown(cancel_futures=True)
-        _worker = None
+    yield from pool.map(_extract, docs, chunksize=16)
 
 
 def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
@@ -320,11 +334,16 @@ def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
 _worker: EntityExtractor | None = None
 
 
-def _start_worker(spec: ExtractorSpec, parent: int) -> None:
+def _start_worker(spec: ExtractorSpec, parent: int, langs: tuple[str, ...]) -> None:
     die_with_parent(parent)  # a killed import leaves no workers behind
     global _worker
     if _worker is None:
         _worker = EntityExtractor.from_spec(spec)
+    try:
+        for lang in langs:
+            _worker.pipeline(lang)
+    except Exception:  # each document then fails with the reason, line by line
+        log.debug("building the pipelines of %s failed", langs, exc_info=True)
 
 
 def _extract(doc: Document) -> Annotated:

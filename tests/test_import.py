@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from spacy.language import Language
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -268,6 +269,24 @@ def test_a_text_the_extractor_cannot_take_fails_its_line_only(
         "entity extraction: ValueError: [E088] Text of length 1200000 exceeds maximum of 1000000."
     )
     assert store.document_by_url("https://x.test/7") is None
+
+
+class NoPipelines(EntityExtractor):
+    """Cannot build its pipelines, as when a configured model is missing."""
+
+    def pipeline(self, lang: str) -> Language:
+        raise OSError(f"no pipeline for {lang}")
+
+
+def test_workers_that_cannot_build_their_pipelines_fail_each_line_with_the_reason(
+    store: Store, extractor: EntityExtractor
+) -> None:
+    # The workers build their pipelines as they start: a failure there is each line's.
+    broken = NoPipelines.from_spec(extractor.spec())
+    lines = [_line(url=f"https://x.test/{n}", text=f"Essen meldet {n}.") for n in range(250)]
+    report = import_lines(lines, store, broken, workers=2)
+    assert report.new == 0 and len(report.errors) == 250
+    assert {e.reason for e in report.errors} == {"entity extraction: OSError: no pipeline for de"}
 
 
 def test_a_record_of_over_a_million_characters_is_imported_with_all_its_entities(

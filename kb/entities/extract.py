@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import spacy
 from spacy.attrs import ORTH
@@ -87,6 +87,10 @@ class WordCache:
 def build_pipeline(lang: str, catalogue: Iterable[CatalogueEntry], model: str = "") -> Language:
     """A pipeline for ``lang``: the ``model`` when given, else a blank one, plus the rules."""
     nlp = spacy.load(model) if model else spacy.blank(lang)
+    if not model:
+        # Nothing of a blank pipeline reads a word's lexical attributes (the rules compare
+        # strings); computing them for each new word was half of a fresh process's extraction.
+        cast(Any, nlp.vocab).lex_attr_getters = {}  # public, though spaCy's stubs omit it
     tokenizer_for_names(nlp)
     # Before a model's NER, so that catalogue and rules win and the model fills gaps.
     before = "ner" if "ner" in nlp.pipe_names else None
