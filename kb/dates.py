@@ -351,14 +351,16 @@ def find_mentions(text: str) -> list[DateMention]:
 # Where a date may start: a run of digits, or a month's name after no letter. A pattern tried
 # only there finds what `finditer` finds (each begins so), at a fraction of the time: an
 # expression opening with a lookbehind is tried at every character of the text.
-_DIGIT_RUN = re.compile(r"(?<!\d)\d")
+_DIGIT_RUN = re.compile(r"\d(?<!\d\d)")  # a digit first: the engine skips to the next digit
 _MONTH_LED = frozenset({"monthd", "monthy"})
 
 
 @cache
 def _month_start() -> re.Pattern[str]:
-    names = "|".join(sorted({m.lower() for m in months()}, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W\d_])(?:{names})")
+    lowered = {m.lower() for m in months()}
+    names = "|".join(sorted(lowered, key=len, reverse=True))
+    first = "".join(sorted({m[0] for m in lowered}))  # one look passes over other letters
+    return re.compile(rf"(?=[{first}])(?<![^\W\d_])(?:{names})")
 
 
 def _starts(text: str) -> tuple[list[int] | None, list[int] | None]:
