@@ -24,7 +24,7 @@ def _labels(title: str, text: str = "", collection: str | None = None) -> dict[s
 
 def test_held_out_macro_f1_stays_above_its_floor() -> None:
     # Floors just under the measured held-out figures (`python -m bench topics`, 84 documents):
-    # topic 0.834, target 0.805, setting 0.781, evidence 0.887. Raise them with the rules, never
+    # topic 0.835, target 0.805, setting 0.781, evidence 0.887. Raise them with the rules, never
     # lower them for a rule; a larger held-out part measures anew (62 documents measured higher:
     # 0.826, 0.836, 0.821, 0.862; the 84 with the same rules 0.822, 0.789, 0.781, 0.887).
     floors = {"topic": 0.82, "target": 0.79, "setting": 0.76, "evidence": 0.87}
@@ -34,8 +34,8 @@ def test_held_out_macro_f1_stays_above_its_floor() -> None:
     for family in FAMILIES:
         measured = macro_f1(score(gold, found, family))
         assert measured >= floors[family], (family, measured)
-    # Each of the eleven collections' topics at least 0.70 (the lowest measured: Nachtleben
-    # 0.714, Beteiligung 0.769).
+    # Each of the eleven collections' topics at least 0.70 (the lowest measured: Beteiligung
+    # 0.769, Städtebau 0.778).
     collections = CLASSIFIER.vocabulary.collections().values()
     topics = score(gold, found, "topic")
     assert {t: topics[t].f1 for t in collections if topics[t].f1 < 0.70} == {}
