@@ -234,14 +234,17 @@ _CURRENCIES = ("Euro", "EUR", "€")
 _CUR = rf"(?:{'|'.join(_CURRENCIES)})"
 # One sum: "EUR 1", "50.000 Euro", "€2.5 million", "1,5 Mio. €", "2 million".
 _SUM = rf"(?:{_CUR}\s?)?(?<![\d.,]){_NUM}(?:\s?{_SCALE})?(?:\s?{_CUR}(?![\w]))?"
-_UP_TO = ("bis zu", "maximal", "höchstens", "jeweils bis zu", "up to", "a maximum of", "maximum of")
+_UP_TO = (
+    "bis zu", "maximal", "höchstens", "jeweils bis zu", "up to", "a maximum of", "maximum of",
+    "max.",
+)  # fmt: skip
 _BETWEEN = ("zwischen", "between")
 # Where no sum, cap or range word can begin, one look at a character passes over the place
 # (the optional words before a sum were tried at every character: 2.6 times the time).
-_FIRST = "".join(sorted({w[0] for w in (*_UP_TO, "max.", *_BETWEEN, *_CURRENCIES)}))
+_FIRST = "".join(sorted({w[0] for w in (*_UP_TO, *_BETWEEN, *_CURRENCIES)}))
 _AMOUNT = re.compile(
     rf"(?=[{_FIRST}\d])"
-    rf"(?:(?P<cap>{'|'.join(_UP_TO)}|max\.)\s+)?"
+    rf"(?:(?P<cap>{'|'.join(map(re.escape, _UP_TO))})\s+)?"
     rf"(?:(?P<between>{'|'.join(_BETWEEN)})\s+)?(?P<low>{_SUM})"
     rf"(?:\s*(?P<sep>bis|to|-|–|und|and)\s*(?P<high>{_SUM}))?",
     re.IGNORECASE,

@@ -54,9 +54,8 @@ class LabelRules:
     threshold: int
     collection: str | None = None
     theme: str | None = None  # a wider topic's name (a collection's topic has the collection's)
-    relative: float | None = (
-        None  # its own share of the strongest label's points, if not the family's
-    )
+    # Its own share of the strongest label's points, if not the family's.
+    relative: float | None = None
 
 
 @dataclass(frozen=True)
