@@ -30,8 +30,9 @@ _BIT_VALUES = (1 << np.arange(63, -1, -1, dtype=np.uint64)).astype(np.uint64)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # makes a pair's hash depend on the order of its words
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
+@lru_cache(maxsize=4)  # both fingerprints of a text read its words: split once
+def words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.casefold()))
 
 
 @lru_cache(maxsize=256)
