@@ -6,6 +6,7 @@ import pytest
 
 from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
+from kb.entities.component import NAME
 from kb.entities.extract import TOKENIZER_CACHE, WordCache
 from kb.entities.train import train
 
@@ -102,3 +103,21 @@ def test_words_taught_to_the_tokenizer_leave_its_tokens_unchanged(
     cache.learn(text)  # a second time teaches nothing new
     assert [(t.text, t.whitespace_) for t in nlp.make_doc(text)] == fresh
     assert nlp.tokenizer.max_cache_size == TOKENIZER_CACHE
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_catalogue_forms_are_split_as_the_tokenizer_splits_them(
+    extractor: EntityExtractor, lang: str
+) -> None:
+    rules = extractor.pipeline(lang).get_pipe(NAME)
+    forms = [
+        "Landeskriminalamt Niedersachsen",  # letters alone: not run through the tokenizer
+        "Verein für Prävention e.V.",  # a special case
+        "Kölner Präventionsrat (KPR)",
+        "Dont Panic Initiative",  # letters, but an English special case ("Do", "nt")
+        "Stadt  Essen",
+        "Café Müller-Lüdenscheid",
+        "Forum 2030",
+    ]
+    for form in forms:
+        assert [t.text for t in rules._pattern(form)] == [t.text for t in rules._tokenize(form)]

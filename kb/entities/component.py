@@ -67,6 +67,7 @@ class EntityRules:
         # vocabulary made its tokenizer several times slower.
         tokenizer = cast(Tokenizer, self.nlp.tokenizer)
         self._tokenize = Tokenizer(Vocab()).from_bytes(tokenizer.to_bytes(exclude=["vocab"]))
+        self._special = frozenset(self._tokenize.rules or ())
         for entry in entries:
             self._add(entry, catalogue_forms(entry, self.lexicon))
         # The world's cities besides the catalogue (staff curate what the network needs), as
@@ -79,12 +80,21 @@ class EntityRules:
     def _add(self, entry: CatalogueEntry, forms: set[str]) -> None:
         patterns = []
         for form in sorted(forms):
-            pattern = self._tokenize(form)
+            pattern = self._pattern(form)
             key = " ".join(t.text for t in pattern)
             if key not in self.forms:
                 self.forms[key] = (entry.label, entry.name)
                 patterns.append(pattern)
         self.matcher.add(NAME, patterns)
+
+    def _pattern(self, form: str) -> Doc:
+        """``form`` as the tokenizer splits it. A word of letters alone is one token unless it
+        is a special case: most forms need none of the tokenizer's affix searches, which were
+        most of building a pipeline (each worker process of an import builds its own)."""
+        words = form.split(" ")
+        if all(word.isalpha() and word not in self._special for word in words):
+            return Doc(self._tokenize.vocab, words=words)
+        return cast(Doc, self._tokenize(form))
 
     def __call__(self, doc: Doc) -> Doc:
         words = self._words(doc)
