@@ -313,7 +313,7 @@ def _store(
     state = store.fetch_state(doc.url)
     if state is None or state.content_hash != doc.content_hash:
         try:
-            doc.mentions = extractor.extract(doc.text, doc.lang)
+            doc.mentions = extractor.extract(doc.text, doc.lang, doc.language_passages())
         except Exception as exc:
             # A text a library cannot take fails alone, as a crawled page does.
             return f"entity extraction: {describe(exc)}"

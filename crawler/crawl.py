@@ -347,7 +347,7 @@ class Crawler:
             report.skipped.append(Skipped(task.url, original))
             return _Outcome(found)
         if stored is None or stored.content_hash != doc.content_hash:
-            doc.mentions = self._extractor.extract(doc.text, doc.lang)
+            doc.mentions = self._extractor.extract(doc.text, doc.lang, doc.language_passages())
         if (cut := cut_of(page, self._settings.max_text_chars)) is not None:
             report.cut.append(cut)
         return _Outcome(found, save=(doc, result, page.links))

@@ -20,7 +20,7 @@ from crawler.extract import Page
 from crawler.report import Cut
 from kb.dates import PartialDate
 from kb.entities import EntityExtractor
-from kb.language import language_of
+from kb.language import profile
 from kb.model import MAX_TEXT_CHARS, Document
 from kb.places import Places
 
@@ -71,11 +71,13 @@ def to_document(
     max_chars: int = MAX_TEXT_CHARS,
 ) -> Document:
     text = bounded(page.text, max_chars)
+    lang, parts = profile(page.title, text, (origin.lang, page.lang))
     doc = Document(
         url=page.url,
         title=page.title,
         text=text,
-        lang=language_of(f"{page.title}\n\n{text}", (origin.lang, page.lang)),
+        lang=lang,
+        passages=parts,
         kind=origin.kind,
         city=origin.city or places.about(page.title, text),
         collection=origin.collection,

@@ -323,7 +323,7 @@ def _extract_all(
 
 def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
     try:
-        mentions = extractor.extract(doc.text, doc.lang)
+        mentions = extractor.extract(doc.text, doc.lang, doc.language_passages())
     except Exception as exc:
         # One text a library cannot take must not lose the other lines: it is that line's
         # failure (the reason as for a crawled page).

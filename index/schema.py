@@ -16,7 +16,6 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from index.acronyms import field_value
 from index.analysis import LANGUAGES, name_analyzer, text_analyzer
-from kb.language import passages
 from kb.leads import lead_start
 from kb.model import Document
 
@@ -80,7 +79,7 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
     summary: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
     summary_words = 0
     own = lead_start(doc.text, doc.title)  # after the heading, date line and kind label
-    for passage in passages(doc.text, doc.lang):
+    for passage in doc.language_passages():
         chunk = doc.text[passage.start : passage.end]
         texts[passage.lang].append(chunk)
         # The lead: what a page says first, before the details.

@@ -19,7 +19,7 @@ def reapply(store: Store, extractor: EntityExtractor, forms: Iterable[str]) -> i
         doc = store.document(doc_id)
         if doc is None:
             continue
-        mentions = extractor.extract(doc.text, doc.lang)
+        mentions = extractor.extract(doc.text, doc.lang, doc.language_passages())
         if mentions != doc.mentions:
             store.replace_mentions(doc_id, mentions)
             changed += 1

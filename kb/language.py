@@ -33,14 +33,15 @@ _EVIDENCE_DE = GERMAN_WORDS - _AMBIGUOUS
 _EVIDENCE_EN = ENGLISH_WORDS - _AMBIGUOUS
 
 
+_EVIDENCE_EN_ONLY = _EVIDENCE_EN - _EVIDENCE_DE  # a word of both lists counts as German
+COUNTED_CHARS = 20_000  # the evidence of a long text is in its beginning
+
+
 def _counts(text: str) -> tuple[int, int]:
-    de = en = 0
-    for word in _WORD.findall(text[:20_000].lower()):
-        if word in _EVIDENCE_DE:
-            de += 1
-        elif word in _EVIDENCE_EN:
-            en += 1
-    return de, en
+    words = _WORD.findall(text[:COUNTED_CHARS].lower())
+    return sum(map(_EVIDENCE_DE.__contains__, words)), sum(
+        map(_EVIDENCE_EN_ONLY.__contains__, words)
+    )
 
 
 def detect(text: str, default: str = "de") -> str:
@@ -49,10 +50,7 @@ def detect(text: str, default: str = "de") -> str:
     >>> detect("The city and its police work together.")
     'en'
     """
-    de, en = _counts(text)
-    if de == en:
-        return default
-    return "de" if de > en else "en"
+    return _passage_lang(_counts(text), default)
 
 
 def language_of(text: str, declared: Iterable[str | None] = ()) -> str:
@@ -62,7 +60,10 @@ def language_of(text: str, declared: Iterable[str | None] = ()) -> str:
     >>> language_of("The city and the police work together on safety in the night.", ["de"])
     'en'
     """
-    de, en = _counts(text)
+    return _decide(*_counts(text), declared)
+
+
+def _decide(de: int, en: int, declared: Iterable[str | None]) -> str:
     high, low = max(de, en), min(de, en)
     if high >= CLEAR_WORDS and high >= CLEAR_RATIO * low:
         return "de" if de > en else "en"
@@ -87,14 +88,52 @@ def passages(text: str, default: str) -> list[Passage]:
     Short paragraphs (headings, captions) take the document's language: they carry too few
     function words to decide on their own.
     """
-    result: list[Passage] = []
+    return [
+        Passage(start, end, default if short else _passage_lang(counts, default))
+        for start, end, counts, short in _paragraphs(text)
+    ]
+
+
+def profile(
+    title: str, text: str, declared: Iterable[str | None] = ()
+) -> tuple[str, list[Passage]]:
+    """The language of a document (`language_of` of its title and text) and its `passages`,
+    counting each word once: the import's documents are counted here only, and the passages
+    are stored with the document (`kb.model.Document.passages`)."""
+    paragraphs = _paragraphs(text)
+    if len(title) + 2 + len(text) > COUNTED_CHARS:  # the beginning only, as `language_of`
+        lang = language_of(f"{title}\n\n{text}", declared)
+    else:  # words never span the blank line between paragraphs: the same counts
+        title_de, title_en = _counts(title)
+        de = title_de + sum(counts[0] for _, _, counts, _ in paragraphs)
+        en = title_en + sum(counts[1] for _, _, counts, _ in paragraphs)
+        lang = _decide(de, en, declared)
+    return lang, [
+        Passage(start, end, lang if short else _passage_lang(counts, lang))
+        for start, end, counts, short in paragraphs
+    ]
+
+
+SHORT_WORDS = 8  # a paragraph of fewer words takes the document's language
+
+
+def _paragraphs(text: str) -> list[tuple[int, int, tuple[int, int], bool]]:
+    """Each paragraph's span, counts and whether it is too short to decide alone."""
+    found: list[tuple[int, int, tuple[int, int], bool]] = []
     start = 0
     for match in [*_PARAGRAPH.finditer(text), None]:
         end = match.start() if match else len(text)
         chunk = text[start:end]
         if chunk.strip():
-            lang = detect(chunk, default) if len(chunk.split()) >= 8 else default
-            result.append(Passage(start, end, lang))
+            # At most SHORT_WORDS + 1 pieces: no need to split a long paragraph whole.
+            short = len(chunk.split(None, SHORT_WORDS)) < SHORT_WORDS
+            found.append((start, end, _counts(chunk), short))
         if match:
             start = match.end()
-    return result
+    return found
+
+
+def _passage_lang(counts: tuple[int, int], default: str) -> str:
+    if counts[0] == counts[1]:
+        return default
+    return "de" if counts[0] > counts[1] else "en"

@@ -339,4 +339,10 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX documents_kind ON documents(kind, seq)
     """,
+    # 17: each document's paragraphs with their languages ([[start, end, lang], …] as JSON),
+    # decided once at ingestion: entities and the index read them instead of counting the
+    # words of every paragraph again. NULL for documents stored before: decided when read.
+    """
+    ALTER TABLE documents ADD COLUMN passages TEXT
+    """,
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kb.dates import PartialDate, Precision
+from kb.language import Passage, passages
 
 ENTITY_LABELS = ("PER", "ORG", "LOC")
 # The longest text kept of one document (the default of KB_MAX_TEXT_CHARS): about 600 pages,
@@ -76,6 +77,10 @@ class Document:
     labels: dict[str, list[str]] = field(default_factory=dict)
     """Family (topic, target, setting, evidence) → labels: the rules' (`kb.labels`) unless staff
     corrected the family. Written by the store with the document, derived from its fields."""
+    passages: list[Passage] | None = None
+    """Paragraphs with their languages, decided with ``lang`` at ingestion and stored with the
+    document: entities and the index read them instead of counting words again. None: not
+    decided yet (`language_passages` decides)."""
 
     def __post_init__(self) -> None:
         published = self.published
@@ -110,6 +115,12 @@ class Document:
         ]
         payload = "\x1f".join(fields)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def language_passages(self) -> list[Passage]:
+        """The paragraphs and their languages (`kb.language.passages`)."""
+        if self.passages is None:
+            self.passages = passages(self.text, self.lang)
+        return self.passages
 
     def entity_names(self, label: str) -> list[str]:
         """Canonical names of one label, each once, in order of first mention."""

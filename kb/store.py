@@ -25,6 +25,7 @@ from kb.derived import Derived, derive
 from kb.errors import MigrationError, StoreError
 from kb.fingerprint import simhash, text_hash
 from kb.labels import FAMILIES, Classifier, Labels, rules_fingerprint
+from kb.language import Passage
 from kb.migrations import MIGRATIONS
 from kb.model import Document, Mention
 
@@ -273,14 +274,15 @@ class Store:
                 json.dumps(links or []),
                 derived.text_hash,
                 derived.simhash,
+                json.dumps([[p.start, p.end, p.lang] for p in doc.language_passages()]),
             )
             now = _now()
             if row is None:
                 cur = self._conn.execute(
                     """INSERT INTO documents (source, title, text, lang, kind, city, collection,
                            members_only, date, content_hash, etag, last_modified, links,
-                           text_hash, simhash, url, created_at, updated_at, seq)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                           text_hash, simhash, passages, url, created_at, updated_at, seq)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     (*values, doc.url, now, now, seq),
                 )
                 doc_id = int(cur.lastrowid or 0)
@@ -296,8 +298,8 @@ class Store:
                 self._conn.execute(
                     """UPDATE documents SET source=?, title=?, text=?, lang=?, kind=?, city=?,
                            collection=?, members_only=?, date=?, content_hash=?, etag=?,
-                           last_modified=?, links=?, text_hash=?, simhash=?, url=?,
-                           updated_at=?, seq=?, missing=0, gone=0 WHERE id=?""",
+                           last_modified=?, links=?, text_hash=?, simhash=?, passages=?,
+                           url=?, updated_at=?, seq=?, missing=0, gone=0 WHERE id=?""",
                     (*values, doc.url, now, seq, doc_id),
                 )
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
@@ -585,6 +587,8 @@ class Store:
             attachments=json.loads(row["attachments"]),
             labels=self.labels(int(row["id"])),
         )
+        if row["passages"] is not None:
+            doc.passages = [Passage(*part) for part in json.loads(row["passages"])]
         doc.published = parse_optional(row["date"])
         return doc
 

@@ -13,6 +13,7 @@ from crawler.extract import Page
 from kb.dates import PartialDate, parse_optional
 from kb.entities import EntityExtractor
 from kb.errors import DateError
+from kb.language import Passage
 from kb.model import Document, Mention
 from kb.settings import Settings
 from kb.store import Store
@@ -200,10 +201,10 @@ def test_with_the_board_site_a_link_elsewhere_is_an_attachment(
 class Brittle(EntityExtractor):
     """Breaks on one word, as a library breaks on input it cannot take."""
 
-    def extract(self, text: str, lang: str) -> list[Mention]:
+    def extract(self, text: str, lang: str, parts: list[Passage] | None = None) -> list[Mention]:
         if "Sprengsatz" in text:
             raise ValueError("[E088] Text of length 1200000 exceeds maximum of 1000000.")
-        return super().extract(text, lang)
+        return super().extract(text, lang, parts)
 
 
 def test_a_post_or_link_the_extractor_cannot_take_fails_alone_and_long_links_are_cut(

@@ -13,6 +13,7 @@ from index.indexer import Index
 from index.search import SearchRequest, SearchService
 from kb.crawl_state import CrawlState, Task
 from kb.entities import EntityExtractor
+from kb.language import Passage
 from kb.model import Mention
 from kb.settings import Settings
 from kb.store import Source, Store
@@ -26,10 +27,10 @@ ROBOTS = Reply(200, b"", {"Content-Type": "text/plain"})
 class Brittle(EntityExtractor):
     """Breaks on one word, as a library breaks on input it cannot take."""
 
-    def extract(self, text: str, lang: str) -> list[Mention]:
+    def extract(self, text: str, lang: str, parts: list[Passage] | None = None) -> list[Mention]:
         if "Sprengsatz" in text:
             raise ValueError("[E088] Text of length 1200000 exceeds maximum of 1000000.\nMore")
-        return super().extract(text, lang)
+        return super().extract(text, lang, parts)
 
 
 def _news(pages: dict[str, str]) -> dict[str, Route]:

@@ -12,6 +12,7 @@ from cli.main import app
 from crawler.jsonl import import_lines
 from kb.derived import derive
 from kb.entities import EntityExtractor
+from kb.language import Passage
 from kb.model import Document, Mention
 from kb.store import Store
 from tests.factories import long_paragraphs
@@ -247,10 +248,10 @@ def test_an_import_without_bad_lines_exits_0_and_texts_over_the_limit_are_cut(
 class Brittle(EntityExtractor):
     """Breaks on one word, as a library breaks on input it cannot take."""
 
-    def extract(self, text: str, lang: str) -> list[Mention]:
+    def extract(self, text: str, lang: str, parts: list[Passage] | None = None) -> list[Mention]:
         if "Sprengsatz" in text:
             raise ValueError("[E088] Text of length 1200000 exceeds maximum of 1000000.")
-        return super().extract(text, lang)
+        return super().extract(text, lang, parts)
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kb.language import detect, language_of, passages
+from kb.language import detect, language_of, passages, profile
 
 
 def test_german_and_english_are_told_apart() -> None:
@@ -34,3 +34,31 @@ def test_a_declared_language_is_a_hint_the_text_overrules() -> None:
 def test_words_both_languages_write_are_no_evidence() -> None:
     # "in", "an", "was", "also", "will" are German words too.
     assert detect("Sicherheit in Essen, in Köln, in Bonn: an Bahnhöfen, also was man will") == "de"
+
+
+MIXED = (
+    "Wie die Stadt den Platz vor dem Bahnhof mit den Anwohnern neu gestaltet hat, zeigt der "
+    "Bericht.\n\nKurzfassung\n\n"
+    "The residents of the square were asked what they need and what makes them feel unsafe at "
+    "night.\n\nIm zweiten Teil geht es um die Beleuchtung und um die Wege zur Haltestelle."
+)
+
+
+def test_a_document_is_counted_once_for_its_language_and_its_passages() -> None:
+    for title, text, declared in [
+        ("Bericht", MIXED, ["de"]),
+        ("Report on the square", MIXED.split("\n\n", 2)[2], ["de"]),
+        ("Kurz", "Nur ein paar Worte.", ["en"]),
+        ("", "", []),
+    ]:
+        lang = language_of(f"{title}\n\n{text}", declared)
+        assert profile(title, text, declared) == (lang, passages(text, lang))
+
+
+def test_the_language_of_a_long_text_is_read_from_its_beginning() -> None:
+    english = "The city and the police work together on safety at night. " * 200
+    german = "Die Stadt und die Polizei arbeiten in der Nacht zusammen. " * 800
+    text = f"{english}\n\n{german}"  # English in the first 20,000 characters, German after
+    lang, parts = profile("", text)
+    assert lang == language_of(f"\n\n{text}") == "en"
+    assert [p.lang for p in parts] == ["en", "de"]

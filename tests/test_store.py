@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import MigrationError
+from kb.language import Passage, passages
 from kb.migrations import MIGRATIONS
 from kb.model import Mention
 from kb.store import Source, Store
@@ -40,6 +41,20 @@ def test_upsert_reports_new_unchanged_and_changed(store: Store) -> None:
     assert stored is not None
     assert stored.title == "Neuer Titel"
     assert [m.canonical for m in stored.mentions] == ["Köln"]
+
+
+def test_passages_decided_at_ingestion_are_stored_and_read_back(store: Store) -> None:
+    text = "Die Stadt plant den Platz neu.\n\nThe city redesigns the square."
+    # As ingestion decided them, not as the text alone would: the index reads these.
+    decided = [Passage(0, 30, "de"), Passage(32, len(text), "en")]
+    doc_id = store.upsert_document(make_document(text=text, passages=decided)).id
+    stored = store.document(doc_id)
+    assert stored is not None and stored.language_passages() == decided
+    # A document stored before passages were: decided when read.
+    store._conn.execute("UPDATE documents SET passages = NULL WHERE id = ?", (doc_id,))
+    stored = store.document(doc_id)
+    assert stored is not None and stored.language_passages() == passages(text, "de")
+    assert [p.lang for p in stored.language_passages()] == ["de", "de"]  # too short alone
 
 
 def test_metadata_changes_count_as_changes(store: Store) -> None:

@@ -146,9 +146,10 @@ class EntityExtractor:
         self._word_caches[lang].learn(text)
         return nlp(text)
 
-    def extract(self, text: str, lang: str) -> list[Mention]:
-        """Mentions in ``text`` with character offsets into it, passage by passage."""
-        mentions = self._passage_mentions(text, lang)
+    def extract(self, text: str, lang: str, parts: list[Passage] | None = None) -> list[Mention]:
+        """Mentions in ``text`` with character offsets into it, passage by passage (``parts``:
+        the text's passages when known, e.g. `kb.model.Document.language_passages`)."""
+        mentions = self._passage_mentions(text, passages(text, lang) if parts is None else parts)
         mentions = projects.without_projects(text, mentions, self._names)
         mentions = acronyms.acronym_mentions(text, mentions, self._places)
         surnames, firsts = self._people(mentions)
@@ -194,9 +195,9 @@ class EntityExtractor:
         unique = {full: first for full, first in firsts.items() if counts[first] == 1}
         return list(surnames.items()), list(unique.items())
 
-    def _passage_mentions(self, text: str, lang: str) -> list[Mention]:
+    def _passage_mentions(self, text: str, parts: list[Passage]) -> list[Mention]:
         mentions: list[Mention] = []
-        for passage in _segments(passages(text, lang), text):
+        for passage in _segments(parts, text):
             segment = text[passage.start : passage.end]
             for ent in self._run(passage.lang, segment).ents:
                 label = MODEL_LABELS.get(ent.label_)
