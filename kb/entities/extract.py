@@ -8,6 +8,7 @@ are linked to their entity.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -40,6 +41,9 @@ class EntityConfig:
     model_en: str = ""
 
 
+LETTERS = re.compile(r"[^\W\d_]+\Z")
+
+
 def tokenizer_for_names(nlp: Language) -> None:
     """Hyphenated words stay one token in both languages ("Köln-Ehrenfeld", "Jean-Baptiste", as
     the German tokenizer has it), and a legal form keeps its own dots ("e.V.", "N.V.") but not a
@@ -47,6 +51,11 @@ def tokenizer_for_names(nlp: Language) -> None:
     tokenizer = cast(Tokenizer, nlp.tokenizer)
     infixes = [p for p in nlp.Defaults.infixes or () if isinstance(p, str) and HYPHENS not in p]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    if tokenizer.token_match is None:
+        # Letters alone are one token (no prefix, suffix or infix splits them; special cases
+        # still come first): saying so spares each new word the affix searches, most of what
+        # meeting a word the first time costs.
+        tokenizer.token_match = LETTERS.match
     for form in word_lists().legal_forms:
         if " " in form:
             continue
