@@ -41,7 +41,12 @@ class SeedTable:
         # The lengths each table holds: a new word is cut only into parts of those lengths.
         self._prefix_sizes = sorted({len(text) for text in self._prefix})
         self._suffix_sizes = sorted({len(text) for text in self._suffix})
-        self._inner_sizes = sorted({len(text) for text in self._inner if len(text) <= MAX_INNER})
+        # Inner parts are few: asking the word for each is faster than cutting it into pieces.
+        self._inner_parts = [
+            (text, tuple(numbers))
+            for text, numbers in self._inner.items()
+            if len(text) <= MAX_INNER
+        ]
 
     def word(self, word: str) -> frozenset[int]:
         """The seed words ``word`` (lower case) matches."""
@@ -58,11 +63,9 @@ class SeedTable:
             if length > size:
                 break
             ids += self._suffix.get(word[size - length :], ())
-        for length in self._inner_sizes:
-            if length > size:
-                break
-            for start in range(size - length + 1):
-                ids += self._inner.get(word[start : start + length], ())
+        for text, numbers in self._inner_parts:
+            if text in word:
+                ids += numbers
         if len(self.known) >= MEMORY:
             self.known.clear()
         found = self.known[word] = frozenset(ids)
