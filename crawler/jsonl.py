@@ -18,8 +18,9 @@ import codecs
 import json
 import logging
 import os
+from collections import deque
 from collections.abc import Generator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal
@@ -231,8 +232,9 @@ def import_numbered(
     report = ImportReport()
     parsed: list[Parsed] = []
     places = places_of(extractor)
-    todo: set[int] = set()
-    pool: ProcessPoolExecutor | None = None
+    todo: set[int] = set()  # lines of new or changed documents: their entities are extracted
+    waiting: list[Document] = []  # theirs, until the worker processes start
+    sent: Batches | None = None
     try:
         for line in lines:
             if isinstance(line, ImportLineError):
@@ -248,20 +250,27 @@ def import_numbered(
                 continue
             parsed.append(item)
             state = store.fetch_state(item.doc.url)
-            if state is None or state.content_hash != item.doc.content_hash:
-                todo.add(number)
-                if workers > 1 and pool is None and len(todo) == PARALLEL_FROM:
-                    # The workers build their pipelines while the rest of the lines are read.
-                    langs = {p.doc.lang for p in parsed if p.number in todo}
-                    pool = _start_pool(extractor, workers, langs)
+            if state is not None and state.content_hash == item.doc.content_hash:
+                continue
+            todo.add(number)
+            if sent is not None:
+                sent.add(item.doc)
+                continue
+            waiting.append(item.doc)
+            if workers > 1 and len(waiting) == PARALLEL_FROM:
+                # The workers build their pipelines while the next lines are read, then get
+                # each batch as soon as it is read.
+                sent = Batches(_start_pool(extractor, workers, {doc.lang for doc in waiting}))
+                for doc in waiting:
+                    sent.add(doc)
         # Results come in the order of the lines: each is written as soon as it is there, while
         # the workers go on with the next ones.
-        results = _extract_all([item for item in parsed if item.number in todo], extractor, pool)
+        results = sent.results() if sent is not None else _extract_all(waiting, extractor)
         with closing(results):  # a failed write stops the workers too
             _write(parsed, todo, results, store, report)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if sent is not None:
+            sent.pool.shutdown(cancel_futures=True)
     report.errors.sort(key=lambda error: error.line_no)
     return report
 
@@ -309,16 +318,37 @@ def _start_pool(extractor: EntityExtractor, workers: int, langs: set[str]) -> Pr
     return pool
 
 
-def _extract_all(
-    items: list[Parsed], extractor: EntityExtractor, pool: ProcessPoolExecutor | None
-) -> Generator[Annotated]:
-    """The mentions and derived values (`kb.derived`) of each document, in order."""
-    docs = [item.doc for item in items]
-    if pool is None:
-        for doc in docs:
-            yield _annotate(extractor, doc)
-        return
-    yield from pool.map(_extract, docs, chunksize=16)
+def _extract_all(docs: list[Document], extractor: EntityExtractor) -> Generator[Annotated]:
+    """The mentions and derived values (`kb.derived`) of each document, in order, here."""
+    for doc in docs:
+        yield _annotate(extractor, doc)
+
+
+class Batches:
+    """Documents sent to the worker processes a batch at a time, as they are read."""
+
+    SIZE = 16  # documents per message: fewer messages, while no worker waits long for one
+
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self.pool = pool
+        self._batch: list[Document] = []
+        self._sent: deque[Future[list[Annotated]]] = deque()
+
+    def add(self, doc: Document) -> None:
+        self._batch.append(doc)
+        if len(self._batch) == self.SIZE:
+            self._send()
+
+    def _send(self) -> None:
+        self._sent.append(self.pool.submit(_extract_batch, self._batch))
+        self._batch = []
+
+    def results(self) -> Generator[Annotated]:
+        """The mentions and derived values of each document, in the order they were added."""
+        if self._batch:
+            self._send()
+        while self._sent:
+            yield from self._sent.popleft().result()
 
 
 def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
@@ -346,6 +376,6 @@ def _start_worker(spec: ExtractorSpec, parent: int, langs: tuple[str, ...]) -> N
         log.debug("building the pipelines of %s failed", langs, exc_info=True)
 
 
-def _extract(doc: Document) -> Annotated:
+def _extract_batch(docs: list[Document]) -> list[Annotated]:
     assert _worker is not None
-    return _annotate(_worker, doc)
+    return [_annotate(_worker, doc) for doc in docs]
