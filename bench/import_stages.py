@@ -58,7 +58,11 @@ def main(argv: list[str]) -> None:
             "parsing", n, lambda: [parse_line(number, text, places) for number, text in lines]
         )
         mentions, entities_ms = _stage(
-            "entities", n, lambda: [extractor.extract(p.doc.text, p.doc.lang) for p in parsed]
+            "entities",
+            n,
+            lambda: [
+                extractor.extract(p.doc.text, p.doc.lang, p.doc.language_passages()) for p in parsed
+            ],
         )
         derived, derive_ms = _stage(
             "labels, fingerprints", n, lambda: [derive(p.doc) for p in parsed]
