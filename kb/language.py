@@ -8,6 +8,7 @@ CMS templates declare one language for every page, so clear evidence in the text
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -38,9 +39,13 @@ COUNTED_CHARS = 20_000  # the evidence of a long text is in its beginning
 
 
 def _counts(text: str) -> tuple[int, int]:
-    words = _WORD.findall(text[:COUNTED_CHARS].lower())
-    return sum(map(_EVIDENCE_DE.__contains__, words)), sum(
-        map(_EVIDENCE_EN_ONLY.__contains__, words)
+    chunks = text[:COUNTED_CHARS].lower().split()
+    # A chunk of letters alone is one word as `_WORD` finds it: only the others are searched.
+    others = " ".join(itertools.filterfalse(str.isalpha, chunks))
+    words = [*filter(str.isalpha, chunks), *_WORD.findall(others)]
+    return (
+        sum(map(_EVIDENCE_DE.__contains__, words)),
+        sum(map(_EVIDENCE_EN_ONLY.__contains__, words)),
     )
 
 

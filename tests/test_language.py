@@ -62,3 +62,8 @@ def test_the_language_of_a_long_text_is_read_from_its_beginning() -> None:
     lang, parts = profile("", text)
     assert lang == language_of(f"\n\n{text}") == "en"
     assert [p.lang for p in parts] == ["en", "de"]
+
+
+def test_function_words_count_beside_punctuation() -> None:
+    # Every German word here touches a quote, bracket, slash or colon; the English ones do not.
+    assert detect("„Die“ (der) die/und, das: the city") == "de"
