@@ -93,18 +93,15 @@ def passages(text: str, default: str) -> list[Passage]:
     Short paragraphs (headings, captions) take the document's language: they carry too few
     function words to decide on their own.
     """
-    return [
-        Passage(start, end, default if short else _passage_lang(counts, default))
-        for start, end, counts, short in _paragraphs(text)
-    ]
+    return _passages(_paragraphs(text), default)
 
 
 def profile(
     title: str, text: str, declared: Iterable[str | None] = ()
 ) -> tuple[str, list[Passage]]:
     """The language of a document (`language_of` of its title and text) and its `passages`,
-    counting each word once: the import's documents are counted here only, and the passages
-    are stored with the document (`kb.model.Document.passages`)."""
+    counting each word once: every ingested document is counted here, and its passages are
+    stored with it (`kb.model.Document.passages`)."""
     paragraphs = _paragraphs(text)
     if len(title) + 2 + len(text) > COUNTED_CHARS:  # the beginning only, as `language_of`
         lang = language_of(f"{title}\n\n{text}", declared)
@@ -113,18 +110,15 @@ def profile(
         de = title_de + sum(counts[0] for _, _, counts, _ in paragraphs)
         en = title_en + sum(counts[1] for _, _, counts, _ in paragraphs)
         lang = _decide(de, en, declared)
-    return lang, [
-        Passage(start, end, lang if short else _passage_lang(counts, lang))
-        for start, end, counts, short in paragraphs
-    ]
+    return lang, _passages(paragraphs, lang)
 
 
 SHORT_WORDS = 8  # a paragraph of fewer words takes the document's language
 
 
-def _paragraphs(text: str) -> list[tuple[int, int, tuple[int, int], bool]]:
+def _paragraphs(text: str) -> list[Paragraph]:
     """Each paragraph's span, counts and whether it is too short to decide alone."""
-    found: list[tuple[int, int, tuple[int, int], bool]] = []
+    found: list[Paragraph] = []
     start = 0
     for match in [*_PARAGRAPH.finditer(text), None]:
         end = match.start() if match else len(text)
@@ -136,6 +130,16 @@ def _paragraphs(text: str) -> list[tuple[int, int, tuple[int, int], bool]]:
         if match:
             start = match.end()
     return found
+
+
+Paragraph = tuple[int, int, tuple[int, int], bool]  # start, end, counts, too short alone
+
+
+def _passages(paragraphs: list[Paragraph], default: str) -> list[Passage]:
+    return [
+        Passage(start, end, default if short else _passage_lang(counts, default))
+        for start, end, counts, short in paragraphs
+    ]
 
 
 def _passage_lang(counts: tuple[int, int], default: str) -> str:
