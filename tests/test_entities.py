@@ -3,11 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from spacy.tokenizer import Tokenizer
+from spacy.vocab import Vocab
 
 from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.component import NAME
-from kb.entities.extract import TOKENIZER_CACHE, WordCache, build_pipeline
+from kb.entities.extract import TOKENIZER_CACHE, WordCache
 from kb.entities.train import train
 
 
@@ -124,15 +126,17 @@ def test_catalogue_forms_are_split_as_the_tokenizer_splits_them(
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_words_of_letters_alone_are_split_as_without_the_shortcut(lang: str) -> None:
+def test_words_of_letters_alone_are_split_as_without_the_shortcut(
+    extractor: EntityExtractor, lang: str
+) -> None:
     text = (
         "Der KPR (Kommunaler Präventionsrat) tagte am 5.3. im Rathaus, u.a. mit der GmbH. "
         "Dont panic: McDonald's, iPhone-Nutzer, ÖPNV-Ticket, naïve café, Ελλάδα, 5km, "
         "„Sicherheit“ und ‚Ordnung‘ – »Stadt« z.B. e.V. Mr. Smith's plan; can't, gonna, SiWeQ."
     )
-    fast = build_pipeline(lang, ()).tokenizer
-    plain = build_pipeline(lang, ()).tokenizer
+    fast = extractor.pipeline(lang).tokenizer
     assert fast.token_match is not None
+    plain = Tokenizer(Vocab()).from_bytes(fast.to_bytes(exclude=["vocab"]))
     plain.token_match = None
     assert [(t.text, t.whitespace_) for t in fast(text)] == [
         (t.text, t.whitespace_) for t in plain(text)
