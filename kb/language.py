@@ -8,6 +8,7 @@ CMS templates declare one language for every page, so clear evidence in the text
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import tomllib
@@ -24,9 +25,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
-_TABLE = tomllib.loads(
-    resources.files("kb").joinpath("data", "function_words.toml").read_text("utf-8")
-)
+_RAW = resources.files("kb").joinpath("data", "function_words.toml").read_text("utf-8")
+_TABLE = tomllib.loads(_RAW)
 GERMAN_WORDS = frozenset(_TABLE["de"].split())
 ENGLISH_WORDS = frozenset(_TABLE["en"].split())
 _AMBIGUOUS = frozenset(_TABLE["ambiguous"].split())
@@ -36,6 +36,12 @@ _EVIDENCE_EN = ENGLISH_WORDS - _AMBIGUOUS
 
 _EVIDENCE_EN_ONLY = _EVIDENCE_EN - _EVIDENCE_DE  # a word of both lists counts as German
 COUNTED_CHARS = 20_000  # the evidence of a long text is in its beginning
+
+
+def rules_fingerprint() -> str:
+    """What changes when the function words change: the store decides the passages of its
+    documents again then (`kb.store.Store.redecide_passages`)."""
+    return hashlib.sha256(_RAW.encode("utf-8")).hexdigest()[:16]
 
 
 def _counts(text: str) -> tuple[int, int]:

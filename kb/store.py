@@ -25,7 +25,8 @@ from kb.derived import Derived, derive
 from kb.errors import MigrationError, StoreError
 from kb.fingerprint import simhash, text_hash
 from kb.labels import FAMILIES, Classifier, Labels, rules_fingerprint
-from kb.language import Passage
+from kb.language import Passage, passages
+from kb.language import rules_fingerprint as language_fingerprint
 from kb.migrations import MIGRATIONS
 from kb.model import Document, Mention
 
@@ -105,7 +106,13 @@ def _run(row: sqlite3.Row) -> CrawlRun:
 
 
 LABELS_MIGRATION = 14  # the migration that added labels: documents before it are labelled
+# The migration that stored passages: before it, none were stored (they are decided on reading).
+PASSAGES_MIGRATION = 17
 GONE_AFTER = 3  # consecutive 404/410 answers: one broken deploy does not empty the index
+
+
+def _passages_json(parts: list[Passage]) -> str:
+    return json.dumps([[p.start, p.end, p.lang] for p in parts])
 
 
 def _now() -> str:
@@ -162,6 +169,10 @@ class Store:
                 raise MigrationError(f"migration {number} failed: {exc}") from exc
         if version < LABELS_MIGRATION <= len(MIGRATIONS):
             self.relabel()  # documents stored before labels existed get theirs
+        if version < PASSAGES_MIGRATION <= len(MIGRATIONS):
+            # No passages stored yet: the ones stored from now on are the current words'.
+            with self.transaction():
+                self._set_meta("language_rules", language_fingerprint())
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -274,7 +285,7 @@ class Store:
                 json.dumps(links or []),
                 derived.text_hash,
                 derived.simhash,
-                json.dumps([[p.start, p.end, p.lang] for p in doc.language_passages()]),
+                _passages_json(doc.language_passages()),
             )
             now = _now()
             if row is None:
@@ -385,12 +396,43 @@ class Store:
                         "UPDATE documents SET seq=? WHERE id=?", (self._next_seq(), doc_id)
                     )
         with self.transaction():
-            self._conn.execute(
-                "INSERT INTO meta VALUES ('labels_rules', ?)"
-                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                (current,),
-            )
+            self._set_meta("labels_rules", current)
         return len(ids)
+
+    def redecide_passages(self) -> int:
+        """Decide the stored passages again when the function words changed since they were
+        decided (or when that is not known): the language of each paragraph is the current
+        words' then, as when a document is read. Returns how many documents; the index picks
+        them up (each takes a new change number). A document keeps its language: ingestion
+        decided it with what the page and its source declared."""
+        current = language_fingerprint()
+        row = self._conn.execute("SELECT value FROM meta WHERE key='language_rules'").fetchone()
+        if row is not None and row[0] == current:
+            return 0
+        ids = [int(r[0]) for r in self._conn.execute("SELECT id FROM documents")]
+        for start in range(0, len(ids), 500):
+            with self.transaction():
+                for doc_id in ids[start : start + 500]:
+                    r = self._conn.execute(
+                        "SELECT text, lang FROM documents WHERE id=?", (doc_id,)
+                    ).fetchone()
+                    self._conn.execute(
+                        "UPDATE documents SET passages=?, seq=? WHERE id=?",
+                        (
+                            _passages_json(passages(r["text"], r["lang"])),
+                            self._next_seq(),
+                            doc_id,
+                        ),
+                    )
+        with self.transaction():
+            self._set_meta("language_rules", current)
+        return len(ids)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
 
     def replace_mentions(self, doc_id: int, mentions: list[Mention]) -> None:
         """New entities for a stored document (after curation); the index picks them up."""

@@ -168,7 +168,9 @@ def import_board(
 
 
 def reindex(services: Services) -> int:
-    """Rebuild the index from the store, labelling first what the current rules have not."""
+    """Rebuild the index from the store, labelling first what the current rules have not and
+    deciding passages again if the function words changed."""
     services.store.relabel()
+    services.store.redecide_passages()
     with services.index_lock:
         return services.index.rebuild(services.store)

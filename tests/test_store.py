@@ -57,6 +57,23 @@ def test_passages_decided_at_ingestion_are_stored_and_read_back(store: Store) ->
     assert [p.lang for p in stored.language_passages()] == ["de", "de"]  # too short alone
 
 
+def test_passages_are_decided_again_once_the_function_words_change(store: Store) -> None:
+    german = "Die Stadt und die Polizei arbeiten in der Nacht für die Sicherheit zusammen."
+    text = f"{german}\n\nThe city and the police work together on safety in the night."
+    # Decided under other function words: the English paragraph taken for German.
+    older = [Passage(0, len(german), "de"), Passage(len(german) + 2, len(text), "de")]
+    doc_id = store.upsert_document(make_document(text=text, passages=older)).id
+    assert store.redecide_passages() == 0  # the words this store's passages were decided by
+    store._conn.execute("UPDATE meta SET value = 'older words' WHERE key = 'language_rules'")
+    seq = store.seq
+    assert store.redecide_passages() == 1
+    stored = store.document(doc_id)
+    assert stored is not None and [p.lang for p in stored.language_passages()] == ["de", "en"]
+    assert stored.lang == "de"  # the document's language stays the one ingestion decided
+    assert store.seq > seq  # the index picks them up
+    assert store.redecide_passages() == 0
+
+
 def test_metadata_changes_count_as_changes(store: Store) -> None:
     doc = make_document()
     store.upsert_document(doc)
