@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -37,12 +37,14 @@ from crawler.extract import Page, extract_fetched, media_type
 from crawler.fetch import Disallowed, Fetcher, NotModified
 from crawler.urls import normalize, origin
 from kb.dates import parse_optional
-from kb.entities import EntityExtractor
 from kb.errors import DateError
 from kb.model import MAX_TEXT_CHARS, Document
 from kb.places import Places
 from kb.settings import Settings
 from kb.store import Store
+
+if TYPE_CHECKING:
+    from kb.entities import EntityExtractor
 
 Fetch = Callable[[str], Page | None]
 

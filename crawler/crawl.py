@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
@@ -36,11 +36,13 @@ from crawler.report import CrawlReport, Failed, Skipped
 from crawler.sitemaps import is_sitemap, parse_sitemap
 from crawler.urls import in_scope, normalize, origin
 from kb.crawl_state import STOPPED_AFTER, CrawlState, Task
-from kb.entities import EntityExtractor
 from kb.fingerprint import carries
 from kb.model import Document
 from kb.settings import Settings
 from kb.store import FetchState, Source, Store, UpsertStatus
+
+if TYPE_CHECKING:
+    from kb.entities import EntityExtractor
 
 log = logging.getLogger(__name__)
 

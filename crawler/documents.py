@@ -15,14 +15,17 @@ Every path that stores a document calls `to_document`, so that the same rules ho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crawler.extract import Page
 from crawler.report import Cut
 from kb.dates import PartialDate
-from kb.entities import EntityExtractor
 from kb.language import profile
 from kb.model import MAX_TEXT_CHARS, Document
 from kb.places import Places
+
+if TYPE_CHECKING:
+    from kb.entities import EntityExtractor
 
 
 @dataclass(frozen=True)

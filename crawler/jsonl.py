@@ -23,7 +23,7 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -34,13 +34,15 @@ from crawler.report import Cut
 from crawler.urls import normalize
 from kb.dates import PartialDate
 from kb.derived import Derived, derive
-from kb.entities import EntityExtractor
-from kb.entities.extract import ExtractorSpec
 from kb.errors import ImportLineError
 from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
 from kb.places import Places
 from kb.processes import die_with_parent
 from kb.store import Store
+
+if TYPE_CHECKING:
+    from kb.entities import EntityExtractor
+    from kb.entities.extract import ExtractorSpec
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +370,8 @@ def _start_worker(spec: ExtractorSpec, parent: int, langs: tuple[str, ...]) -> N
     die_with_parent(parent)  # a killed import leaves no workers behind
     global _worker
     if _worker is None:
+        from kb.entities import EntityExtractor  # the worker's own; an import need not load it
+
         _worker = EntityExtractor.from_spec(spec)
     try:
         for lang in langs:

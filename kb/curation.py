@@ -7,9 +7,12 @@ affected names are extracted again; the index follows through the store's change
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from kb.entities import EntityExtractor
 from kb.store import Store
+
+if TYPE_CHECKING:
+    from kb.entities import EntityExtractor
 
 
 def reapply(store: Store, extractor: EntityExtractor, forms: Iterable[str]) -> int:
