@@ -57,9 +57,9 @@ def test_every_command_has_a_test() -> None:
         assert re.search(rf'"{name}"', tests), name
 
 
-def _loaded(modules: str, heavy: set[str]) -> list[str]:
-    """Which of ``heavy`` a fresh interpreter has loaded after importing ``modules``."""
-    code = f"import sys, {modules}; print(sorted({heavy!r} & set(sys.modules)))"
+def _loaded(statements: str, heavy: set[str]) -> list[str]:
+    """Which of ``heavy`` a fresh interpreter has loaded after running ``statements``."""
+    code = f"import sys; {statements}; print(sorted({heavy!r} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return ast.literal_eval(done.stdout.strip())  # type: ignore[no-any-return]
 
@@ -68,10 +68,15 @@ def test_searching_loads_nothing_heavy_it_never_uses() -> None:
     # What `kb search` imports, and nothing heavy it never uses (the entity pipelines, the
     # word list, the scheduler, the call rules' expressions).
     heavy = {"spacy", "wordfreq", "apscheduler", "kb.calls"}
-    assert _loaded("cli.documents, ops.search", heavy) == []
+    assert _loaded("import cli.documents, ops.search", heavy) == []
 
 
 def test_a_serving_process_loads_the_entity_pipelines_only_to_crawl() -> None:
-    # Only the process that runs the scheduler crawls; the other workers of `kb serve` are
-    # spared spaCy's import (most of a second and 35 MB each).
-    assert _loaded("web.app", {"spacy"}) == []
+    # The workers of `kb serve` without the scheduler never crawl, and the scheduler's process
+    # builds its extractor at once but crawls later: neither pays spaCy's import (most of a
+    # second and 35 MB each) before it runs a pipeline.
+    assert _loaded("import web.app", {"spacy"}) == []
+    extractor = "from kb.entities import EntityConfig as C, EntityExtractor as E; x = E(C())"
+    assert _loaded(extractor, {"spacy"}) == []
+    extracted = f"{extractor}; x.extract('Der DPT tagt in Hannover.', 'de')"
+    assert _loaded(extracted, {"spacy"}) == ["spacy"]

@@ -9,7 +9,7 @@ from spacy.vocab import Vocab
 from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.component import NAME
-from kb.entities.extract import TOKENIZER_CACHE, WordCache
+from kb.entities.pipeline import TOKENIZER_CACHE, WordCache
 from kb.entities.train import train
 
 
@@ -100,7 +100,7 @@ def test_words_taught_to_the_tokenizer_leave_its_tokens_unchanged(
     text = "z.B. Der Verein e.V. tagte am Montag (Rathaus, Saal 2) mit Dr. Jana Brück-Oehme."
     nlp = extractor.pipeline("de")
     fresh = [(t.text, t.whitespace_) for t in nlp.make_doc(text)]
-    cache = WordCache(nlp.tokenizer)
+    cache = WordCache(nlp)
     cache.learn(text)
     cache.learn(text)  # a second time teaches nothing new
     assert [(t.text, t.whitespace_) for t in nlp.make_doc(text)] == fresh

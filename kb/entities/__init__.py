@@ -4,8 +4,10 @@
 >>> [m.canonical for m in extractor.extract("Der DPT tagt in Hannover.", "de")]
 ['Deutscher Präventionstag', 'Hannover']
 
-The extractor is loaded on first use: spaCy takes most of a second to import, and the word
-lists of this package are wanted without it (by the catalogue, by every ``kb`` start).
+The extractor is loaded on first use, and spaCy only when it builds a pipeline
+(`kb.entities.pipeline`): spaCy takes most of a second to import, and the word lists of this
+package are wanted without it (by the catalogue, by every ``kb`` start, by a scheduler that has
+not crawled yet).
 """
 
 from __future__ import annotations

@@ -8,25 +8,21 @@ are linked to their entity.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
-
-import spacy
-from spacy.attrs import ORTH
-from spacy.lang.char_classes import HYPHENS
-from spacy.language import Language
-from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
-from spacy.util import compile_infix_regex
+from typing import TYPE_CHECKING
 
 from kb.entities import acronyms, people, projects
-from kb.entities.catalogue import seed_catalogue, word_lists
-from kb.entities.component import NAME, EntityRules
+from kb.entities.catalogue import seed_catalogue
 from kb.entities.lexicon import Lexicon
 from kb.language import Passage, passages
 from kb.model import CatalogueEntry, Mention
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from kb.entities.pipeline import WordCache
 
 # Labels of official models mapped onto ours; others (MISC, DATE …) are not kept.
 MODEL_LABELS = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
@@ -39,73 +35,6 @@ class EntityConfig:
 
     model_de: str = ""
     model_en: str = ""
-
-
-LETTERS = re.compile(r"[^\W\d_]+\Z")
-
-
-def tokenizer_for_names(nlp: Language) -> None:
-    """Hyphenated words stay one token in both languages ("Köln-Ehrenfeld", "Jean-Baptiste", as
-    the German tokenizer has it), and a legal form keeps its own dots ("e.V.", "N.V.") but not a
-    full stop after it ("… GmbH.")."""
-    tokenizer = cast(Tokenizer, nlp.tokenizer)
-    infixes = [p for p in nlp.Defaults.infixes or () if isinstance(p, str) and HYPHENS not in p]
-    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    if tokenizer.token_match is None:
-        # Letters alone are one token (no prefix, suffix or infix splits them; special cases
-        # still come first): saying so spares each new word the affix searches, most of what
-        # meeting a word the first time costs.
-        tokenizer.token_match = LETTERS.match
-    for form in word_lists().legal_forms:
-        if " " in form:
-            continue
-        if "." in form:
-            tokenizer.add_special_case(form, [{ORTH: form}])
-            tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
-        else:
-            tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
-
-
-# Chunks of text between spaces whose tokens the tokenizer remembers, per language.
-TOKENIZER_CACHE = 200_000
-
-
-class WordCache:
-    """Teaches the tokenizer's cache a text's new chunks one by one before the text is run.
-
-    spaCy stops caching for the rest of a text once a special case ("z.B.", "e.V.") occurred in
-    it (its guard for spaCy issue 1250), so in long texts most words were split afresh on every
-    run: 40 % of extraction's time. A chunk alone has no such history, and the text's tokens are
-    still spaCy's own.
-    """
-
-    def __init__(self, tokenizer: Tokenizer) -> None:
-        tokenizer.max_cache_size = TOKENIZER_CACHE
-        self._tokenizer = tokenizer
-        self._seen: set[str] = set()
-
-    def learn(self, text: str) -> None:
-        if len(self._seen) >= TOKENIZER_CACHE:
-            return
-        new = set(text.split()).difference(self._seen)
-        for chunk in new:
-            self._tokenizer(chunk)
-        self._seen |= new
-
-
-def build_pipeline(lang: str, catalogue: Iterable[CatalogueEntry], model: str = "") -> Language:
-    """A pipeline for ``lang``: the ``model`` when given, else a blank one, plus the rules."""
-    nlp = spacy.load(model) if model else spacy.blank(lang)
-    if not model:
-        # Nothing of a blank pipeline reads a word's lexical attributes (the rules compare
-        # strings); computing them for each new word was half of a fresh process's extraction.
-        cast(Any, nlp.vocab).lex_attr_getters = {}  # public, though spaCy's stubs omit it
-    tokenizer_for_names(nlp)
-    # Before a model's NER, so that catalogue and rules win and the model fills gaps.
-    before = "ner" if "ner" in nlp.pipe_names else None
-    rules = cast(EntityRules, nlp.add_pipe(NAME, before=before))
-    rules.set_catalogue(catalogue)
-    return nlp
 
 
 ExtractorSpec = tuple[EntityConfig, tuple[CatalogueEntry, ...], frozenset[str]]
@@ -144,9 +73,13 @@ class EntityExtractor:
         lang = lang if lang in LANGUAGES else "de"
         if lang not in self._pipelines:
             model = self._config.model_de if lang == "de" else self._config.model_en
+            # Imported here: spaCy takes most of a second to load, which a process that only
+            # builds an extractor (a scheduler waiting for its first crawl) need not pay.
+            from kb.entities.pipeline import WordCache, build_pipeline
+
             nlp = build_pipeline(lang, self._catalogue, model)
             self._pipelines[lang] = nlp
-            self._word_caches[lang] = WordCache(cast(Tokenizer, nlp.tokenizer))
+            self._word_caches[lang] = WordCache(nlp)
         return self._pipelines[lang]
 
     def _run(self, lang: str, text: str) -> Doc:

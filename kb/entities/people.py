@@ -6,11 +6,13 @@ or a first name alone after the full name.
 from __future__ import annotations
 
 import re
-
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from kb.entities.lexicon import FUNCTION_WORDS, HONORIFICS, Lexicon
 from kb.entities.tokens import Found, Tokens
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 # Letters that German and English words do not have: a capitalised word with them after a
 # surname is a second surname rather than a noun ("García López", "Restrepo Vélez").

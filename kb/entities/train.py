@@ -26,8 +26,9 @@ from spacy.pipeline import EntityRecognizer
 from spacy.training import Example
 from thinc.api import fix_random_seed
 
-from kb.entities.extract import EntityConfig, EntityExtractor, tokenizer_for_names
+from kb.entities.extract import EntityConfig, EntityExtractor
 from kb.entities.gold import load
+from kb.entities.pipeline import tokenizer_for_names
 from kb.model import ENTITY_LABELS
 
 Labelled = tuple[str, list[tuple[int, int, str]]]
