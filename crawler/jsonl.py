@@ -15,6 +15,7 @@ the report says so.
 from __future__ import annotations
 
 import codecs
+import importlib
 import json
 import logging
 import os
@@ -306,8 +307,10 @@ Annotated = tuple[list[Mention] | str, Derived | None]  # mentions or why they f
 
 def _start_pool(extractor: EntityExtractor, workers: int, langs: set[str]) -> ProcessPoolExecutor:
     global _worker
-    # Forked workers inherit this extractor (spawned ones build their own from the spec), then
-    # build the pipelines of ``langs`` (~0.8 s each) before the first document comes.
+    # Forked workers inherit this extractor (spawned ones build their own from the spec) and
+    # spaCy, imported here once rather than in each, then build the pipelines of ``langs``
+    # (~0.8 s each) before the first document comes.
+    importlib.import_module("kb.entities.pipeline")
     _worker = extractor
     pool = ProcessPoolExecutor(
         workers,

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cli.main import app
 from kb.settings import Settings
 
@@ -57,26 +59,40 @@ def test_every_command_has_a_test() -> None:
         assert re.search(rf'"{name}"', tests), name
 
 
-def _loaded(statements: str, heavy: set[str]) -> list[str]:
-    """Which of ``heavy`` a fresh interpreter has loaded after running ``statements``."""
-    code = f"import sys; {statements}; print(sorted({heavy!r} & set(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return ast.literal_eval(done.stdout.strip())  # type: ignore[no-any-return]
+# Steps run one after another in a fresh interpreter (one, for the suite's time); after each,
+# which of the heavy modules it has loaded.
+HEAVY = {"spacy", "wordfreq", "apscheduler", "kb.calls"}
+STEPS = {
+    "search": "import cli.documents, ops.search",
+    "serve": "import web.app",
+    "extractor": "from kb.entities import EntityConfig as C, EntityExtractor as E; E(C())",
+    "pipeline": "import kb.entities.pipeline",
+}
 
 
-def test_searching_loads_nothing_heavy_it_never_uses() -> None:
+@pytest.fixture(scope="module")
+def loaded() -> dict[str, set[str]]:
+    code = ["import sys"]
+    for step in STEPS.values():
+        code += [step, f"print(sorted({HEAVY!r} & set(sys.modules)))"]
+    done = subprocess.run(
+        [sys.executable, "-c", "\n".join(code)], capture_output=True, text=True, check=True
+    )
+    lines = done.stdout.splitlines()
+    return {step: set(ast.literal_eval(line)) for step, line in zip(STEPS, lines, strict=True)}
+
+
+def test_searching_loads_nothing_heavy_it_never_uses(loaded: dict[str, set[str]]) -> None:
     # What `kb search` imports, and nothing heavy it never uses (the entity pipelines, the
     # word list, the scheduler, the call rules' expressions).
-    heavy = {"spacy", "wordfreq", "apscheduler", "kb.calls"}
-    assert _loaded("import cli.documents, ops.search", heavy) == []
+    assert loaded["search"] == set()
 
 
-def test_a_serving_process_loads_the_entity_pipelines_only_to_crawl() -> None:
+def test_a_serving_process_loads_the_entity_pipelines_only_to_crawl(
+    loaded: dict[str, set[str]],
+) -> None:
     # The workers of `kb serve` without the scheduler never crawl, and the scheduler's process
     # builds its extractor at once but crawls later: neither pays spaCy's import (most of a
-    # second and 35 MB each) before it runs a pipeline.
-    assert _loaded("import web.app", {"spacy"}) == []
-    extractor = "from kb.entities import EntityConfig as C, EntityExtractor as E; x = E(C())"
-    assert _loaded(extractor, {"spacy"}) == []
-    extracted = f"{extractor}; x.extract('Der DPT tagt in Hannover.', 'de')"
-    assert _loaded(extracted, {"spacy"}) == ["spacy"]
+    # second and 35 MB each) before it builds a pipeline.
+    assert "spacy" not in loaded["serve"] | loaded["extractor"]
+    assert "spacy" in loaded["pipeline"]
