@@ -8,6 +8,7 @@ from spacy.vocab import Vocab
 
 from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
+from kb.entities.catalogue import build_common_words, common_words
 from kb.entities.component import NAME
 from kb.entities.pipeline import TOKENIZER_CACHE, WordCache
 from kb.entities.train import train
@@ -141,3 +142,10 @@ def test_words_of_letters_alone_are_split_as_without_the_shortcut(
     assert [(t.text, t.whitespace_) for t in fast(text)] == [
         (t.text, t.whitespace_) for t in plain(text)
     ]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_shipped_common_words_are_the_built_ones(lang: str) -> None:
+    # Fails after a change of the lists' sizes (or a wordfreq upgrade) until
+    # scripts/make_common_words.py is run again.
+    assert common_words(lang) == build_common_words(lang)

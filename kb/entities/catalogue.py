@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -11,8 +12,10 @@ from kb.model import CatalogueEntry
 
 # How many of wordfreq's most frequent words count as common: German nouns are capitalised, so a
 # capitalised word among them is no evidence of a name.
-COMMON_GERMAN = 30_000
-COMMON_ENGLISH = 20_000
+COMMON_WORDS = {"de": 30_000, "en": 20_000}
+# The lists as shipped, built by scripts/make_common_words.py: reading them takes a hundredth of
+# the time of importing wordfreq and reading its lists (half a second in every extractor's start).
+COMMON_WORDS_FILE = "common_words_{lang}.txt.gz"
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,21 @@ def seed_catalogue() -> tuple[CatalogueEntry, ...]:
     )
 
 
+def build_common_words(lang: str) -> list[str]:
+    """wordfreq's most frequent words of ``lang``, most frequent first."""
+    from wordfreq import top_n_list  # only to build the shipped lists
+
+    return top_n_list(lang, COMMON_WORDS[lang])
+
+
+def common_words(lang: str) -> list[str]:
+    """The shipped list of :func:`build_common_words`."""
+    raw = resources.files("kb.entities").joinpath("data", COMMON_WORDS_FILE.format(lang=lang))
+    return gzip.decompress(raw.read_bytes()).decode("utf-8").split("\n")
+
+
 @cache
 def word_lists() -> WordLists:
-    # Imported here: wordfreq takes 0.4 s to load, which a search (the index reads the
-    # catalogue's module, not its word lists) never needs.
-    from wordfreq import top_n_list
-
     heads = [line.split() for line in _lines("org_heads.txt")]
     adjectives = [line.split() for line in _lines("org_adjectives.txt")]
     places = _lines("place_nouns.txt")
@@ -116,6 +128,6 @@ def word_lists() -> WordLists:
         cities=tuple(_lines("cities.txt")),
         determiners=frozenset(_lines("determiners.txt")),
         name_boundaries=frozenset(_lines("name_boundaries.txt")),
-        common_german=frozenset(top_n_list("de", COMMON_GERMAN)),
-        common_english=frozenset(top_n_list("en", COMMON_ENGLISH)),
+        common_german=frozenset(common_words("de")),
+        common_english=frozenset(common_words("en")),
     )
