@@ -13,7 +13,6 @@ from typing import cast
 
 from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
@@ -54,17 +53,19 @@ class EntityRules:
         self.orgs = Organisations(lexicon)
         self.places = Places(lexicon)
         self.people = People(self.nlp, lexicon)
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        # (label, canonical name) by the words of a form: one matcher key per form would put
-        # a lexeme per entity into the pipeline's vocabulary.
-        self.forms: dict[str, tuple[str, str]] = {}
+        # (label, canonical name) by the tokens of a form, and the lengths (in tokens) of the
+        # forms by their first token: a text's tokens are looked up, not run through spaCy's
+        # PhraseMatcher, whose pattern documents were most of building a pipeline.
+        self.forms: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._lengths: dict[str, list[int]] = {}
+        self._first: frozenset[str] = frozenset()
 
     def set_catalogue(self, catalogue: Iterable[CatalogueEntry]) -> None:
         entries = tuple(catalogue)
         self._configure(Lexicon(entries))
-        # Patterns are tokenized with a copy of the tokenizer on a vocabulary of their own: the
-        # matcher compares hashes, and tens of thousands of pattern words in the pipeline's
-        # vocabulary made its tokenizer several times slower.
+        # Forms are tokenized with a copy of the tokenizer on a vocabulary of their own: tens of
+        # thousands of their words in the pipeline's vocabulary made its tokenizer several
+        # times slower.
         tokenizer = cast(Tokenizer, self.nlp.tokenizer)
         self._tokenize = Tokenizer(Vocab()).from_bytes(tokenizer.to_bytes(exclude=["vocab"]))
         self._special = frozenset(self._tokenize.rules or ())
@@ -76,30 +77,30 @@ class EntityRules:
         for city in self.lexicon.lists.cities:
             if city not in named:
                 self._add(CatalogueEntry(city, "LOC"), {city})
+        self._first = frozenset(self._lengths)
 
     def _add(self, entry: CatalogueEntry, forms: set[str]) -> None:
-        patterns = []
         for form in sorted(forms):
-            pattern = self._pattern(form)
-            key = " ".join(t.text for t in pattern)
-            if key not in self.forms:
-                self.forms[key] = (entry.label, entry.name)
-                patterns.append(pattern)
-        self.matcher.add(NAME, patterns)
+            tokens = self._pattern(form)
+            if tokens and tokens not in self.forms:
+                self.forms[tokens] = (entry.label, entry.name)
+                lengths = self._lengths.setdefault(tokens[0], [])
+                if len(tokens) not in lengths:
+                    lengths.append(len(tokens))
 
-    def _pattern(self, form: str) -> Doc:
-        """``form`` as the tokenizer splits it. A word of letters alone is one token unless it
-        is a special case: most forms need none of the tokenizer's affix searches, which were
-        most of building a pipeline (each worker process of an import builds its own)."""
+    def _pattern(self, form: str) -> tuple[str, ...]:
+        """The tokens of ``form`` as the tokenizer splits it. A word of letters alone is one
+        token unless it is a special case: most forms need none of the tokenizer's affix
+        searches (each worker process of an import builds its own pipelines)."""
         words = form.split(" ")
         if all(word.isalpha() and word not in self._special for word in words):
-            return Doc(self._tokenize.vocab, words=words)
-        return cast(Doc, self._tokenize(form))
+            return tuple(words)
+        return tuple(t.text for t in self._tokenize(form))
 
     def __call__(self, doc: Doc) -> Doc:
         words = self._words(doc)
         spaces = doc.to_array(SPACY).astype(bool).tolist()
-        known = self._catalogue(doc, words)
+        known = self._catalogue(words)
         tokens = Tokens(words, spaces, known, self.lexicon.lists.legal_forms)
         chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
         taken = [False] * len(words)
@@ -136,16 +137,25 @@ class EntityRules:
                     words[k] = strings[orth] = self.nlp.vocab.strings[orth]
         return cast(list[str], words)
 
-    def _catalogue(self, doc: Doc, words: list[str]) -> list[Found]:
+    def _catalogue(self, words: list[str]) -> list[Found]:
         """The catalogue's matches, longest first where they overlap."""
-        matches = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
+        forms, lengths, size = self.forms, self._lengths, len(words)
+        first = self._first.intersection(words)  # the words that begin forms: few, found in C
+        matches = [
+            (start, start + n)
+            for start, word in enumerate(words)
+            if word in first
+            for n in lengths[word]
+            if start + n <= size and tuple(words[start : start + n]) in forms
+        ]
+        matches.sort(key=lambda m: (m[0] - m[1], m[0]))
         taken: set[int] = set()
         found = []
-        for _, start, end in matches:
+        for start, end in matches:
             if any(k in taken for k in range(start, end)):
                 continue
             taken.update(range(start, end))
-            label, name = self.forms[" ".join(words[start:end])]
+            label, name = forms[tuple(words[start:end])]
             found.append(Found(start, end, label, name))
         return found
 
