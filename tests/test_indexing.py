@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.index import FileIndex
+from whoosh.query import Phrase
 from whoosh.writing import SegmentWriter
 
 from bench.corpus import documents
@@ -59,7 +61,8 @@ def _content(directory: Path) -> tuple[Any, ...]:
     terms = {}
     for field, text in reader.all_terms():
         info = dict(vars(reader.term_info(field, text)))
-        del info["_offset"], info["_length"]  # where in the file, not what
+        # Where the postings are (a place in the postings file, or the term's entry), not what.
+        del info["_offset"], info["_length"], info["_inlined"]
         matcher = reader.postings(field, text)
         postings = []
         while matcher.is_active():
@@ -68,7 +71,10 @@ def _content(directory: Path) -> tuple[Any, ...]:
                     matcher.id(),
                     matcher.weight(),
                     matcher.value(),
-                    matcher.block_max_id(),
+                    # Postings kept in the term's entry are one block.
+                    matcher.block_max_id()
+                    if isinstance(matcher, W3LeafMatcher)
+                    else max(matcher.all_ids()),
                     matcher.block_max_weight(),
                     matcher.block_min_length(),
                     matcher.block_max_length(),
@@ -334,10 +340,26 @@ def test_blocks_of_few_postings_are_stored_uncompressed(tmp_path: Path) -> None:
     ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(phrase=True)))
     writer = FastWriter(ix)
     for n in range(300):
-        writer.add_document(body="häufig selten" if n < 3 else "häufig")
+        writer.add_document(body="häufig selten" if n < 130 else "häufig")
+    writer.commit()
+    with ix.searcher() as searcher:
+        postings = searcher.reader().postings("body", "selten")
+        assert postings._compression == 3  # 128 postings
+        postings.skip_to(128)
+        assert postings._compression == 0  # the last two
+        assert list(postings.all_ids()) == [128, 129]  # read back as compressed ones are
+
+
+def test_a_term_of_a_few_postings_keeps_them_in_its_entry(tmp_path: Path) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(phrase=True)))
+    writer = FastWriter(ix)
+    for n in range(20):
+        writer.add_document(body="alle paar wörter" if n % 5 == 0 else "alle")
     writer.commit()
     with ix.searcher() as searcher:
         reader = searcher.reader()
-        rare, common = reader.postings("body", "selten"), reader.postings("body", "häufig")
-        assert (rare._compression, common._compression) == (0, 3)
-        assert list(rare.all_ids()) == [0, 1, 2]  # read back as the compressed ones are
+        assert reader.term_info("body", "paar").is_inlined()
+        assert not reader.term_info("body", "alle").is_inlined()
+        # Phrases read their positions as from a block.
+        found = searcher.search(Phrase("body", ["paar", "wörter"]))
+        assert sorted(hit.docnum for hit in found) == [0, 5, 10, 15]
