@@ -309,7 +309,7 @@ def _start_pool(extractor: EntityExtractor, workers: int, langs: set[str]) -> Pr
     global _worker
     # Forked workers inherit this extractor (spawned ones build their own from the spec) and
     # spaCy, imported here once rather than in each, then build the pipelines of ``langs``
-    # (~0.8 s each) before the first document comes.
+    # (~0.4 s each) before the first document comes.
     importlib.import_module("kb.entities.pipeline")
     _worker = extractor
     pool = ProcessPoolExecutor(
