@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bench.corpus import write_jsonl
+from bench.machine import describe
 from crawler.documents import places_of
 from crawler.jsonl import parse_line, read_lines
 from kb.call_store import CallStore
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> None:
         with path.open("rb") as stream:
             lines = [line for line in read_lines(stream) if not isinstance(line, ImportLineError)]
         n = len(lines)
-        print(f"{n:,} generated documents, one process; CPU time")
+        print(f"{n:,} generated documents, one process; CPU time; {describe()}")
         parsed, parse_ms = _stage(
             "parsing", n, lambda: [parse_line(number, text, places) for number, text in lines]
         )

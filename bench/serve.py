@@ -12,7 +12,9 @@ and measures over HTTP, with the load generated in other processes:
   the p95 of ``/healthz`` meanwhile;
 - the resident memory of every serving process after the load;
 
-and the wall time of ``kb --help`` and ``kb search QUERY --json``.
+and the wall time of ``kb --help`` and ``kb search QUERY --json``. The import rates come with
+the CPU seconds of the import's processes, and the figures with the machine's speed at the
+start and the end (`bench.machine`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,6 +37,7 @@ from urllib.parse import quote
 import httpx
 
 from bench.corpus import COLLECTIONS, queries, write_jsonl
+from bench.machine import describe
 
 KB = str(Path(sys.executable).with_name("kb"))
 HEAVY = [
@@ -55,11 +59,16 @@ def _kb(data: Path, *args: str) -> tuple[str, float]:
     return done.stdout, time.perf_counter() - start
 
 
-def _import_rate(data: Path, count: int, seed: int) -> float:
+def _import_rate(data: Path, count: int, seed: int) -> str:
+    """Documents a second of ``kb import`` and the CPU seconds of all its processes (steadier
+    than the rate when the machine's speed varies)."""
     data.parent.mkdir(parents=True, exist_ok=True)
     lines = write_jsonl(data.parent / f"import-{count}.jsonl", count, seed)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     _, seconds = _kb(data, "import", str(lines))
-    return count / seconds
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return f"{count / seconds:.0f}/s for {count:,} ({cpu:.1f} s of CPU)"
 
 
 def _free_port() -> int:
@@ -256,13 +265,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
+        print(describe())
         small = _import_rate(tmp / "small" / "data", 2_000, seed=5)
         data = tmp / "big" / "data"
         large = _import_rate(data, args.docs, seed=7)
-        print(
-            f"kb import with entities: {small:.0f} documents/s for 2,000, "
-            f"{large:.0f}/s for {args.docs:,}"
-        )
+        print(f"kb import with entities: {small}, {large}")
         _commands(data)
         paths = [f"/api/search?q={quote(q)}" for q in queries(100)]
         rates: dict[int, dict[int, float]] = {}
@@ -280,3 +287,4 @@ def main(argv: list[str] | None = None) -> None:
             for clients in SEARCH_CLIENTS:
                 ratio = rates[last][clients] / rates[first][clients]
                 print(f"{clients:>2} clients: {last} workers {ratio:.2f}x the searches of {first}")
+    print(describe())
