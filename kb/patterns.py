@@ -26,7 +26,10 @@ class Need:
 
     def __init__(self, expression: str) -> None:
         words = expression.split("|")
-        self.words = words if all(re.escape(w) == w for w in words) else None
+        # Plain text when nothing in a word would mean more to ``re`` than itself (a space
+        # is escaped only for verbose expressions).
+        plain = all(re.escape(w).replace("\\ ", " ") == w for w in words)
+        self.words = words if plain else None
         self.pattern = None if self.words is not None else re.compile(expression)
 
     def found(self, text: str) -> bool:
