@@ -60,8 +60,9 @@ def simhash(text: str) -> int | None:
         _mix(word_hashes[:-1] * _GOLDEN ^ word_hashes[1:]), return_counts=True
     )
     bits = np.unpackbits(pairs.astype(">u8").view(np.uint8)).reshape(len(pairs), 64)
-    # Each bit of the SimHash is the weighted vote of that bit over all word pairs.
-    votes = ((bits.astype(np.int64) * 2 - 1) * counts[:, None]).sum(axis=0) > 0
+    # Each bit of the SimHash is the weighted vote of that bit over all word pairs: set where
+    # the pairs that have it outweigh those that do not (one product, no ±1 matrix).
+    votes = 2 * (counts @ bits) > counts.sum()
     value = int(_BIT_VALUES[votes].sum(dtype=np.uint64))
     return value - (1 << 64) if value >= 1 << 63 else value
 
