@@ -9,14 +9,14 @@ Whoosh's files, codec and commit, and changes how postings get there:
   :func:`index.analysis.term_positions` (one regular expression pass, per-word cached terms);
 - postings are collected per term, in document order, so only the terms are sorted; beyond
   ``limitmb`` they go to temporary files a term at a time, not a posting at a time;
-- each term's postings are handed to the postings writer a block at a time, with the field
-  lengths read once per field;
+- each term's postings are written a block at a time, with the field lengths read once per
+  field, and pickled with protocol 5 rather than Whoosh's 2 (see `_write_block`);
 - a term with fewer postings than a compressed block keeps them in its entry of the terms
   table (Whoosh's inline postings, which its reader reads and its own writer never writes).
 
-The postings writer's block buffers are filled directly (``W3PostingsWriter`` internals of the
-pinned whoosh-reloaded version); single-position values are shared objects, so blocks pickle
-smaller than Whoosh's own but decode to the same values.
+The postings writer's block buffers are filled and written directly (``W3PostingsWriter``
+internals of the pinned whoosh-reloaded version); single-position values are shared objects.
+Blocks pickle smaller than Whoosh's own but decode to the same values.
 
 :class:`ParallelWriter` spreads the documents over worker processes, each writing one segment.
 Terms, positions, weights, lengths and block statistics equal Whoosh's (tests/test_indexing.py).
@@ -29,20 +29,23 @@ import itertools
 import marshal
 import multiprocessing
 import os
+import pickle
 import queue
 import struct
+import zlib
 from array import array
 from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from whoosh.codec.base import FieldWriter, PerDocumentReader
-from whoosh.codec.whoosh3 import W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
 from whoosh.fields import FieldType, Schema
 from whoosh.formats import Positions
 from whoosh.index import FileIndex
 from whoosh.system import pack_ushort
 from whoosh.util import random_name
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
 from index.analysis import LANGUAGES, load, term_positions, text_analyzer
@@ -165,8 +168,7 @@ class TermPool:
             if len(postings) < SMALL_BLOCK * 3:  # one block, too small to compress
                 _inline_term(fieldwriter, postings, doc_lengths)
             else:
-                _write_term(fieldwriter._postwriter, postings, doc_lengths)
-                fieldwriter.finish_term()
+                _block_term(fieldwriter, postings, doc_lengths)
         if current is not None:
             fieldwriter.finish_field()
 
@@ -179,6 +181,7 @@ class TermPool:
 
 POSTING_BYTES = 40  # memory per posting in the pool, measured
 COMPRESSION = 3  # zlib level of a block, Whoosh's own
+PICKLED = 5  # the pickle protocol of a block's postings (Python 3.8 and later read it)
 SMALL_BLOCK = 16  # postings below which a block is stored uncompressed
 _LENGTH = struct.Struct("<I")
 _POSITIONS = Positions()
@@ -199,17 +202,55 @@ def _field_lengths(lengths: PerDocumentReader, fieldname: str) -> list[int]:
     ]
 
 
-def _write_term(writer: W3PostingsWriter, postings: list[Any], lengths: list[int]) -> None:
-    """Fill the postings writer's block buffers as ``add_posting`` would, a block at a time
-    (every block but the last written here; ``finish_postings`` writes the last)."""
+def _block_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[int]) -> None:
+    """``finish_term`` for postings in blocks of the postings file, a block at a time."""
+    writer = fieldwriter._postwriter
     step = writer._blocklimit * 3
     for start in range(0, len(postings), step):
-        if start:
-            writer._write_block()
         block = postings[start : start + step]
-        # Each block records its own compression; a few postings do not pay for zlib's time.
-        writer._compression = COMPRESSION if len(block) >= SMALL_BLOCK * 3 else 0
         _fill_block(writer, block, lengths)
+        # Each block records its own compression; a few postings do not pay for zlib's time.
+        compression = COMPRESSION if len(block) >= SMALL_BLOCK * 3 else 0
+        _write_block(writer, compression, last=start + step >= len(postings))
+    terminfo = writer._terminfo
+    terminfo.set_extent(writer._startoffset, writer._postfile.tell() - writer._startoffset)
+    writer._terminfo = None
+    _add_term(fieldwriter, terminfo.to_bytes())
+
+
+def _write_block(writer: W3PostingsWriter, compression: int, last: bool) -> None:
+    """Whoosh's ``W3PostingsWriter._write_block``, but the block pickled with protocol
+    ``PICKLED`` rather than 2, which writes each value (bytes) as a call that turns a string
+    back into bytes: blocks of positions pickle in a third of the time, half as big, and
+    unpickle five times faster when searched. The reader unpickles either."""
+    postfile = writer._postfile
+    if not writer._blockcount:
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+    writer._terminfo.add_block(writer)
+    data = (writer._mini_ids(), writer._mini_weights(), writer._mini_values())
+    databytes = pickle.dumps(data, PICKLED)
+    if compression:
+        databytes = zlib.compress(databytes, compression)
+    ids = writer._ids
+    info = (
+        len(ids),
+        ids[-1],
+        writer._maxweight,
+        compression,
+        length_to_byte(writer._minlength),
+        length_to_byte(writer._maxlength),
+    )
+    infobytes = pickle.dumps(info, 2)  # numbers only: as Whoosh writes it
+    size = len(infobytes) + len(databytes)
+    postfile.write_int(-size if last else size)  # the last block's size is negative
+    postfile.write(infobytes)
+    postfile.write(databytes)
+    writer._blockcount += 1
+
+
+def _add_term(fieldwriter: FieldWriter, entry: bytes) -> None:
+    """The term's entry in the terms table, as ``finish_term`` adds it."""
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + fieldwriter._btext, entry)
 
 
 def _fill_block(writer: W3PostingsWriter, block: list[Any], lengths: list[int]) -> None:
@@ -235,11 +276,14 @@ def _inline_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[in
     _fill_block(writer, postings, lengths)
     terminfo = writer._terminfo
     terminfo.add_block(writer)
-    # The values as a block's reader gives them: None where the format stores none.
-    terminfo.set_inlined(writer._ids, writer._weights, [v or None for v in postings[2::3]])
     writer._terminfo = None
-    key = pack_ushort(fieldwriter._fieldid) + fieldwriter._btext  # as finish_term makes it
-    fieldwriter._tindex.add(key, terminfo.to_bytes())
+    # The values as a block's reader gives them: None where the format stores none.
+    inlined = (writer._ids, writer._weights, [v or None for v in postings[2::3]])
+    # Whoosh's entry of a term in the postings file, marked as one that keeps its postings,
+    # which follow it (pickled as blocks are: see `_write_block`).
+    terminfo.set_extent(0, 0)
+    head = terminfo.to_bytes()[: W3TermInfo._struct.size]
+    _add_term(fieldwriter, b"\x01" + head[1:] + pickle.dumps(inlined, PICKLED))
 
 
 def _text_languages(schema: Schema) -> dict[str, str]:
