@@ -3,6 +3,7 @@ whole, its beginnings, its endings and its inner parts, in four tables of seed w
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -47,6 +48,10 @@ class SeedTable:
             for text, numbers in self._inner.items()
             if len(text) <= MAX_INNER
         ]
+        # Most words hold none: one search in C says whether to ask for each.
+        self._any_inner = re.compile(
+            "|".join(re.escape(text) for text, _ in self._inner_parts) or r"(?!x)x"
+        )
 
     def word(self, word: str) -> frozenset[int]:
         """The seed words ``word`` (lower case) matches."""
@@ -63,9 +68,10 @@ class SeedTable:
             if length > size:
                 break
             ids += self._suffix.get(word[size - length :], ())
-        for text, numbers in self._inner_parts:
-            if text in word:
-                ids += numbers
+        if self._any_inner.search(word):
+            for text, numbers in self._inner_parts:
+                if text in word:
+                    ids += numbers
         if len(self.known) >= MEMORY:
             self.known.clear()
         found = self.known[word] = frozenset(ids)
