@@ -71,9 +71,9 @@ LINES_FAILED = 3  # exit status of an import that stored the good lines and refu
 def import_(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import documents from a JSON Lines file; bad lines are reported, the rest imported
     (exit status 3 when some lines failed)."""
-    from ops import pipeline
+    from ops import imports
 
-    imported = pipeline.import_jsonl(services(), file)
+    imported = imports.import_jsonl(services(), file)
     typer.echo(imported.report.render())
     typer.echo(f"indexed: {imported.indexed}")
     if imported.report.errors:

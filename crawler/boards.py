@@ -33,8 +33,9 @@ from bs4 import BeautifulSoup
 
 from crawler.documents import Origin, cut_of, places_of, to_document
 from crawler.errors import CrawlError, ParseError, describe
-from crawler.extract import Page, extract_fetched, media_type
+from crawler.extract import extract_fetched, media_type
 from crawler.fetch import Disallowed, Fetcher, NotModified
+from crawler.page import Page
 from crawler.urls import normalize, origin
 from kb.dates import parse_optional
 from kb.errors import DateError

@@ -28,10 +28,11 @@ import httpx
 from crawler.documents import Origin, cut_of, places_of, to_document
 from crawler.duplicates import Duplicates
 from crawler.errors import CrawlError, FetchError, ParseError, ReadError
-from crawler.extract import Page, extract_fetched, media_type
+from crawler.extract import extract_fetched, media_type
 from crawler.feeds import is_feed, parse_feed
 from crawler.fetch import Disallowed, Fetched, Fetcher, FetchResult, NotModified
 from crawler.login import Credentials, login
+from crawler.page import Page
 from crawler.report import CrawlReport, Failed, Skipped
 from crawler.sitemaps import is_sitemap, parse_sitemap
 from crawler.urls import in_scope, normalize, origin

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crawler.extract import Page
+from crawler.page import Page
 from crawler.report import Cut
 from kb.dates import PartialDate
 from kb.language import profile

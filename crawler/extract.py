@@ -12,7 +12,6 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from pypdf.errors import PyPdfError
 
 from crawler import rules
 from crawler.errors import ParseError
+from crawler.page import Page
 from crawler.urls import normalize, origin
 from kb.dates import PartialDate, first_written_date
 from kb.errors import DateError
@@ -30,20 +30,6 @@ from kb.errors import DateError
 VISIBLE_DATE_CHARS = 600  # a date line is near the top; later dates are what the text is about
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
-
-
-@dataclass
-class Page:
-    """What a fetched resource says, before it becomes a `kb` document."""
-
-    url: str
-    title: str
-    text: str
-    date: PartialDate | None = None  # at the precision the page gives
-    lang: str | None = None  # as declared (<html lang>): a hint
-    links: list[str] = field(default_factory=list)
-    noindex: bool = False
-    nofollow: bool = False
 
 
 def _charset(content_type: str | None) -> str | None:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from crawler.documents import Origin, cut_of, places_of, to_document
 from crawler.errors import ParseError, describe
-from crawler.extract import Page, extract_html
+from crawler.page import Page
 from crawler.report import Cut
 from crawler.urls import normalize
 from kb.dates import PartialDate
@@ -192,6 +192,8 @@ def _page(record: ImportRecord) -> Page:
     text = record.text or ""
     page = Page(url=record.url, title=record.title or "", text=text)
     if record.html and not text:
+        from crawler.extract import extract_html  # with BeautifulSoup: only for lines of HTML
+
         page = extract_html(record.html.encode("utf-8"), record.url, "text/html; charset=utf-8")
         page.url = record.url
     page.title = record.title or page.title or page.text.strip().split("\n", 1)[0][:120]

@@ -1,5 +1,6 @@
 """What brings documents in, each followed by the same sync of what is derived from the store
-(facts of calls and events, the index): crawls, JSON Lines imports, board exports, rebuilds.
+(facts of calls and events, the index): crawls, board exports, rebuilds; JSON Lines imports
+are in `ops.imports`, which loads none of the crawler's fetching.
 
 ``kb crawl``, ``kb demo``, the staff's "Jetzt crawlen" and each source's schedule all crawl
 through `crawl`; ``kb import-board`` and the staff's upload both import through
@@ -16,10 +17,8 @@ from pathlib import Path
 from crawler.boards import BoardError, BoardReport, fetcher_for
 from crawler.boards import import_board as read_board_export
 from crawler.crawl import Crawler, Step
-from crawler.jsonl import ImportReport, import_file
 from crawler.login import Credentials, credentials_from_env
 from crawler.report import CrawlReport
-from index.indexer import CORES
 from kb import job_runs
 from kb.crawl_state import CrawlState
 from kb.job_runs import Trigger
@@ -33,13 +32,11 @@ __all__ = [
     "BoardImported",
     "CrawlReport",
     "Credentials",
-    "Imported",
     "Step",
     "crawl",
     "credentials",
     "enabled_sources",
     "import_board",
-    "import_jsonl",
     "reindex",
 ]
 
@@ -94,27 +91,6 @@ def enabled_sources(services: Services, name: str | None = None) -> list[Source]
     if not chosen:
         raise NotFoundError("enabled source", name)
     return chosen
-
-
-@dataclass(frozen=True)
-class Imported:
-    report: ImportReport
-    indexed: int
-
-
-def import_jsonl(services: Services, path: Path) -> Imported:
-    """Import the documents of a JSON Lines file; bad lines are reported by number."""
-    settings = services.settings
-    with path.open("rb") as lines:
-        report = import_file(
-            lines,
-            services.store,
-            services.extractor,
-            workers=CORES,
-            max_chars=settings.max_text_chars,
-            max_line_bytes=settings.import_max_line_bytes,
-        )
-    return Imported(report, services.sync(procs=CORES))
 
 
 @dataclass(frozen=True)

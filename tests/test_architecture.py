@@ -61,9 +61,10 @@ def test_every_command_has_a_test() -> None:
 
 # Steps run one after another in a fresh interpreter (one, for the suite's time); after each,
 # which of the heavy modules it has loaded.
-HEAVY = {"spacy", "wordfreq", "apscheduler", "kb.calls"}
+HEAVY = {"spacy", "wordfreq", "apscheduler", "kb.calls", "bs4", "pypdf", "httpx"}
 STEPS = {
     "search": "import cli.documents, ops.search",
+    "import": "import ops.imports",
     "serve": "import web.app",
     "extractor": "from kb.entities import EntityConfig as C, EntityExtractor as E; E(C())",
     "pipeline": "import kb.entities.pipeline",
@@ -86,6 +87,12 @@ def test_searching_loads_nothing_heavy_it_never_uses(loaded: dict[str, set[str]]
     # What `kb search` imports, and nothing heavy it never uses (the entity pipelines, the
     # word list, the scheduler, the call rules' expressions).
     assert loaded["search"] == set()
+
+
+def test_an_import_loads_nothing_of_crawling(loaded: dict[str, set[str]]) -> None:
+    # `kb import` of JSON Lines needs no HTML or PDF parser and no HTTP client: loading them
+    # was a fifth of a second, on one core, before the import's worker processes start.
+    assert loaded["import"] == set()
 
 
 def test_a_serving_process_loads_the_entity_pipelines_only_to_crawl(

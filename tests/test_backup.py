@@ -27,7 +27,7 @@ from kb.model import CatalogueEntry
 from kb.newsletter_store import NewsletterStore, Preferences
 from kb.store import Source
 from kb.viewer import Viewer
-from ops import backup, curation, pipeline
+from ops import backup, curation, imports, pipeline
 from ops.search import SearchRequest, search
 from ops.services import Services
 from tests.appserver import KB, AppServer
@@ -131,7 +131,7 @@ def test_a_backup_taken_while_a_crawl_writes_and_searches_run_restores_the_same_
     curation.add_entity(services, STAFF, entry)
     source = Source("baeume", f"{server.url}/news/", "news", city="Essen")
     services.store.add_source(source)
-    pipeline.import_jsonl(services, _jsonl(tmp_path))  # something to search from the start
+    imports.import_jsonl(services, _jsonl(tmp_path))  # something to search from the start
 
     stop = threading.Event()
     searched: list[int] = []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crawler.boards import BoardError, fetcher_for, find_links, import_board
-from crawler.extract import Page
+from crawler.page import Page
 from kb.dates import PartialDate, parse_optional
 from kb.entities import EntityExtractor
 from kb.errors import DateError

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from ops import pipeline
+from ops import imports
 from ops.services import Services
 from tests.appserver import AppServer
 from tests.factories import make_settings
@@ -44,7 +44,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     services = Services.open(make_settings(folder))
     lines = folder / "records.jsonl"
     lines.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in RECORDS) + "\n")
-    imported = pipeline.import_jsonl(services, lines)
+    imported = imports.import_jsonl(services, lines)
     assert imported.report.new == len(RECORDS) and not imported.report.errors
     app = create_app(services)
     app.dependency_overrides[today] = lambda: date(2025, 3, 1)
@@ -97,7 +97,7 @@ def test_long_lists_of_calls_and_events_come_in_pages(tmp_path: Path) -> None:
     ]  # fmt: skip
     lines = tmp_path / "calls.jsonl"
     lines.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in calls) + "\n")
-    pipeline.import_jsonl(services, lines)
+    imports.import_jsonl(services, lines)
     app = create_app(services)
     app.dependency_overrides[today] = lambda: date(2025, 3, 1)
     try:
