@@ -15,7 +15,9 @@ holding one of them opens every gate.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 _UNFOLDED = ("İ", "ı", "ſ", "\u212a")
 
@@ -86,3 +88,26 @@ class Gated:
 
     def sub(self, replacement: str, text: str) -> str:
         return self.union.sub(replacement, text) if self._read(text) else text
+
+
+def alternatives(words: Iterable[str]) -> str:
+    """An expression matching any of ``words`` and, where several match at a place, the
+    longest, as their alternation sorted longest first does; but shaped as a tree of their
+    common beginnings, so that the engine tries a letter's few continuations at each place,
+    not every word: with the hundreds of names of cities, a tenth of the time."""
+    tree: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branches(tree) if tree else r"(?!x)x"
+
+
+def _branches(node: dict[str, dict[str, Any]]) -> str:
+    branches = [re.escape(char) + _branches(child) for char, child in sorted(node.items()) if char]
+    if "" in node and branches:
+        branches.append("")  # a word that ends here after those that go on: the longest first
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"

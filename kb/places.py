@@ -21,6 +21,7 @@ from importlib import resources
 
 from kb.leads import LEAD_WORDS, lead_start
 from kb.model import CatalogueEntry
+from kb.patterns import alternatives
 
 CITY_KINDS = frozenset({"city", "member-city"})
 # A dateline: the city first, then a comma, a bracket or a dash ("HANNOVER (dpa) –",
@@ -41,12 +42,7 @@ class Places:
 
     def __init__(self, forms: Mapping[str, str]) -> None:
         self._forms = dict(forms)
-        names = sorted(self._forms, key=len, reverse=True)
-        self._pattern = re.compile(
-            r"(?<![^\W\d_])(?:" + "|".join(re.escape(n) for n in names) + r")(?![^\W\d_])"
-            if names
-            else r"(?!x)x"
-        )
+        self._pattern = re.compile(r"(?<![^\W\d_])" + alternatives(self._forms) + r"(?![^\W\d_])")
         self._upper = {form.upper(): name for form, name in self._forms.items()}
 
     @classmethod
