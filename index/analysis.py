@@ -19,6 +19,7 @@ from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, S
 
 from index.compounds import split
 from kb.language import ENGLISH_WORDS, GERMAN_WORDS
+from kb.words import findall
 
 LANGUAGES = ("de", "en")
 _GERMAN_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -131,7 +132,7 @@ def term_positions(lang: str, text: str) -> dict[bytes, list[int]]:
         cache.clear()
     found: dict[bytes, list[int]] = {}
     pos = -1
-    for number, word in enumerate(_WORDS.findall(text)):
+    for number, word in enumerate(findall(_WORDS, text)):
         word_terms = cache.get(word)
         if word_terms is None:
             word_terms = cache[word] = _index_terms(lang, word)

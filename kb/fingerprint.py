@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from kb.words import findall
+
 NEAR_BITS = 7
 MIN_WORDS = 100
 _WORD = re.compile(r"\w+")
@@ -32,7 +34,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # makes a pair's hash depend on the ord
 
 @lru_cache(maxsize=4)  # both fingerprints of a text read its words: split once
 def words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(text.casefold()))
+    return tuple(findall(_WORD, text.casefold()))
 
 
 @lru_cache(maxsize=256)

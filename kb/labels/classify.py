@@ -11,6 +11,7 @@ from functools import cache
 
 from kb.labels.vocabulary import FAMILIES, WORD, FamilyRules, Labels, Part, Vocabulary
 from kb.labels.words import SeedTable
+from kb.words import findall
 
 # The start of a text says what it is about; reading a 600-page report to its end would only
 # slow the import (and a report's appendix is about everything).
@@ -76,7 +77,7 @@ class Classifier:
 
     def _points(self, text: str, family: str | None = None) -> Counter[tuple[str, str]]:
         """Points of each (family, label) from the seeds in ``text`` (of one family, if given)."""
-        words = WORD.findall(text)
+        words = findall(WORD, text)
         known, word = self._table.known.get, self._table.word  # a look-up, a call for new words
         matched = [m if (m := known(w)) is not None else word(w) for w in words]
         points: Counter[tuple[str, str]] = Counter()
