@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
@@ -10,6 +13,7 @@ from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import build_common_words, common_words
 from kb.entities.component import NAME
+from kb.entities.people import _standing_alone
 from kb.entities.pipeline import TOKENIZER_CACHE, WordCache
 from kb.entities.train import train
 
@@ -149,3 +153,16 @@ def test_the_shipped_common_words_are_the_built_ones(lang: str) -> None:
     # Fails after a change of the lists' sizes (or a wordfreq upgrade) until
     # scripts/make_common_words.py is run again.
     assert common_words(lang) == build_common_words(lang)
+
+
+@given(
+    st.lists(st.text(alphabet="aK -", min_size=1, max_size=4), max_size=5),
+    st.text(alphabet="aK -_9.", max_size=30),
+)
+def test_short_forms_stand_alone_where_the_expression_finds_them(
+    forms: list[str], text: str
+) -> None:
+    ordered = sorted(set(forms), key=len, reverse=True)
+    pattern = r"(?<![\w-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])"
+    expected = [m.span() for m in re.finditer(pattern, text)] if forms else []
+    assert list(_standing_alone(text, forms)) == expected

@@ -6,6 +6,7 @@ or a first name alone after the full name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from kb.entities.lexicon import FUNCTION_WORDS, HONORIFICS, Lexicon
@@ -165,9 +166,7 @@ def short_mentions(
     for full, short in people:
         for form in (short, short[:1].upper() + short[1:]):
             full_names.setdefault(form, full)
-    alternatives = "|".join(re.escape(f) for f in sorted(full_names, key=len, reverse=True))
-    for match in re.finditer(rf"(?<![\w-])(?:{alternatives})(?![\w-])", text):
-        start, end = match.span()
+    for start, end in _standing_alone(text, full_names):
         if occupied.find(1, start, end) != -1:
             continue
         before = text[max(0, start - 12) : start].split()
@@ -176,6 +175,32 @@ def short_mentions(
         following = text[end : end + 2].strip()[:1]
         if first and (following.isupper() or following.isdigit()):
             continue  # "Frank Müller" is another person, "May 2024" a month
-        found.append((start, end, full_names[match[0]]))
+        found.append((start, end, full_names[text[start:end]]))
         occupied[start:end] = b"\x01" * (end - start)
     return found
+
+
+def _standing_alone(text: str, forms: Iterable[str]) -> Iterator[tuple[int, int]]:
+    r"""Where ``forms`` stand alone (no letter, digit, "_" or "-" on either side), left to
+    right without overlaps, the longest where several start: as ``re.finditer`` of their
+    alternation between ``(?<![\w-])`` and ``(?![\w-])`` finds them, but by ``str.find``,
+    with no expression to compile for each text's names."""
+    places = []
+    for form in forms:
+        at = text.find(form)
+        while at != -1:
+            places.append((at, -len(form)))
+            at = text.find(form, at + 1)
+    places.sort()
+    after_last = 0
+    for start, negative in places:
+        end = start - negative
+        if start < after_last or _joins(text, start - 1) or _joins(text, end):
+            continue
+        yield start, end
+        after_last = end
+
+
+def _joins(text: str, at: int) -> bool:
+    """Whether the character at ``at`` (if any) joins what is beside it into one word."""
+    return 0 <= at < len(text) and (text[at].isalnum() or text[at] in "_-")
