@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-    from kb.entities.pipeline import WordCache
-
 # Labels of official models mapped onto ours; others (MISC, DATE …) are not kept.
 MODEL_LABELS = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
 LANGUAGES = ("de", "en")
@@ -58,7 +56,6 @@ class EntityExtractor:
         self._names = frozenset(e.name for e in self._catalogue)
         self._lexicon = Lexicon()  # first names and particles, for names over the document
         self._pipelines: dict[str, Language] = {}
-        self._word_caches: dict[str, WordCache] = {}
 
     def spec(self) -> ExtractorSpec:
         """What it takes to build the same extractor in another process."""
@@ -75,18 +72,14 @@ class EntityExtractor:
             model = self._config.model_de if lang == "de" else self._config.model_en
             # Imported here: spaCy takes most of a second to load, which a process that only
             # builds an extractor (a scheduler waiting for its first crawl) need not pay.
-            from kb.entities.pipeline import WordCache, build_pipeline
+            from kb.entities.pipeline import build_pipeline
 
-            nlp = build_pipeline(lang, self._catalogue, model)
-            self._pipelines[lang] = nlp
-            self._word_caches[lang] = WordCache(nlp)
+            self._pipelines[lang] = build_pipeline(lang, self._catalogue, model)
         return self._pipelines[lang]
 
     def _run(self, lang: str, text: str) -> Doc:
         lang = lang if lang in LANGUAGES else "de"
-        nlp = self.pipeline(lang)
-        self._word_caches[lang].learn(text)
-        return nlp(text)
+        return self.pipeline(lang)(text)
 
     def extract(self, text: str, lang: str, parts: list[Passage] | None = None) -> list[Mention]:
         """Mentions in ``text`` with character offsets into it, passage by passage (``parts``:

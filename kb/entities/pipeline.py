@@ -1,6 +1,6 @@
 """The spaCy side of entity extraction: a pipeline per language (a blank one or a model, with
-the `kb_entities` component), its tokenizer's settings for names, and the cache that keeps the
-tokenizer fast on long texts. Imported only when a pipeline is built (`kb.entities.extract`).
+the `kb_entities` component) and its tokenizer's settings for names and long imports. Imported
+only when a pipeline is built (`kb.entities.extract`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from kb.entities.component import NAME, EntityRules
 from kb.model import CatalogueEntry
 
 LETTERS = re.compile(r"[^\W\d_]+\Z")
+# Chunks of text between spaces whose tokens the tokenizer remembers (spaCy's default: 10,000).
+TOKENIZER_CACHE = 200_000
 
 
 def tokenizer_for_names(nlp: Language) -> None:
@@ -28,6 +30,7 @@ def tokenizer_for_names(nlp: Language) -> None:
     the German tokenizer has it), and a legal form keeps its own dots ("e.V.", "N.V.") but not a
     full stop after it ("… GmbH.")."""
     tokenizer = cast(Tokenizer, nlp.tokenizer)
+    tokenizer.max_cache_size = TOKENIZER_CACHE
     infixes = [p for p in nlp.Defaults.infixes or () if isinstance(p, str) and HYPHENS not in p]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     if tokenizer.token_match is None:
@@ -43,34 +46,6 @@ def tokenizer_for_names(nlp: Language) -> None:
             tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
         else:
             tokenizer.add_special_case(form + ".", [{ORTH: form}, {ORTH: "."}])
-
-
-# Chunks of text between spaces whose tokens the tokenizer remembers, per language.
-TOKENIZER_CACHE = 200_000
-
-
-class WordCache:
-    """Teaches the tokenizer's cache a text's new chunks one by one before the text is run.
-
-    spaCy stops caching for the rest of a text once a special case ("z.B.", "e.V.") occurred in
-    it (its guard for spaCy issue 1250), so in long texts most words were split afresh on every
-    run: 40 % of extraction's time. A chunk alone has no such history, and the text's tokens are
-    still spaCy's own.
-    """
-
-    def __init__(self, nlp: Language) -> None:
-        tokenizer = cast(Tokenizer, nlp.tokenizer)
-        tokenizer.max_cache_size = TOKENIZER_CACHE
-        self._tokenizer = tokenizer
-        self._seen: set[str] = set()
-
-    def learn(self, text: str) -> None:
-        if len(self._seen) >= TOKENIZER_CACHE:
-            return
-        new = set(text.split()).difference(self._seen)
-        for chunk in new:
-            self._tokenizer(chunk)
-        self._seen |= new
 
 
 def build_pipeline(lang: str, catalogue: Iterable[CatalogueEntry], model: str = "") -> Language:
