@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from index.acronyms import defined
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.acronyms import _BEFORE, _at_word_starts, defined
 from index.search import SearchRequest, SearchService
 from index.synonyms import SynonymTable, seed_groups
 from kb.settings import Settings
@@ -219,3 +224,9 @@ def test_inflected_words_meet_their_synonym_group(store: Store, settings: Settin
         store, settings, [make_document(title="Amt", text="Die Nachtbürgermeisterin berät.")]
     )
     assert _titles(search, "night mayors") == ["Amt"]
+
+
+@given(st.text(alphabet="KPRab_9 (-)x", max_size=40))
+def test_acronyms_before_their_long_form_start_a_word(text: str) -> None:
+    expected = [m.span() for m in re.finditer(r"\b" + _BEFORE.pattern, text)]
+    assert [m.span() for m in _at_word_starts(_BEFORE, text)] == expected
