@@ -277,8 +277,10 @@ def _inline_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[in
     terminfo = writer._terminfo
     terminfo.add_block(writer)
     writer._terminfo = None
-    # The values as a block's reader gives them: None where the format stores none.
-    inlined = (writer._ids, writer._weights, [v or None for v in postings[2::3]])
+    # The values as a block's reader gives them: None where the format stores none. Numbers
+    # in tuples, not Whoosh's arrays, which pickle and unpickle five times slower; its reader
+    # and `index.engine` only index and count them.
+    inlined = (tuple(writer._ids), tuple(writer._weights), [v or None for v in postings[2::3]])
     # Whoosh's entry of a term in the postings file, marked as one that keeps its postings,
     # which follow it (pickled as blocks are: see `_write_block`).
     terminfo.set_extent(0, 0)
