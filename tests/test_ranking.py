@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from index.acronyms import _BEFORE, _at_word_starts, defined
@@ -227,6 +227,7 @@ def test_inflected_words_meet_their_synonym_group(store: Store, settings: Settin
 
 
 @given(st.text(alphabet="KPRab_9 (-)x", max_size=40))
+@example("xKP (abcd) KP (abcd) _KP (abcd)")  # inside a word, at its start, after "_"
 def test_acronyms_before_their_long_form_start_a_word(text: str) -> None:
     expected = [m.span() for m in re.finditer(r"\b" + _BEFORE.pattern, text)]
     assert [m.span() for m in _at_word_starts(_BEFORE, text)] == expected
