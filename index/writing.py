@@ -35,12 +35,14 @@ import struct
 import zlib
 from array import array
 from collections.abc import Iterator
+from hashlib import md5
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from whoosh.codec.base import FieldWriter, PerDocumentReader
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
 from whoosh.fields import FieldType, Schema
+from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.formats import Positions
 from whoosh.index import FileIndex
 from whoosh.system import pack_ushort
@@ -155,20 +157,24 @@ class TermPool:
 
     def write(self, schema: Schema, fieldwriter: FieldWriter, lengths: PerDocumentReader) -> None:
         """Write every term, field by field and term by term in order, a block at a time."""
+        table = TermTable(fieldwriter._tindex)
         current = None
         doc_lengths: list[int] = []
+        prefix = b""
         for fieldname, text, postings in self._terms_in_order():
             if fieldname != current:
                 if current is not None:
                     fieldwriter.finish_field()
                 fieldwriter.start_field(fieldname, schema[fieldname])
                 doc_lengths = _field_lengths(lengths, fieldname)
+                prefix = pack_ushort(fieldwriter._fieldid)
                 current = fieldname
-            fieldwriter.start_term(text)
             if len(postings) < SMALL_BLOCK * 3:  # one block, too small to compress
-                _inline_term(fieldwriter, postings, doc_lengths)
+                table.add(prefix + text, _inline_entry(postings, doc_lengths))
             else:
-                _block_term(fieldwriter, postings, doc_lengths)
+                fieldwriter.start_term(text)
+                table.add(prefix + text, _block_term(fieldwriter, postings, doc_lengths))
+        table.flush()
         if current is not None:
             fieldwriter.finish_field()
 
@@ -184,6 +190,8 @@ COMPRESSION = 3  # zlib level of a block, Whoosh's own
 PICKLED = 5  # the pickle protocol of a block's postings (Python 3.8 and later read it)
 SMALL_BLOCK = 16  # postings below which a block is stored uncompressed
 _LENGTH = struct.Struct("<I")
+_ENTRY_LENGTHS = struct.Struct("!ii")  # a terms table entry's key and value lengths (Whoosh's)
+_TERM_INFO: struct.Struct = W3TermInfo._struct
 _POSITIONS = Positions()
 _SINGLE: dict[int, bytes] = {}  # the encoded value of a single position
 _WEIGHTS = tuple(float(n) for n in range(256))
@@ -202,8 +210,9 @@ def _field_lengths(lengths: PerDocumentReader, fieldname: str) -> list[int]:
     ]
 
 
-def _block_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[int]) -> None:
-    """``finish_term`` for postings in blocks of the postings file, a block at a time."""
+def _block_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[int]) -> bytes:
+    """``finish_term`` for postings in blocks of the postings file, a block at a time; returns
+    the term's entry in the terms table."""
     writer = fieldwriter._postwriter
     step = writer._blocklimit * 3
     for start in range(0, len(postings), step):
@@ -215,7 +224,8 @@ def _block_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[int
     terminfo = writer._terminfo
     terminfo.set_extent(writer._startoffset, writer._postfile.tell() - writer._startoffset)
     writer._terminfo = None
-    _add_term(fieldwriter, terminfo.to_bytes())
+    entry: bytes = terminfo.to_bytes()
+    return entry
 
 
 def _write_block(writer: W3PostingsWriter, compression: int, last: bool) -> None:
@@ -248,11 +258,6 @@ def _write_block(writer: W3PostingsWriter, compression: int, last: bool) -> None
     writer._blockcount += 1
 
 
-def _add_term(fieldwriter: FieldWriter, entry: bytes) -> None:
-    """The term's entry in the terms table, as ``finish_term`` adds it."""
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + fieldwriter._btext, entry)
-
-
 def _fill_block(writer: W3PostingsWriter, block: list[Any], lengths: list[int]) -> None:
     docs, weights = block[0::3], block[1::3]
     block_lengths = list(filter(None, map(lengths.__getitem__, docs)))
@@ -265,27 +270,68 @@ def _fill_block(writer: W3PostingsWriter, block: list[Any], lengths: list[int]) 
     writer._maxlength = max(block_lengths, default=0)
 
 
-def _inline_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[int]) -> None:
-    """``finish_term`` with the postings kept in the term's entry rather than a block of the
-    postings file, as Whoosh's postings writer does below its ``inlinelimit`` (where it calls
-    a method that its term info lacks: ``set_inline`` for ``set_inlined``); its reader reads
-    them back as one block. A block costs a term two pickles and its writes, and most terms
-    have a few postings: kept in their entries, the commit of 2,000 documents takes a tenth
-    less time."""
-    writer = fieldwriter._postwriter
-    _fill_block(writer, postings, lengths)
-    terminfo = writer._terminfo
-    terminfo.add_block(writer)
-    writer._terminfo = None
-    # The values as a block's reader gives them: None where the format stores none. Numbers
-    # in tuples, not Whoosh's arrays, which pickle and unpickle five times slower; its reader
-    # and `index.engine` only index and count them.
-    inlined = (tuple(writer._ids), tuple(writer._weights), [v or None for v in postings[2::3]])
-    # Whoosh's entry of a term in the postings file, marked as one that keeps its postings,
-    # which follow it (pickled as blocks are: see `_write_block`).
-    terminfo.set_extent(0, 0)
-    head = terminfo.to_bytes()[: W3TermInfo._struct.size]
-    _add_term(fieldwriter, b"\x01" + head[1:] + pickle.dumps(inlined, PICKLED))
+def _inline_entry(postings: list[Any], lengths: list[int]) -> bytes:
+    """The term's entry in the terms table with its postings kept in it, as Whoosh's postings
+    writer makes it below its ``inlinelimit`` (where it calls a method that its term info
+    lacks: ``set_inline`` for ``set_inlined``); its reader reads them back as one block. A
+    block costs a term two pickles and its writes, and most terms have a few postings.
+
+    Made here, not through the postings writer and its term info: the same statistics (those
+    of `_fill_block`), packed as ``W3TermInfo.to_bytes`` packs them, at a third of the cost."""
+    docs = tuple(postings[0::3])
+    weights = tuple(array("f", postings[1::3]))  # as a block holds them: 32-bit floats
+    present = [length for length in map(lengths.__getitem__, docs) if length]
+    head = _TERM_INFO.pack(
+        1,  # flags: the postings are inlined
+        sum(weights),
+        len(docs),
+        length_to_byte(min(present)) if present else 0,
+        length_to_byte(max(present, default=0)),
+        max(0, *weights),
+        docs[0],
+        docs[-1],
+    )
+    # Numbers in tuples, not Whoosh's arrays, which pickle and unpickle five times slower; its
+    # reader and `index.engine` only index and count them. Values as a block's reader gives
+    # them: None where the format stores none.
+    inlined = (docs, weights, [value or None for value in postings[2::3]])
+    return head + pickle.dumps(inlined, PICKLED)
+
+
+class TermTable:
+    """Entries added to Whoosh's terms table (``OrderedHashWriter.add``) many at a time: one
+    write to its file for many entries, their places counted rather than asked of the file."""
+
+    FLUSH = 1 << 20  # bytes of entries held before they are written
+
+    def __init__(self, table: OrderedHashWriter) -> None:
+        if table.hashfn is not md5_hash:
+            raise IndexingError("the terms table hashes with another function than MD5")
+        self._table = table
+        self._place = table.dbfile.tell()
+        self._data = bytearray()
+
+    def add(self, key: bytes, value: bytes) -> None:
+        table, place = self._table, self._place
+        if key <= table.lastkey:
+            raise IndexingError(f"terms out of order: {table.lastkey!r}..{key!r}")
+        table.index.append(place)
+        # md5_hash's value, from the digest's last four bytes rather than its hex string.
+        digest = md5(key, usedforsecurity=False).digest()
+        hashed = int.from_bytes(digest[12:], "big")
+        table.buckets[hashed & 255].append((hashed, place))
+        table.lastkey = key
+        data = self._data
+        data += _ENTRY_LENGTHS.pack(len(key), len(value))
+        data += key
+        data += value
+        self._place = place + _ENTRY_LENGTHS.size + len(key) + len(value)
+        if len(data) >= self.FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        self._table.dbfile.write(bytes(self._data))
+        self._data.clear()
 
 
 def _text_languages(schema: Schema) -> dict[str, str]:

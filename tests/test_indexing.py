@@ -133,6 +133,8 @@ def test_the_writer_writes_what_whoosh_writes(
 ) -> None:
     # 1 MB at thrice the bytes a posting: 250 documents go through four temporary runs.
     monkeypatch.setattr(writing, "POSTING_BYTES", 3 * writing.POSTING_BYTES)
+    # The terms table's entries written a few at a time, not all at the end.
+    monkeypatch.setattr(writing.TermTable, "FLUSH", 256)
     docs, reference = written_by_whoosh
     fast = _build(
         tmp_path / "fast", lambda ix: FastWriter(ix, limitmb=limitmb, compound=False), [docs]
