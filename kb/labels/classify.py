@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from functools import cache
+from itertools import compress
+from typing import cast
 
 from kb.labels.vocabulary import FAMILIES, WORD, FamilyRules, Labels, Part, Vocabulary
 from kb.labels.words import SeedTable
@@ -78,12 +80,19 @@ class Classifier:
     def _points(self, text: str, family: str | None = None) -> Counter[tuple[str, str]]:
         """Points of each (family, label) from the seeds in ``text`` (of one family, if given)."""
         words = findall(WORD, text)
-        known, word = self._table.known.get, self._table.word  # a look-up, a call for new words
-        matched = [m if (m := known(w)) is not None else word(w) for w in words]
+        # A look-up for each word, a call only for words met the first time (in C: `map`).
+        known = list(map(self._table.known.get, words))
+        word = self._table.word
+        matched = (
+            [m if m is not None else word(w) for m, w in zip(known, words, strict=True)]
+            if None in known
+            else cast(list[frozenset[int]], known)
+        )
         points: Counter[tuple[str, str]] = Counter()
         starts = self._starts[family]
-        for i, ids in enumerate(matched):
-            for number in ids:
+        # Most words match no seed: only those that do are visited (`compress`, in C).
+        for i in compress(range(len(matched)), matched):
+            for number in matched[i]:
                 for seed, name, label, value in starts.get(number, ()):
                     if len(seed) == 1 or self._follows(seed, matched, i):
                         points[name, label] += value
