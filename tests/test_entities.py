@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+import spacy
 from hypothesis import given
 from hypothesis import strategies as st
 from spacy.tokenizer import Tokenizer
@@ -14,7 +15,7 @@ from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import build_common_words, common_words
 from kb.entities.component import NAME
 from kb.entities.people import _standing_alone
-from kb.entities.pipeline import TOKENIZER_CACHE
+from kb.entities.pipeline import NAMES_TOKENIZER, TOKENIZER_CACHE, tokenizer_for_names
 from kb.entities.train import train
 
 
@@ -101,6 +102,19 @@ def test_a_trained_model_is_loaded_after_the_rules(tmp_path: Path) -> None:
 def test_the_tokenizer_remembers_the_words_of_a_long_import(extractor: EntityExtractor) -> None:
     # spaCy's default of 10,000 chunks is met within a few hundred documents.
     assert extractor.pipeline("de").tokenizer.max_cache_size == TOKENIZER_CACHE
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_blank_pipelines_tokenizer_is_spacys_default_set_for_names(lang: str) -> None:
+    """Made with the settings for names (its special cases loaded once), it equals spaCy's
+    default tokenizer set afterwards, as a model's is."""
+    made = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": NAMES_TOKENIZER}}})
+    default = spacy.blank(lang)
+    tokenizer_for_names(default)
+    assert made.tokenizer.to_bytes(exclude=["vocab"]) == default.tokenizer.to_bytes(
+        exclude=["vocab"]
+    )
+    assert made.tokenizer.max_cache_size == default.tokenizer.max_cache_size == TOKENIZER_CACHE
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

@@ -15,7 +15,6 @@ from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
-from spacy.vocab import Vocab
 
 from kb.entities.inflection import forms
 from kb.entities.lexicon import Lexicon
@@ -63,11 +62,9 @@ class EntityRules:
     def set_catalogue(self, catalogue: Iterable[CatalogueEntry]) -> None:
         entries = tuple(catalogue)
         self._configure(Lexicon(entries))
-        # Forms are tokenized with a copy of the tokenizer on a vocabulary of their own: tens of
-        # thousands of their words in the pipeline's vocabulary made its tokenizer several
-        # times slower.
-        tokenizer = cast(Tokenizer, self.nlp.tokenizer)
-        self._tokenize = Tokenizer(Vocab()).from_bytes(tokenizer.to_bytes(exclude=["vocab"]))
+        # Only the forms that are not words of letters alone go through the tokenizer (about
+        # 900 of 11,000): so few that their words in the pipeline's vocabulary cost nothing.
+        self._tokenize = cast(Tokenizer, self.nlp.tokenizer)
         self._special = frozenset(self._tokenize.rules or ())
         for entry in entries:
             self._add(entry, catalogue_forms(entry, self.lexicon))
