@@ -54,17 +54,14 @@ def simhash(text: str) -> int | None:
     # result as hashing every pair, at a fraction of the Python calls.
     if len(_HASHES) > HASHES_KEPT:
         _HASHES.clear()
-    for word in dict.fromkeys(found):
-        if word not in _HASHES:
-            _HASHES[word] = _word_hash(word)
+    for word in set(found).difference(_HASHES):
+        _HASHES[word] = _word_hash(word)
     word_hashes = np.fromiter(map(_HASHES.__getitem__, found), dtype=np.uint64, count=len(found))
-    pairs, counts = np.unique(
-        _mix(word_hashes[:-1] * _GOLDEN ^ word_hashes[1:]), return_counts=True
-    )
+    pairs = _mix(word_hashes[:-1] * _GOLDEN ^ word_hashes[1:])
     bits = np.unpackbits(pairs.astype(">u8").view(np.uint8)).reshape(len(pairs), 64)
-    # Each bit of the SimHash is the weighted vote of that bit over all word pairs: set where
-    # the pairs that have it outweigh those that do not (one product, no ±1 matrix).
-    votes = 2 * (counts @ bits) > counts.sum()
+    # Each bit of the SimHash is the vote of that bit over all word pairs, a pair counted as
+    # often as it occurs: set where more pairs have it than not.
+    votes = 2 * bits.sum(axis=0) > len(pairs)
     value = int(_BIT_VALUES[votes].sum(dtype=np.uint64))
     return value - (1 << 64) if value >= 1 << 63 else value
 

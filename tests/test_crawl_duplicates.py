@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 
 from crawler.crawl import Crawler
 from kb.entities import EntityExtractor
-from kb.fingerprint import NEAR_BITS, distance, simhash, text_hash
+from kb.fingerprint import NEAR_BITS, _word_hash, distance, simhash, text_hash, words
 from kb.settings import Settings
 from kb.store import Source, Store
 from tests.factories import make_settings
@@ -55,6 +55,31 @@ def test_fingerprints_ignore_form_and_tell_near_from_different() -> None:
     assert distance(near, other) <= NEAR_BITS
     unrelated = simhash(OTHER)
     assert unrelated is not None and distance(near, unrelated) > 2 * NEAR_BITS
+
+
+def _simhash_by_definition(text: str) -> int:
+    """The SimHash as the module defines it, pair by pair in plain integers: each bit is set
+    where more of the text's word pairs (each as often as it occurs) have it than not."""
+    mask = (1 << 64) - 1
+
+    def mixed(value: int) -> int:
+        value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9 & mask
+        value = (value ^ (value >> 27)) * 0x94D049BB133111EB & mask
+        return value ^ (value >> 31)
+
+    found = words(text)
+    pairs = [
+        mixed((_word_hash(a) * 0x9E3779B97F4A7C15 & mask) ^ _word_hash(b))
+        for a, b in itertools.pairwise(found)
+    ]
+    value = sum(1 << bit for bit in range(64) if 2 * sum(p >> bit & 1 for p in pairs) > len(pairs))
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def test_the_simhash_is_the_vote_of_all_word_pairs() -> None:
+    repeated = " ".join([REPORT] * 3 + [OTHER])  # pairs that occur more than once
+    for text in (REPORT, OTHER, repeated, REPORT + " " + OTHER):
+        assert simhash(text) == _simhash_by_definition(text)
 
 
 def test_duplicates_across_urls_are_skipped_with_their_original(
