@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from kb.dates import DateMention, find_mentions, find_times, resolve, weekdays
@@ -61,7 +62,7 @@ class EventInfo:
     end_time: time | None = None
 
 
-def _reference(published: date | None, mentions: list[DateMention]) -> date | None:
+def _reference(published: date | None, mentions: Sequence[DateMention]) -> date | None:
     """The publication date, else 1 January of the first year the text writes out."""
     if published is not None:
         return published
@@ -86,14 +87,24 @@ class _Context:
     sentence_end: int
 
 
-def _contexts(text: str, reference: date | None) -> list[_Context]:
+@lru_cache(maxsize=4)  # a funding call's text is read for its contexts and its eligibility
+def _dated(text: str) -> tuple[tuple[DateMention, ...], str]:
+    """The dates of ``text``, and the text with each date masked by "§" (one per character)."""
     mentions = find_mentions(text)
-    reference = _reference(reference, mentions)
-    chars = list(text)
+    pieces: list[str] = []
+    done = 0
     for mention in mentions:
-        chars[mention.start : mention.end] = ["§"] * (mention.end - mention.start)
-    masked = "".join(chars).lower()
-    bounds = [m.end() for m in _BOUNDARY.finditer("".join(chars))]
+        pieces += (text[done : mention.start], "§" * (mention.end - mention.start))
+        done = mention.end
+    pieces.append(text[done:])
+    return tuple(mentions), "".join(pieces)
+
+
+def _contexts(text: str, reference: date | None) -> list[_Context]:
+    mentions, masked_text = _dated(text)
+    reference = _reference(reference, mentions)
+    masked = masked_text.lower()
+    bounds = [m.end() for m in _BOUNDARY.finditer(masked_text)]
     contexts = []
     for i, mention in enumerate(mentions):
         resolved = resolve(mention, reference)
@@ -251,6 +262,7 @@ _AMOUNT = re.compile(
 )
 _SCALE_WORD = re.compile(_SCALE, re.IGNORECASE)
 _CURRENCY = re.compile(_CUR, re.IGNORECASE)
+_CURRENCY_GATE = Gate.of("eur|€")  # what `_CURRENCY` finds, lower-cased
 
 
 def _value(text: str, scale: float | None) -> float | None:
@@ -361,6 +373,8 @@ _ELIGIBLE = [  # each with what its matches hold (`kb.patterns`)
 
 def _amount(text: str) -> str | None:
     """The amount per project: a capped one ("bis zu …") first, else the first one."""
+    if not _CURRENCY_GATE.open(lowered(text)):
+        return None  # an amount names its currency (`_amount_of`): the text names none
     found = [(m, amount) for m in _AMOUNT.finditer(text) if (amount := _amount_of(m))]
     capped = [amount for m, amount in found if m["cap"]]
     best = capped or [amount for _, amount in found]
@@ -490,13 +504,6 @@ def _eligible(masked: str, text: str) -> str | None:
     return None
 
 
-def _masked(text: str) -> str:
-    chars = list(text)
-    for mention in find_mentions(text):
-        chars[mention.start : mention.end] = ["§"] * (mention.end - mention.start)
-    return "".join(chars)
-
-
 def extract_funding(text: str, title: str, published: date | None, lang: str) -> FundingCall:
     """Programme, funder, eligibility, amount and deadline of a funding call."""
     combined = f"{title}\n{text}" if title else text
@@ -504,7 +511,7 @@ def extract_funding(text: str, title: str, published: date | None, lang: str) ->
     return FundingCall(
         programme=_programme(title, text),
         funder=_funder(combined, lang),
-        eligible=_eligible(_masked(combined), combined),
+        eligible=_eligible(_dated(combined)[1], combined),
         amount=_amount(combined),
         deadline=deadline,
         rolling=deadline is None and _rolling(combined),
