@@ -93,10 +93,12 @@ class SynonymTable:
                 "SELECT 1 FROM synonyms_seeded WHERE seeded=?", (number,)
             ).fetchone():
                 continue
+            # A file and its mark in one transaction: all or none of it (a killed first start
+            # seeds it again), and one commit, not hundreds, on a new store's first start.
             with self._store.transaction():
                 self._conn.execute("INSERT INTO synonyms_seeded VALUES (?)", (number,))
-            for group in seed_groups(name):
-                self.add(group)
+                for group in seed_groups(name):
+                    self.add(group)
 
     def version(self) -> tuple[int, int]:
         """Equal versions, equal table: the changes made through this connection and the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -216,6 +217,26 @@ def test_the_lexicon_reaches_tables_seeded_before_it_and_staff_edits_stay(store:
     assert table.remove("refugee shelter")
     table.seed()
     assert table.group("refugee shelter") == ()
+
+
+def test_a_seed_file_is_loaded_whole_or_not_at_all(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = SynonymTable(store)
+    added = table.add
+
+    def failing(variants: list[str]) -> tuple[str, ...]:
+        if variants == seed_groups()[3]:
+            raise KeyboardInterrupt  # the first start killed while seeding
+        return added(variants)
+
+    monkeypatch.setattr(table, "add", failing)
+    with pytest.raises(KeyboardInterrupt):
+        table.seed()
+    assert store.connection.execute("SELECT count(*) FROM synonyms").fetchone()[0] == 0
+    monkeypatch.undo()
+    table.seed()  # the next start seeds it all
+    assert set(seed_groups()[3]) <= set(table.group(seed_groups()[3][0]))
 
 
 def test_inflected_words_meet_their_synonym_group(store: Store, settings: Settings) -> None:
