@@ -15,7 +15,6 @@ the report says so.
 from __future__ import annotations
 
 import codecs
-import importlib
 import json
 import logging
 import os
@@ -309,10 +308,9 @@ Annotated = tuple[list[Mention] | str, Derived | None]  # mentions or why they f
 
 def _start_pool(extractor: EntityExtractor, workers: int, langs: set[str]) -> ProcessPoolExecutor:
     global _worker
-    # Forked workers inherit this extractor (spawned ones build their own from the spec) and
-    # spaCy, imported here once rather than in each, then build the pipelines of ``langs``
-    # (~0.4 s each) before the first document comes.
-    importlib.import_module("kb.entities.pipeline")
+    # Forked workers inherit this extractor (spawned ones build their own from the spec), then
+    # import spaCy and build the pipelines of ``langs`` before the first document comes: on
+    # both cores while this process reads on, not here first (half a second of one core).
     _worker = extractor
     pool = ProcessPoolExecutor(
         workers,
