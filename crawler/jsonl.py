@@ -270,7 +270,7 @@ def import_numbered(
         # Results come in the order of the lines: each is written as soon as it is there, while
         # the workers go on with the next ones.
         results = sent.results() if sent is not None else _extract_all(waiting, extractor)
-        with closing(results):  # a failed write stops the workers too
+        with closing(results), store.bulk():  # a failed write stops the workers too
             _write(parsed, todo, results, store, report)
     finally:
         if sent is not None:

@@ -67,6 +67,23 @@ def test_importing_a_url_again_updates_the_document(
     assert doc is not None and (doc.title, doc.city, doc.members_only) == ("Neu", "Köln", True)
 
 
+def test_an_imports_commits_do_not_wait_for_the_disk_and_other_writes_do(
+    store: Store, extractor: EntityExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synchronous = store.connection.execute("PRAGMA synchronous").fetchone()[0]
+    seen = []
+    upsert = store.upsert_document
+
+    def watched(doc: Document, **kwargs: object) -> object:
+        seen.append(store.connection.execute("PRAGMA synchronous").fetchone()[0])
+        return upsert(doc, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "upsert_document", watched)
+    import_lines([_line(url="https://x.test/a", text="Text")], store, extractor)
+    assert seen == [1]  # NORMAL
+    assert store.connection.execute("PRAGMA synchronous").fetchone()[0] == synchronous == 2
+
+
 def test_workers_extract_the_same_entities_labels_and_fingerprints(
     store: Store, extractor: EntityExtractor
 ) -> None:
