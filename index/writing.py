@@ -10,12 +10,14 @@ Whoosh's files, codec and commit, and changes how postings get there:
 - postings are collected per term, in document order, so only the terms are sorted; beyond
   ``limitmb`` they go to temporary files a term at a time, not a posting at a time;
 - each term's postings are written a block at a time, with the field lengths read once per
-  field, and pickled with protocol 5 rather than Whoosh's 2 (see `_write_block`);
+  field, and pickled with protocol 5 rather than Whoosh's 2 (see `_Blocks`);
 - a term with fewer postings than a compressed block keeps them in its entry of the terms
-  table (Whoosh's inline postings, which its reader reads and its own writer never writes).
+  table (Whoosh's inline postings, which its reader reads and its own writer never writes);
+- the terms table gets its entries many at a time (`TermTable`).
 
-The postings writer's block buffers are filled and written directly (``W3PostingsWriter``
-internals of the pinned whoosh-reloaded version); single-position values are shared objects.
+Blocks, term infos and table entries are made here in the formats of the pinned
+whoosh-reloaded version (``W3PostingsWriter``, ``W3TermInfo``, ``OrderedHashWriter``), from
+the pool's lists rather than posting by posting; single-position values are shared objects.
 Blocks pickle smaller than Whoosh's own but decode to the same values.
 
 :class:`ParallelWriter` spreads the documents over worker processes, each writing one segment.
@@ -28,6 +30,7 @@ import heapq
 import itertools
 import marshal
 import multiprocessing
+import operator
 import os
 import pickle
 import queue
@@ -40,12 +43,12 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from whoosh.codec.base import FieldWriter, PerDocumentReader
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.fields import FieldType, Schema
 from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.formats import Positions
 from whoosh.index import FileIndex
-from whoosh.system import pack_ushort
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
@@ -168,12 +171,16 @@ class TermPool:
                 fieldwriter.start_field(fieldname, schema[fieldname])
                 doc_lengths = _field_lengths(lengths, fieldname)
                 prefix = pack_ushort(fieldwriter._fieldid)
+                blocks = _Blocks(
+                    fieldwriter._postfile,
+                    fieldwriter._postwriter._blocklimit,
+                    schema[fieldname].format.fixed_value_size(),
+                )
                 current = fieldname
             if len(postings) < SMALL_BLOCK * 3:  # one block, too small to compress
                 table.add(prefix + text, _inline_entry(postings, doc_lengths))
             else:
-                fieldwriter.start_term(text)
-                table.add(prefix + text, _block_term(fieldwriter, postings, doc_lengths))
+                table.add(prefix + text, blocks.term(postings, doc_lengths))
         table.flush()
         if current is not None:
             fieldwriter.finish_field()
@@ -210,64 +217,90 @@ def _field_lengths(lengths: PerDocumentReader, fieldname: str) -> list[int]:
     ]
 
 
-def _block_term(fieldwriter: FieldWriter, postings: list[Any], lengths: list[int]) -> bytes:
-    """``finish_term`` for postings in blocks of the postings file, a block at a time; returns
-    the term's entry in the terms table."""
-    writer = fieldwriter._postwriter
-    step = writer._blocklimit * 3
-    for start in range(0, len(postings), step):
-        block = postings[start : start + step]
-        _fill_block(writer, block, lengths)
-        # Each block records its own compression; a few postings do not pay for zlib's time.
-        compression = COMPRESSION if len(block) >= SMALL_BLOCK * 3 else 0
-        _write_block(writer, compression, last=start + step >= len(postings))
-    terminfo = writer._terminfo
-    terminfo.set_extent(writer._startoffset, writer._postfile.tell() - writer._startoffset)
-    writer._terminfo = None
-    entry: bytes = terminfo.to_bytes()
-    return entry
+class _Blocks:
+    """A field's terms in blocks of the postings file, as ``W3PostingsWriter`` writes them
+    (blocks of ``blocklimit`` postings, their statistics, the term's info at the end), made
+    here from the pool's lists rather than posting by posting: the same bytes, except that a
+    block is pickled with protocol ``PICKLED`` rather than 2, which writes each value (bytes) as
+    a call that turns a string back into bytes. Blocks of positions pickle in a third of the
+    time, half as big, and unpickle five times faster when searched; the reader reads either.
+    """
 
+    def __init__(self, postfile: Any, blocklimit: int, fixedsize: int | None) -> None:
+        self._postfile = postfile
+        self._step = blocklimit * 3
+        self._fixedsize = fixedsize
 
-def _write_block(writer: W3PostingsWriter, compression: int, last: bool) -> None:
-    """Whoosh's ``W3PostingsWriter._write_block``, but the block pickled with protocol
-    ``PICKLED`` rather than 2, which writes each value (bytes) as a call that turns a string
-    back into bytes: blocks of positions pickle in a third of the time, half as big, and
-    unpickle five times faster when searched. The reader unpickles either."""
-    postfile = writer._postfile
-    if not writer._blockcount:
+    def term(self, postings: list[Any], lengths: list[int]) -> bytes:
+        """Write the term's ``postings`` (flat, as `TermPool` keeps them); returns its entry
+        in the terms table (``W3TermInfo.to_bytes`` of its statistics over all blocks)."""
+        postfile, step = self._postfile, self._step
+        start = postfile.tell()
         postfile.write(WHOOSH3_HEADER_MAGIC)
-    writer._terminfo.add_block(writer)
-    data = (writer._mini_ids(), writer._mini_weights(), writer._mini_values())
-    databytes = pickle.dumps(data, PICKLED)
-    if compression:
-        databytes = zlib.compress(databytes, compression)
-    ids = writer._ids
-    info = (
-        len(ids),
-        ids[-1],
-        writer._maxweight,
-        compression,
-        length_to_byte(writer._minlength),
-        length_to_byte(writer._maxlength),
-    )
-    infobytes = pickle.dumps(info, 2)  # numbers only: as Whoosh writes it
-    size = len(infobytes) + len(databytes)
-    postfile.write_int(-size if last else size)  # the last block's size is negative
-    postfile.write(infobytes)
-    postfile.write(databytes)
-    writer._blockcount += 1
+        total, minlength, maxlength, maxweight = 0.0, None, 0, 0
+        for first in range(0, len(postings), step):
+            block = postings[first : first + step]
+            docs, weights = block[0::3], block[1::3]
+            stored = array("f", weights)  # 32-bit, as a block holds them
+            present = [length for length in map(lengths.__getitem__, docs) if length]
+            low, high = (min(present), max(present)) if present else (None, 0)
+            top = max(0, *weights)  # add_posting's: the first weight above 0
+            total += sum(stored)
+            if minlength is None or (low is not None and low < minlength):
+                minlength = low
+            maxlength, maxweight = max(maxlength, high), max(maxweight, top)
+            # Each block records its own compression; a few postings do not pay for zlib.
+            compression = COMPRESSION if len(block) >= SMALL_BLOCK * 3 else 0
+            data = (_deltas(docs), _mini_weights(stored), self._values(block[2::3]))
+            databytes = pickle.dumps(data, PICKLED)
+            if compression:
+                databytes = zlib.compress(databytes, compression)
+            info = (
+                len(docs),
+                docs[-1],
+                top,
+                compression,
+                length_to_byte(low),
+                length_to_byte(high),
+            )
+            infobytes = pickle.dumps(info, 2)  # numbers only: as Whoosh writes it
+            size = len(infobytes) + len(databytes)
+            postfile.write_int(-size if first + step >= len(postings) else size)  # last: < 0
+            postfile.write(infobytes)
+            postfile.write(databytes)
+        head = _TERM_INFO.pack(
+            0,  # flags: in the postings file
+            total,
+            len(postings) // 3,
+            length_to_byte(minlength),
+            length_to_byte(maxlength),
+            maxweight,
+            postings[0],
+            postings[-3],
+        )
+        entry: bytes = head + pack_long(start) + pack_int(postfile.tell() - start)
+        return entry
+
+    def _values(self, values: list[bytes]) -> tuple[bytes, ...] | bytes | None:
+        """``W3PostingsWriter._mini_values`` of the values a block keeps (those not empty)."""
+        kept = tuple(filter(None, values))
+        if self._fixedsize is None or self._fixedsize < 0:
+            return kept
+        return None if self._fixedsize == 0 else b"".join(kept)
 
 
-def _fill_block(writer: W3PostingsWriter, block: list[Any], lengths: list[int]) -> None:
-    docs, weights = block[0::3], block[1::3]
-    block_lengths = list(filter(None, map(lengths.__getitem__, docs)))
-    writer._ids = array("I", docs)
-    writer._weights = array("f", weights)
-    writer._values = list(filter(None, block[2::3]))
-    # add_posting's statistics: the first weight above 0, lengths that are not 0.
-    writer._maxweight = max(0, *weights)
-    writer._minlength = min(block_lengths, default=None)
-    writer._maxlength = max(block_lengths, default=0)
+def _deltas(docs: list[int]) -> tuple[int, ...]:
+    """``W3PostingsWriter._mini_ids``: each document number less the one before it."""
+    return tuple(map(operator.sub, docs, [0, *docs[:-1]]))
+
+
+def _mini_weights(weights: array[float]) -> float | tuple[float, ...] | None:
+    """``W3PostingsWriter._mini_weights``: none when all are 1, one when all are equal."""
+    if weights.count(1.0) == len(weights):
+        return None
+    if weights.count(weights[0]) == len(weights):
+        return weights[0]
+    return tuple(weights)
 
 
 def _inline_entry(postings: list[Any], lengths: list[int]) -> bytes:
@@ -277,7 +310,7 @@ def _inline_entry(postings: list[Any], lengths: list[int]) -> bytes:
     block costs a term two pickles and its writes, and most terms have a few postings.
 
     Made here, not through the postings writer and its term info: the same statistics (those
-    of `_fill_block`), packed as ``W3TermInfo.to_bytes`` packs them, at a third of the cost."""
+    of `_Blocks.term`), packed as ``W3TermInfo.to_bytes`` packs them, at a third of the cost."""
     docs = tuple(postings[0::3])
     weights = tuple(array("f", postings[1::3]))  # as a block holds them: 32-bit floats
     present = [length for length in map(lengths.__getitem__, docs) if length]
