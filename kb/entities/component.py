@@ -9,6 +9,7 @@ to any it only overlaps. People are looked for last, in what is left.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import compress
 from typing import cast
 
 from spacy.attrs import ORTH, SPACY
@@ -140,9 +141,8 @@ class EntityRules:
         first = self._first.intersection(words)  # the words that begin forms: few, found in C
         matches = [
             (start, start + n)
-            for start, word in enumerate(words)
-            if word in first
-            for n in lengths[word]
+            for start in compress(range(size), map(first.__contains__, words))
+            for n in lengths[words[start]]
             if start + n <= size and tuple(words[start : start + n]) in forms
         ]
         matches.sort(key=lambda m: (m[0] - m[1], m[0]))
