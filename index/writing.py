@@ -37,7 +37,7 @@ import queue
 import struct
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from hashlib import md5
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -242,8 +242,7 @@ class _Blocks:
             block = postings[first : first + step]
             docs, weights = block[0::3], block[1::3]
             stored = array("f", weights)  # 32-bit, as a block holds them
-            present = [length for length in map(lengths.__getitem__, docs) if length]
-            low, high = (min(present), max(present)) if present else (None, 0)
+            low, high = _length_range(docs, lengths)
             top = max(0, *weights)  # add_posting's: the first weight above 0
             total += sum(stored)
             if minlength is None or (low is not None and low < minlength):
@@ -289,6 +288,13 @@ class _Blocks:
         return None if self._fixedsize == 0 else b"".join(kept)
 
 
+def _length_range(docs: Iterable[int], lengths: list[int]) -> tuple[int | None, int]:
+    """The shortest and longest of the documents' field lengths that are not 0, as a block's
+    statistics keep them (None and 0 for none)."""
+    present = [length for length in map(lengths.__getitem__, docs) if length]
+    return (min(present), max(present)) if present else (None, 0)
+
+
 def _deltas(docs: list[int]) -> tuple[int, ...]:
     """``W3PostingsWriter._mini_ids``: each document number less the one before it."""
     return tuple(map(operator.sub, docs, [0, *docs[:-1]]))
@@ -313,13 +319,13 @@ def _inline_entry(postings: list[Any], lengths: list[int]) -> bytes:
     of `_Blocks.term`), packed as ``W3TermInfo.to_bytes`` packs them, at a third of the cost."""
     docs = tuple(postings[0::3])
     weights = tuple(array("f", postings[1::3]))  # as a block holds them: 32-bit floats
-    present = [length for length in map(lengths.__getitem__, docs) if length]
+    low, high = _length_range(docs, lengths)
     head = _TERM_INFO.pack(
         1,  # flags: the postings are inlined
         sum(weights),
         len(docs),
-        length_to_byte(min(present)) if present else 0,
-        length_to_byte(max(present, default=0)),
+        length_to_byte(low),
+        length_to_byte(high),
         max(0, *weights),
         docs[0],
         docs[-1],

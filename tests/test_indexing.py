@@ -339,12 +339,18 @@ def test_positions_read_by_skipping_equal_whoosh_skip_to(tmp_path: Path) -> None
             assert {d: _positions(cached, d, 0, blocks) for d in found} == found
 
 
-def test_blocks_of_few_postings_are_stored_uncompressed(tmp_path: Path) -> None:
+def _bodies(tmp_path: Path, bodies: list[str]) -> FileIndex:
+    """An index of one phrase field, a document per body, written by `FastWriter`."""
     ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(phrase=True)))
     writer = FastWriter(ix)
-    for n in range(300):
-        writer.add_document(body="häufig selten" if n < 130 else "häufig")
+    for body in bodies:
+        writer.add_document(body=body)
     writer.commit()
+    return ix
+
+
+def test_blocks_of_few_postings_are_stored_uncompressed(tmp_path: Path) -> None:
+    ix = _bodies(tmp_path, ["häufig selten" if n < 130 else "häufig" for n in range(300)])
     with ix.searcher() as searcher:
         postings = searcher.reader().postings("body", "selten")
         assert postings._compression == 3  # 128 postings
@@ -354,11 +360,7 @@ def test_blocks_of_few_postings_are_stored_uncompressed(tmp_path: Path) -> None:
 
 
 def test_a_term_of_a_few_postings_keeps_them_in_its_entry(tmp_path: Path) -> None:
-    ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(phrase=True)))
-    writer = FastWriter(ix)
-    for n in range(20):
-        writer.add_document(body="alle paar wörter" if n % 5 == 0 else "alle")
-    writer.commit()
+    ix = _bodies(tmp_path, ["alle paar wörter" if n % 5 == 0 else "alle" for n in range(20)])
     with ix.searcher() as searcher:
         reader = searcher.reader()
         assert reader.term_info("body", "paar").is_inlined()
@@ -373,11 +375,7 @@ def test_a_term_of_a_few_postings_keeps_them_in_its_entry(tmp_path: Path) -> Non
 def test_postings_are_pickled_with_protocol_5(tmp_path: Path) -> None:
     """Protocol 2 (Whoosh's) pickles each value as a call that makes bytes of a string: blocks
     twice as big, pickled and unpickled several times slower."""
-    ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(phrase=True)))
-    writer = FastWriter(ix)
-    for n in range(200):
-        writer.add_document(body="oft oft selten" if n < 3 else "oft oft")
-    writer.commit()
+    ix = _bodies(tmp_path, ["oft oft selten" if n < 3 else "oft oft" for n in range(200)])
     with ix.searcher() as searcher:
         reader = searcher.reader()
         block = reader.postings("body", "oft")
