@@ -37,7 +37,7 @@ from kb.derived import Derived, derive
 from kb.errors import ImportLineError
 from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
 from kb.places import Places
-from kb.processes import die_with_parent
+from kb.processes import die_with_parent, forking, settle
 from kb.store import Store
 
 if TYPE_CHECKING:
@@ -312,13 +312,14 @@ def _start_pool(extractor: EntityExtractor, workers: int, langs: set[str]) -> Pr
     # import spaCy and build the pipelines of ``langs`` before the first document comes: on
     # both cores while this process reads on, not here first (half a second of one core).
     _worker = extractor
-    pool = ProcessPoolExecutor(
-        workers,
-        initializer=_start_worker,
-        initargs=(extractor.spec(), os.getpid(), tuple(sorted(langs))),
-    )
-    for _ in range(workers):
-        pool.submit(os.getpid)  # starts the processes now
+    with forking():
+        pool = ProcessPoolExecutor(
+            workers,
+            initializer=_start_worker,
+            initargs=(extractor.spec(), os.getpid(), tuple(sorted(langs))),
+        )
+        for _ in range(workers):
+            pool.submit(os.getpid)  # starts the processes now
     _worker = None
     return pool
 
@@ -385,4 +386,6 @@ def _start_worker(spec: ExtractorSpec, parent: int, langs: tuple[str, ...]) -> N
 
 def _extract_batch(docs: list[Document]) -> list[Annotated]:
     assert _worker is not None
-    return [_annotate(_worker, doc) for doc in docs]
+    annotated = [_annotate(_worker, doc) for doc in docs]
+    settle()  # the pipelines and their caches, which grow with every new word
+    return annotated

@@ -54,7 +54,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
 from index.analysis import LANGUAGES, load, term_positions, text_analyzer
-from kb.processes import die_with_parent
+from kb.processes import die_with_parent, forking, settle
 
 Posting = tuple[str, bytes, int, float, bytes | None]  # Whoosh's (field, term, doc, weight, value)
 BATCH = 100  # documents per message to a worker process
@@ -468,6 +468,7 @@ def _work(number: int, parent: int, storage: Any, indexname: str, jobs: Any, res
     while (batch := _next_job(jobs)) is not None:
         for fields in batch:
             writer.add_document(**fields)
+        settle()  # the segment's postings so far
     if writer._added:
         segment = writer._finalize_segment()
     else:
@@ -510,8 +511,9 @@ class ParallelWriter(FastWriter):
             )
             for number, jobs in enumerate(self._jobs)
         ]
-        for worker in self._workers:
-            worker.start()
+        with forking():
+            for worker in self._workers:
+                worker.start()
         self._batch: list[dict[str, Any]] = []
         self._sent = 0
 

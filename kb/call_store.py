@@ -21,7 +21,7 @@ from datetime import date, time
 from typing import Literal
 
 from kb.dates import PartialDate, Precision, parse_optional
-from kb.processes import die_with_parent
+from kb.processes import die_with_parent, forking
 from kb.store import Store
 from kb.viewer import Viewer
 
@@ -202,7 +202,7 @@ Stale = tuple[int, str, str, str, str, str | None, int]  # id, kind, title, text
 def _extract_all(stale: list[Stale], procs: int) -> list[tuple[object, ...]]:
     if procs <= 1 or len(stale) < PARALLEL_FROM:
         return [_extract(row) for row in stale]
-    with ProcessPoolExecutor(
+    with forking(), ProcessPoolExecutor(
         procs, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent,
         initargs=(os.getpid(),),
     ) as pool:  # fmt: skip

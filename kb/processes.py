@@ -1,4 +1,5 @@
-"""Worker processes that end with the process that started them.
+"""Worker processes: they end with the process that started them, and their garbage
+collections leave long-lived objects alone.
 
 A worker forked for indexing or entity extraction waits on pipes that other workers hold open
 too, so it never sees its parent go: killed (``kill -9``, the OOM killer), the parent would
@@ -12,9 +13,12 @@ that outlives them (the main thread, or one that waits for them).
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -29,3 +33,29 @@ def die_with_parent(parent: int) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
     if os.getppid() != parent:  # the parent ended before the request took effect
         os._exit(1)
+
+
+# Python's collector goes over every object that can hold others at each full collection. A
+# forked worker inherits its parent's (the parsed documents, the catalogue, whole libraries)
+# and gathers its own long-lived ones (pipelines, caches, the postings of a segment): importing
+# 20,000 documents, its four workers spent 2.1 s in collections, 0.4 s with these two. Objects
+# kept out of the collector (`gc.freeze`) are still freed when no longer referenced, but never
+# as part of a cycle: this is for what lives on anyway.
+
+
+@contextmanager
+def forking() -> Iterator[None]:
+    """Around starting forked workers: what this process holds is kept out of the workers'
+    collections (nor do they write to its pages, which stay shared), and is back in this
+    process's own afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def settle() -> None:
+    """In a worker, after a batch of work: what is alive now (caches, what it builds up) is
+    kept out of its later collections."""
+    gc.freeze()

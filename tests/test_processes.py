@@ -1,9 +1,12 @@
 """Worker processes end with the command that started them, however it ends (issue 17,
-point 6): a killed ``kb import`` or ``kb reindex`` leaves no workers behind."""
+point 6): a killed ``kb import`` or ``kb reindex`` leaves no workers behind. Their garbage
+collections leave what they inherit alone (issue 16)."""
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -15,6 +18,7 @@ from pathlib import Path
 from kb.derived import Derived
 from kb.fingerprint import text_hash
 from kb.model import Document
+from kb.processes import forking, settle
 from kb.store import Store
 from tests.appserver import KB
 
@@ -110,3 +114,30 @@ def test_the_workers_of_a_killed_reindex_end_with_it(tmp_path: Path) -> None:
     env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data")}
     for workers in _killed_with_workers([KB, "reindex"], env):
         assert _gone_within(workers, 10) == []
+
+
+def _frozen_objects(results: multiprocessing.queues.Queue[int]) -> None:
+    results.put(gc.get_freeze_count())
+
+
+def test_workers_forked_meanwhile_keep_out_of_their_collections_what_they_inherit() -> None:
+    kept = [[n] for n in range(1000)]  # objects the collector tracks
+    context = multiprocessing.get_context("fork")
+    results: multiprocessing.queues.Queue[int] = context.Queue()
+    assert gc.get_freeze_count() == 0
+    with forking():
+        worker = context.Process(target=_frozen_objects, args=(results,))
+        worker.start()
+    worker.join(timeout=30)
+    assert results.get(timeout=5) >= len(kept)
+    assert gc.get_freeze_count() == 0  # this process's own collections take them again
+
+
+def test_a_worker_keeps_what_it_has_built_out_of_later_collections() -> None:
+    try:
+        before = gc.get_freeze_count()
+        built = [[n] for n in range(1000)]
+        settle()
+        assert gc.get_freeze_count() >= before + len(built)
+    finally:
+        gc.unfreeze()
