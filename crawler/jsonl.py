@@ -37,7 +37,7 @@ from kb.derived import Derived, derive
 from kb.errors import ImportLineError
 from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
 from kb.places import Places
-from kb.processes import die_with_parent, forking, settle
+from kb.processes import die_with_parent, forking, settle, settling
 from kb.store import Store
 
 if TYPE_CHECKING:
@@ -239,42 +239,43 @@ def import_numbered(
     todo: set[int] = set()  # lines of new or changed documents: their entities are extracted
     waiting: list[Document] = []  # theirs, until the worker processes start
     sent: Batches | None = None
-    try:
-        for line in lines:
-            if isinstance(line, ImportLineError):
-                report.errors.append(line)
-                continue
-            number, text = line
-            if not text.strip():
-                continue
-            try:
-                item = parse_line(number, text, places, max_chars)
-            except ImportLineError as exc:
-                report.errors.append(exc)
-                continue
-            parsed.append(item)
-            state = store.fetch_state(item.doc.url)
-            if state is not None and state.content_hash == item.doc.content_hash:
-                continue
-            todo.add(number)
+    with settling():
+        try:
+            for line in lines:
+                if isinstance(line, ImportLineError):
+                    report.errors.append(line)
+                    continue
+                number, text = line
+                if not text.strip():
+                    continue
+                try:
+                    item = parse_line(number, text, places, max_chars)
+                except ImportLineError as exc:
+                    report.errors.append(exc)
+                    continue
+                parsed.append(item)
+                state = store.fetch_state(item.doc.url)
+                if state is not None and state.content_hash == item.doc.content_hash:
+                    continue
+                todo.add(number)
+                if sent is not None:
+                    sent.add(item.doc)
+                    continue
+                waiting.append(item.doc)
+                if workers > 1 and len(waiting) == PARALLEL_FROM:
+                    # The workers build their pipelines while the next lines are read, then get
+                    # each batch as soon as it is read.
+                    sent = Batches(_start_pool(extractor, workers, {doc.lang for doc in waiting}))
+                    for doc in waiting:
+                        sent.add(doc)
+            # Results come in the order of the lines: each is written as soon as it is there,
+            # while the workers go on with the next ones.
+            results = sent.results() if sent is not None else _extract_all(waiting, extractor)
+            with closing(results), store.bulk():  # a failed write stops the workers too
+                _write(parsed, todo, results, store, report)
+        finally:
             if sent is not None:
-                sent.add(item.doc)
-                continue
-            waiting.append(item.doc)
-            if workers > 1 and len(waiting) == PARALLEL_FROM:
-                # The workers build their pipelines while the next lines are read, then get
-                # each batch as soon as it is read.
-                sent = Batches(_start_pool(extractor, workers, {doc.lang for doc in waiting}))
-                for doc in waiting:
-                    sent.add(doc)
-        # Results come in the order of the lines: each is written as soon as it is there, while
-        # the workers go on with the next ones.
-        results = sent.results() if sent is not None else _extract_all(waiting, extractor)
-        with closing(results), store.bulk():  # a failed write stops the workers too
-            _write(parsed, todo, results, store, report)
-    finally:
-        if sent is not None:
-            sent.pool.shutdown(cancel_futures=True)
+                sent.pool.shutdown(cancel_futures=True)
     report.errors.sort(key=lambda error: error.line_no)
     return report
 
@@ -348,6 +349,7 @@ class Batches:
     def _send(self) -> None:
         self._sent.append(self.pool.submit(_extract_batch, self._batch))
         self._batch = []
+        settle()  # the documents read so far: held until written (`settling`)
 
     def results(self) -> Generator[Annotated]:
         """The mentions and derived values of each document, in the order they were added."""
@@ -355,6 +357,7 @@ class Batches:
             self._send()
         while self._sent:
             yield from self._sent.popleft().result()
+            settle()  # and their entities
 
 
 def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:

@@ -18,7 +18,7 @@ from pathlib import Path
 from kb.derived import Derived
 from kb.fingerprint import text_hash
 from kb.model import Document
-from kb.processes import forking, settle
+from kb.processes import forking, settle, settling
 from kb.store import Store
 from tests.appserver import KB
 
@@ -141,3 +141,11 @@ def test_a_worker_keeps_what_it_has_built_out_of_later_collections() -> None:
         assert gc.get_freeze_count() >= before + len(built)
     finally:
         gc.unfreeze()
+
+
+def test_what_a_process_that_goes_on_settled_is_back_in_its_collections_after() -> None:
+    with settling():
+        kept = [[n] for n in range(1000)]
+        settle()
+        assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_freeze_count() == 0
