@@ -287,21 +287,31 @@ def _write(
     store: Store,
     report: ImportReport,
 ) -> None:
-    for item in parsed:
-        derived = None
-        if item.number in todo:
-            mentions, derived = next(results)
-            if isinstance(mentions, str):
-                log.warning("line %d: entities not extracted: %s", item.number, mentions)
-                report.errors.append(ImportLineError(item.number, f"entity extraction: {mentions}"))
-                continue
-            item.doc.mentions = mentions
-        outcome = store.upsert_document(item.doc, derived=derived)
-        setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-        if item.cut is not None:
-            report.cut.append(f"line {item.number}: {item.cut.reason}")
+    for start in range(0, len(parsed), WRITTEN_TOGETHER):
+        ready: list[tuple[Parsed, Derived | None]] = []
+        for item in parsed[start : start + WRITTEN_TOGETHER]:
+            derived = None
+            if item.number in todo:
+                mentions, derived = next(results)
+                if isinstance(mentions, str):
+                    log.warning("line %d: entities not extracted: %s", item.number, mentions)
+                    error = ImportLineError(item.number, f"entity extraction: {mentions}")
+                    report.errors.append(error)
+                    continue
+                item.doc.mentions = mentions
+            ready.append((item, derived))
+        # Once their entities are there: the store is not locked while the workers work.
+        with store.transaction():
+            for item, derived in ready:
+                outcome = store.upsert_document(item.doc, derived=derived)
+                setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                if item.cut is not None:
+                    report.cut.append(f"line {item.number}: {item.cut.reason}")
 
 
+# Documents per transaction: a commit for each was a fifth of writing them. A killed import
+# keeps what it committed; importing the file again brings the rest.
+WRITTEN_TOGETHER = 64
 PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipelines
 
 Annotated = tuple[list[Mention] | str, Derived | None]  # mentions or why they failed; derived

@@ -682,10 +682,10 @@ class Store:
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """The writes of an import: each is still its own transaction (a killed import keeps
-        what it committed), but a commit does not wait for the disk (``synchronous=NORMAL``,
+        """The writes of an import: a commit does not wait for the disk (``synchronous=NORMAL``,
         SQLite's advice for WAL mode, on this connection only): a power cut may take the last
-        documents, which importing the file again restores. A quarter less CPU a write."""
+        documents committed, which importing the file again restores. A quarter less CPU a
+        write."""
         (before,) = self._conn.execute("PRAGMA synchronous").fetchone()
         self._conn.execute("PRAGMA synchronous=NORMAL")
         try:

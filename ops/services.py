@@ -13,8 +13,9 @@ How threads and processes share SQLite (the one place this is written down):
   of the process, with that thread's connection like a request's.
 - The search reads through a connection of its own (`index.search.SearchService`).
 - Every write commits with ``synchronous=FULL`` (SQLite's default), except the documents of a
-  JSON Lines import (`kb.store.Store.bulk`, on the importing connection only): each still its
-  own transaction, but a power cut may take the last ones, which the same file restores.
+  JSON Lines import (`kb.store.Store.bulk`, on the importing connection only), committed a few
+  dozen at a time (`crawler.jsonl`): a killed import or a power cut may take the last ones,
+  which the same file restores.
 - Processes (``kb serve --workers N``, ``kb crawl`` beside a running service) share the file:
   WAL mode lets readers go on while one writer writes; a writer waits up to 10 s for another
   (``busy_timeout``). The index has one writer at a time per process (``index_lock``) and

@@ -9,7 +9,7 @@ from spacy.language import Language
 from typer.testing import CliRunner
 
 from cli.main import app
-from crawler.jsonl import import_lines
+from crawler.jsonl import WRITTEN_TOGETHER, import_lines
 from kb.derived import derive
 from kb.entities import EntityExtractor
 from kb.language import Passage
@@ -82,6 +82,27 @@ def test_an_imports_commits_do_not_wait_for_the_disk_and_other_writes_do(
     import_lines([_line(url="https://x.test/a", text="Text")], store, extractor)
     assert seen == [1]  # NORMAL
     assert store.connection.execute("PRAGMA synchronous").fetchone()[0] == synchronous == 2
+
+
+def test_an_import_commits_its_documents_some_dozens_at_a_time_and_keeps_what_it_committed(
+    store: Store, extractor: EntityExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upsert = store.upsert_document
+
+    def failing(doc: Document, **kwargs: object) -> object:
+        if doc.url.endswith("/70"):
+            raise OSError("disk full")
+        return upsert(doc, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "upsert_document", failing)
+    lines = [_line(url=f"https://x.test/{n}", text=f"Bericht {n}") for n in range(100)]
+    with pytest.raises(OSError, match="disk full"):
+        import_lines(lines, store, extractor)
+    # The first group committed; the one being written when the store failed is rolled back.
+    kept = store.connection.execute("SELECT count(*) FROM documents").fetchone()[0]
+    assert kept == WRITTEN_TOGETHER < 70
+    assert store.document_by_url(f"https://x.test/{WRITTEN_TOGETHER - 1}") is not None
+    assert store.document_by_url(f"https://x.test/{WRITTEN_TOGETHER}") is None
 
 
 def test_workers_extract_the_same_entities_labels_and_fingerprints(
