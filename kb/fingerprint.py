@@ -51,12 +51,14 @@ def simhash(text: str) -> int | None:
     if len(found) < MIN_WORDS:
         return None
     # Hash each distinct word once, then mix neighbours into pair hashes in numpy: the same
-    # result as hashing every pair, at a fraction of the Python calls.
+    # result as hashing every pair, at a fraction of the Python calls. Each word is looked up
+    # once (`map`, in C); only words met for the first time are hashed here.
     if len(_HASHES) > HASHES_KEPT:
         _HASHES.clear()
-    for word in set(found).difference(_HASHES):
-        _HASHES[word] = _word_hash(word)
-    word_hashes = np.fromiter(map(_HASHES.__getitem__, found), dtype=np.uint64, count=len(found))
+    hashes = list(map(_HASHES.get, found))
+    if None in hashes:
+        hashes = [_new_hash(w) if h is None else h for w, h in zip(found, hashes, strict=True)]
+    word_hashes = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
     pairs = _mix(word_hashes[:-1] * _GOLDEN ^ word_hashes[1:])
     bits = np.unpackbits(pairs.astype(">u8").view(np.uint8)).reshape(len(pairs), 64)
     # Each bit of the SimHash is the vote of that bit over all word pairs, a pair counted as
@@ -70,6 +72,11 @@ def simhash(text: str) -> int | None:
 # three fifths of a SimHash. The cache starts again when full.
 HASHES_KEPT = 200_000
 _HASHES: dict[str, int] = {}
+
+
+def _new_hash(word: str) -> int:
+    hashed = _HASHES[word] = _word_hash(word)
+    return hashed
 
 
 def _word_hash(word: str) -> int:
