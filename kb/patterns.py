@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 _UNFOLDED = ("İ", "ı", "ſ", "\u212a")
@@ -68,26 +69,37 @@ def lowered(text: str) -> str | None:
 @dataclass(frozen=True)
 class Gated:
     """Expressions that match case, joined as one (tried in order at each place, as ``re``
-    does), read only in texts that open the gate of at least one of them."""
+    does), each read only in texts that open its gate."""
 
     patterns: tuple[str, ...]
     gates: tuple[Gate, ...]
-    union: re.Pattern[str]
+    _unions: dict[tuple[bool, ...], re.Pattern[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, patterns: list[str], gates: list[Gate]) -> Gated:
-        return cls(
-            tuple(patterns), tuple(gates), re.compile("|".join(f"(?:{p})" for p in patterns))
-        )
+        return cls(tuple(patterns), tuple(gates))
 
-    def _read(self, text: str) -> bool:
-        return any(gate.open(text) for gate in self.gates)
+    def _reading(self, text: str) -> re.Pattern[str] | None:
+        """The expressions whose gates the text opens, joined as one (None for none): the others
+        match nowhere in it, so this finds what all of them joined would find."""
+        opened = tuple(gate.open(text) for gate in self.gates)
+        if not any(opened):
+            return None
+        found = self._unions.get(opened)
+        if found is None:
+            kept = compress(self.patterns, opened)
+            found = self._unions[opened] = re.compile("|".join(f"(?:{p})" for p in kept))
+        return found
 
     def findall(self, text: str) -> list[object]:
-        return self.union.findall(text) if self._read(text) else []
+        pattern = self._reading(text)
+        return pattern.findall(text) if pattern is not None else []
 
     def sub(self, replacement: str, text: str) -> str:
-        return self.union.sub(replacement, text) if self._read(text) else text
+        pattern = self._reading(text)
+        return pattern.sub(replacement, text) if pattern is not None else text
 
 
 def alternatives(words: Iterable[str]) -> str:

@@ -67,9 +67,10 @@ def test_every_match_of_an_expression_holds_its_needs(number: int, data: st.Data
 def test_expressions_read_only_where_needed_find_what_the_union_finds() -> None:
     texts = [f"{d.title} {d.text}".lower() for d in load()]
     for gated in _gated():
+        union = re.compile("|".join(f"(?:{p})" for p in gated.patterns))
         for text in texts:
-            assert gated.findall(text) == gated.union.findall(text)
-            assert gated.sub(" ", text) == gated.union.sub(" ", text)
+            assert gated.findall(text) == union.findall(text)
+            assert gated.sub(" ", text) == union.sub(" ", text)
 
 
 def test_german_stems_match_inside_compounds() -> None:
