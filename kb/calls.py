@@ -73,7 +73,10 @@ def _reference(published: date | None, mentions: Sequence[DateMention]) -> date 
 
 # --- context around each date ----------------------------------------------------------------
 
-_BOUNDARY = re.compile(r"[.!?](?=\s+[A-ZÄÖÜ„\"§(])|\n|;|\|")
+# Each expression below that opens with a look at the first character (``(?=[…])``) names the
+# characters every match starts with: the engine passes over the others in one step, rather than
+# trying every alternative at every character (a quarter of the time).
+_BOUNDARY = re.compile(r"(?=[.!?\n;|])(?:[.!?](?=\s+[A-ZÄÖÜ„\"§(])|\n|;|\|)")
 
 
 @dataclass(frozen=True)
@@ -542,13 +545,14 @@ _EVENT_NOT = re.compile(
     r"|\bgilt\b|valid|ticket"
 )
 _ONLINE = re.compile(
-    r"\bonline\b(?![-\s]?(?:anmeld|formular|form\b|registr|portal|hass|gewalt|kriminal|betrug"
+    r"(?=[dfhlmovwz])"
+    r"(?:\bonline\b(?![-\s]?(?:anmeld|formular|form\b|registr|portal|hass|gewalt|kriminal|betrug"
     r"|harassment|hate|abuse|fraud|grooming|radicali|safety|crime|shop|dienst|service|umfrage"
     r"|survey|petition|befragung))|\bwebinar|videokonferenz|video ?conference|\bvirtuell"
     r"|\bvirtual(?:ly)?\b|\bzoom\b|\bwebex\b|microsoft teams|\bms teams\b|\blivestream|\bhybrid"
     r"|\bdigital(?:e[nrs]?)?\s+(?:sprechstunde|veranstaltung|tagung|fachtag|format|sitzung"
     r"|konferenz|mitgliederversammlung|workshop|seminar|austausch|treffen|vortrag|fortbildung)"
-    r"|\bfindet\s+(?:\w+\s+){0,3}?digital\s+statt",
+    r"|\bfindet\s+(?:\w+\s+){0,3}?digital\s+statt)",
     re.IGNORECASE,
 )
 _ONLINE_GATE = Gate.of("online|webinar|video|virtu|zoom|webex|teams|livestream|hybrid|digital")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -303,3 +304,20 @@ def test_every_match_of_a_gated_expression_opens_its_gate(number: int, data: st.
     pattern, gate = GATED[number]
     text = data.draw(st.from_regex(pattern))
     assert gate.open(lowered(text)), (pattern.pattern, text)
+
+
+LED = [calls._BOUNDARY, calls._ONLINE]  # expressions that open with their first characters
+
+
+@pytest.mark.parametrize("number", range(len(LED)))
+@settings(max_examples=100, database=None, deadline=None)
+@given(data=st.data())
+def test_an_expression_led_by_its_first_characters_finds_what_it_finds_without(
+    number: int, data: st.DataObject
+) -> None:
+    led = LED[number]
+    parts = re.fullmatch(r"\(\?=\[[^\]]+\]\)\(\?:(.*)\)", led.pattern, re.DOTALL)
+    assert parts is not None, led.pattern
+    plain = re.compile(parts[1], led.flags)
+    text = data.draw(st.from_regex(plain))
+    assert [m.span() for m in led.finditer(text)] == [m.span() for m in plain.finditer(text)]
