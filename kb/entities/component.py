@@ -50,6 +50,8 @@ class EntityRules:
 
     def _configure(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        # Whether a rule may start at a word, by the word's id (`_starts`).
+        self._starting: dict[int, bool] = {}
         self.orgs = Organisations(lexicon)
         self.places = Places(lexicon)
         self.people = People(self.nlp, lexicon)
@@ -96,10 +98,11 @@ class EntityRules:
         return tuple(t.text for t in self._tokenize(form))
 
     def __call__(self, doc: Doc) -> Doc:
-        words = self._words(doc)
+        orths = doc.to_array(ORTH).tolist()
+        words = self._words(orths)
         spaces = doc.to_array(SPACY).astype(bool).tolist()
         known = self._catalogue(words)
-        tokens = Tokens(words, spaces, known, self.lexicon.lists.legal_forms)
+        tokens = Tokens(words, spaces, known, self._starts(orths, words))
         chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
         taken = [False] * len(words)
         for found in chosen:
@@ -124,16 +127,28 @@ class EntityRules:
         before = t.words[found.start - 1]
         return before in self.lexicon.lists.particles or self.lexicon.is_first_name(before)
 
-    def _words(self, doc: Doc) -> list[str]:
+    def _words(self, orths: list[int]) -> list[str]:
         """Token texts by their ids: faster than making a Token object for each."""
         strings = self._strings
-        orths = doc.to_array(ORTH).tolist()
         words = list(map(strings.get, orths))
         if None in words:
             for k, orth in enumerate(orths):
                 if words[k] is None:
                     words[k] = strings[orth] = self.nlp.vocab.strings[orth]
         return cast(list[str], words)
+
+    def _starts(self, orths: list[int], words: list[str]) -> list[int]:
+        """Where a rule may start: capitalised words and legal forms ("e.V.", "gGmbH"). Known
+        by each word's id once the word has been met (`map` and `compress`, in C)."""
+        starting = self._starting
+        flags = list(map(starting.get, orths))
+        if None in flags:
+            marks = self.lexicon.lists.legal_forms
+            for k, orth in enumerate(orths):
+                if flags[k] is None:
+                    word = words[k]
+                    flags[k] = starting[orth] = word[:1].isupper() or word in marks
+        return list(compress(range(len(orths)), flags))
 
     def _catalogue(self, words: list[str]) -> list[Found]:
         """The catalogue's matches, longest first where they overlap."""

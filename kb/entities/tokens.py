@@ -25,13 +25,13 @@ class Tokens:
         words: list[str],
         spaces: list[bool],
         known: list[Found],
-        marks: frozenset[str] = frozenset(),
+        starts: list[int],
     ) -> None:
         self.words = words
         self.spaces = spaces
         self.size = len(words)
-        # Where a rule may start: capitalised words and the ``marks`` ("e.V.", "gGmbH").
-        self.starts = [k for k, w in enumerate(words) if w[:1].isupper() or w in marks]
+        self.starts = starts  # where a rule may start
+
         # The catalogue's match covering each token, if any.
         self.known: list[Found | None] = [None] * self.size
         for found in known:
