@@ -154,6 +154,28 @@ def name_analyzer() -> Analyzer:
     return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter()
 
 
+_NAME_TERMS: dict[str, bytes] = {}
+
+
+def name_positions(text: str) -> dict[bytes, list[int]]:
+    """The terms (UTF-8) of ``text`` and their positions as :func:`name_analyzer` gives them,
+    without Whoosh's generator chain (see :func:`term_positions`)."""
+    cache = _NAME_TERMS
+    if len(cache) > MAX_CACHED_WORDS:
+        cache.clear()
+    found: dict[bytes, list[int]] = {}
+    for pos, word in enumerate(findall(_WORDS, text)):
+        term = cache.get(word)
+        if term is None:
+            term = cache[word] = fold(word.lower()).encode("utf-8")
+        positions = found.get(term)
+        if positions is None:
+            found[term] = [pos]
+        else:
+            positions.append(pos)
+    return found
+
+
 def prefix_term(lang: str, prefix: str) -> str:
     """What the index terms of words starting with ``prefix`` start with (no stemming: the
     word is not complete)."""

@@ -6,7 +6,8 @@ lookup per posting and one call per posting into the postings writer. :class:`Fa
 Whoosh's files, codec and commit, and changes how postings get there:
 
 - text fields analysed by :func:`index.analysis.text_analyzer` are analysed by
-  :func:`index.analysis.term_positions` (one regular expression pass, per-word cached terms);
+  :func:`index.analysis.term_positions` (one regular expression pass, per-word cached terms),
+  names by :func:`index.analysis.name_positions`;
 - postings are collected per term, in document order, so only the terms are sorted; beyond
   ``limitmb`` they go to temporary files a term at a time, not a posting at a time;
 - each term's postings are written a block at a time, with the field lengths read once per
@@ -37,11 +38,13 @@ import queue
 import struct
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from hashlib import md5
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from whoosh.analysis import Analyzer
 from whoosh.codec.base import FieldWriter, PerDocumentReader
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.fields import FieldType, Schema
@@ -53,7 +56,14 @@ from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
-from index.analysis import LANGUAGES, load, term_positions, text_analyzer
+from index.analysis import (
+    LANGUAGES,
+    load,
+    name_analyzer,
+    name_positions,
+    term_positions,
+    text_analyzer,
+)
 from kb.processes import die_with_parent, forking, settle
 
 Posting = tuple[str, bytes, int, float, bytes | None]  # Whoosh's (field, term, doc, weight, value)
@@ -373,18 +383,25 @@ class TermTable:
         self._data.clear()
 
 
-def _text_languages(schema: Schema) -> dict[str, str]:
-    """Fields whose analysis :func:`term_positions` reproduces, with their language."""
-    analyzers = {lang: text_analyzer(lang) for lang in LANGUAGES}
+Analysis = Callable[[str], dict[bytes, list[int]]]  # a text's terms and their positions
+
+
+def _analyses(schema: Schema) -> dict[str, Analysis]:
+    """Fields whose analyzer's terms and positions a function here gives, with the function:
+    :func:`term_positions` for the text fields, :func:`name_positions` for names."""
+    known: list[tuple[Analyzer, Analysis]] = [
+        (text_analyzer(lang), partial(term_positions, lang)) for lang in LANGUAGES
+    ]
+    known.append((name_analyzer(), name_positions))
     found = {}
     for name in schema.names():
         field = schema[name]
         if field.vector or field.separate_spelling():
             raise IndexingError(f"{name}: term vectors and spelling fields are not supported")
         if type(field.format) is Positions:
-            for lang, analyzer in analyzers.items():
+            for analyzer, analysis in known:
                 if field.analyzer == analyzer:
-                    found[name] = lang
+                    found[name] = analysis
     return found
 
 
@@ -400,11 +417,11 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
         # and processes share.
         super().__init__(ix, limitmb=limitmb, compound=compound, **kwargs)
         self.pool = TermPool(self._tempstorage, limitmb)
-        self._languages = _text_languages(self.schema)
+        self._analyses = _analyses(self.schema)
 
     def add_document(self, **fields: Any) -> None:
-        """As ``SegmentWriter.add_document`` (boosts, stored values, columns), with
-        :func:`term_positions` for the text fields."""
+        """As ``SegmentWriter.add_document`` (boosts, stored values, columns), with the
+        analyses of `_analyses` for the text and name fields."""
         self._check_state()
         schema, docnum, pool = self.schema, self.docnum, self.pool
         perdoc = self.perdocwriter
@@ -421,14 +438,13 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, name, docboost)
-                    lang = self._languages.get(name)
+                    analysis = self._analyses.get(name)
                     if (
-                        lang is not None
+                        analysis is not None
                         and isinstance(value, str)
                         and boost * field.format.field_boost == 1.0
                     ):
-                        found = term_positions(lang, value)
-                        length = pool.add_positions(name, docnum, found)
+                        length = pool.add_positions(name, docnum, analysis(value))
                     else:
                         for text, freq, weight, vbytes in field.index(value):
                             if field.scorable:

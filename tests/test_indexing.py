@@ -20,7 +20,13 @@ from whoosh.writing import SegmentWriter
 
 from bench.corpus import documents
 from index import indexer, writing
-from index.analysis import LANGUAGES, term_positions, text_analyzer
+from index.analysis import (
+    LANGUAGES,
+    name_analyzer,
+    name_positions,
+    term_positions,
+    text_analyzer,
+)
 from index.engine import FieldStats, _positions, block_cache
 from index.facets import live_mask
 from index.indexer import Index
@@ -53,6 +59,16 @@ def test_fast_analysis_gives_the_analyzers_terms_and_positions(lang: str) -> Non
             for term, _, _, value in Positions().word_values(text, analyzer, mode="index")
         }
         assert term_positions(lang, text) == expected, text
+
+
+def test_fast_analysis_of_names_gives_the_name_analyzers_terms_and_positions() -> None:
+    names = "Polizeipräsidium Essen | KPR | Frank Mentrup | Straße der Menschenrechte"
+    for text in [*TRICKY, names, "İlkay Gündoğan | Zoë Ørsted-Café"]:
+        expected = {
+            term.encode("utf-8"): Positions().decode_positions(value)
+            for term, _, _, value in Positions().word_values(text, name_analyzer(), mode="index")
+        }
+        assert name_positions(text) == expected, text
 
 
 def _content(directory: Path) -> tuple[Any, ...]:
