@@ -309,8 +309,8 @@ def _write(
                     report.cut.append(f"line {item.number}: {item.cut.reason}")
 
 
-# Documents per transaction: a commit for each was a fifth of writing them. A killed import
-# keeps what it committed; importing the file again brings the rest.
+# Documents per transaction: a commit for each was a sixth to a third of writing them. A killed
+# import keeps what it committed; importing the file again brings the rest.
 WRITTEN_TOGETHER = 64
 PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipelines
 
