@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from functools import cache, lru_cache
+from collections.abc import Callable, Iterator
+from functools import cache, lru_cache, partial
 
 import Stemmer
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
@@ -127,7 +127,14 @@ def term_positions(lang: str, text: str) -> dict[bytes, list[int]]:
     """The index terms (UTF-8) of ``text`` and their positions, exactly as indexing with
     :func:`text_analyzer` gives them, without Whoosh's token-by-token generator chain (the
     writer's hot path)."""
-    cache = _INDEX_TERMS[lang]
+    return _positions(text, _INDEX_TERMS[lang], partial(_index_terms, lang))
+
+
+def _positions(
+    text: str, cache: dict[str, tuple[bytes, ...]], analyse: Callable[[str], tuple[bytes, ...]]
+) -> dict[bytes, list[int]]:
+    """The terms of each word of ``text`` (``analyse``, kept in ``cache``; none for a stop word)
+    and their positions."""
     if len(cache) > MAX_CACHED_WORDS:
         cache.clear()
     found: dict[bytes, list[int]] = {}
@@ -135,7 +142,7 @@ def term_positions(lang: str, text: str) -> dict[bytes, list[int]]:
     for number, word in enumerate(findall(_WORDS, text)):
         word_terms = cache.get(word)
         if word_terms is None:
-            word_terms = cache[word] = _index_terms(lang, word)
+            word_terms = cache[word] = analyse(word)
         if not word_terms:
             continue
         # StopFilter renumbers: the first kept word keeps its number, the next ones follow it.
@@ -154,26 +161,17 @@ def name_analyzer() -> Analyzer:
     return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter()
 
 
-_NAME_TERMS: dict[str, bytes] = {}
+_NAME_TERMS: dict[str, tuple[bytes, ...]] = {}
 
 
 def name_positions(text: str) -> dict[bytes, list[int]]:
     """The terms (UTF-8) of ``text`` and their positions as :func:`name_analyzer` gives them,
-    without Whoosh's generator chain (see :func:`term_positions`)."""
-    cache = _NAME_TERMS
-    if len(cache) > MAX_CACHED_WORDS:
-        cache.clear()
-    found: dict[bytes, list[int]] = {}
-    for pos, word in enumerate(findall(_WORDS, text)):
-        term = cache.get(word)
-        if term is None:
-            term = cache[word] = fold(word.lower()).encode("utf-8")
-        positions = found.get(term)
-        if positions is None:
-            found[term] = [pos]
-        else:
-            positions.append(pos)
-    return found
+    without Whoosh's generator chain (as :func:`term_positions`)."""
+    return _positions(text, _NAME_TERMS, _name_terms)
+
+
+def _name_terms(word: str) -> tuple[bytes, ...]:
+    return (fold(word.lower()).encode("utf-8"),)
 
 
 def prefix_term(lang: str, prefix: str) -> str:
