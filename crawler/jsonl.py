@@ -17,12 +17,10 @@ from __future__ import annotations
 import codecs
 import json
 import logging
-import os
-from collections import deque
 from collections.abc import Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
@@ -37,12 +35,11 @@ from kb.derived import Derived, derive
 from kb.errors import ImportLineError
 from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
 from kb.places import Places
-from kb.processes import die_with_parent, forking, settle, settling
+from kb.processes import Workers, settle, settling
 from kb.store import Store
 
 if TYPE_CHECKING:
     from kb.entities import EntityExtractor
-    from kb.entities.extract import ExtractorSpec
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +262,7 @@ def import_numbered(
                 if workers > 1 and len(waiting) == PARALLEL_FROM:
                     # The workers build their pipelines while the next lines are read, then get
                     # each batch as soon as it is read.
-                    sent = Batches(_start_pool(extractor, workers, {doc.lang for doc in waiting}))
+                    sent = Batches(_start_workers(extractor, workers, {d.lang for d in waiting}))
                     for doc in waiting:
                         sent.add(doc)
             # Results come in the order of the lines: each is written as soon as it is there,
@@ -275,7 +272,7 @@ def import_numbered(
                 _write(parsed, todo, results, store, report)
         finally:
             if sent is not None:
-                sent.pool.shutdown(cancel_futures=True)
+                sent.workers.close()
     report.errors.sort(key=lambda error: error.line_no)
     return report
 
@@ -317,22 +314,17 @@ PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipeli
 Annotated = tuple[list[Mention] | str, Derived | None]  # mentions or why they failed; derived
 
 
-def _start_pool(extractor: EntityExtractor, workers: int, langs: set[str]) -> ProcessPoolExecutor:
+def _start_workers(
+    extractor: EntityExtractor, workers: int, langs: set[str]
+) -> Workers[list[Document], list[Annotated]]:
+    """Workers forked from one process that has imported spaCy and built the pipelines of
+    ``langs`` (about a second): on another core while this process reads on, and once."""
     global _worker
-    # Forked workers inherit this extractor (spawned ones build their own from the spec), then
-    # import spaCy and build the pipelines of ``langs`` before the first document comes: on
-    # both cores while this process reads on, not here first (half a second of one core).
-    _worker = extractor
-    with forking():
-        pool = ProcessPoolExecutor(
-            workers,
-            initializer=_start_worker,
-            initargs=(extractor.spec(), os.getpid(), tuple(sorted(langs))),
-        )
-        for _ in range(workers):
-            pool.submit(os.getpid)  # starts the processes now
-    _worker = None
-    return pool
+    _worker = extractor  # inherited by the forked processes
+    try:
+        return Workers(workers, partial(_prepare, tuple(sorted(langs))), _extract_batch)
+    finally:
+        _worker = None
 
 
 def _extract_all(docs: list[Document], extractor: EntityExtractor) -> Generator[Annotated]:
@@ -346,10 +338,9 @@ class Batches:
 
     SIZE = 16  # documents per message: fewer messages, while no worker waits long for one
 
-    def __init__(self, pool: ProcessPoolExecutor) -> None:
-        self.pool = pool
+    def __init__(self, workers: Workers[list[Document], list[Annotated]]) -> None:
+        self.workers = workers
         self._batch: list[Document] = []
-        self._sent: deque[Future[list[Annotated]]] = deque()
 
     def add(self, doc: Document) -> None:
         self._batch.append(doc)
@@ -357,7 +348,7 @@ class Batches:
             self._send()
 
     def _send(self) -> None:
-        self._sent.append(self.pool.submit(_extract_batch, self._batch))
+        self.workers.send(self._batch)
         self._batch = []
         settle()  # the documents read so far: held until written (`settling`)
 
@@ -365,8 +356,8 @@ class Batches:
         """The mentions and derived values of each document, in the order they were added."""
         if self._batch:
             self._send()
-        while self._sent:
-            yield from self._sent.popleft().result()
+        for batch in self.workers.results():
+            yield from batch
             settle()  # and their entities
 
 
@@ -383,13 +374,8 @@ def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
 _worker: EntityExtractor | None = None
 
 
-def _start_worker(spec: ExtractorSpec, parent: int, langs: tuple[str, ...]) -> None:
-    die_with_parent(parent)  # a killed import leaves no workers behind
-    global _worker
-    if _worker is None:
-        from kb.entities import EntityExtractor  # the worker's own; an import need not load it
-
-        _worker = EntityExtractor.from_spec(spec)
+def _prepare(langs: tuple[str, ...]) -> None:
+    assert _worker is not None
     try:
         for lang in langs:
             _worker.pipeline(lang)

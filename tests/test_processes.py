@@ -15,10 +15,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from kb.derived import Derived
 from kb.fingerprint import text_hash
 from kb.model import Document
-from kb.processes import forking, settle, settling
+from kb.processes import WorkerError, Workers, forking, settle, settling
 from kb.store import Store
 from tests.appserver import KB
 
@@ -37,8 +39,10 @@ def _state(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[0]
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and the ones they started (workers forked by the one
+    that prepared them)."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -46,8 +50,14 @@ def _children(pid: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
+        parents[int(entry.name)] = int(fields[1])
+    found: list[int] = []
+    for child, parent in parents.items():
+        ancestor = parent
+        while ancestor not in (pid, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if ancestor == pid:
+            found.append(child)
     return found
 
 
@@ -56,18 +66,21 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(f"{rng.choice(WORDS)}{rng.randrange(5000)}" for _ in range(words)) + "."
 
 
-def _killed_with_workers(command: list[str], env: dict[str, str]) -> Iterator[list[int]]:
-    """Start ``command``, kill it (SIGKILL) once it has two workers at work, and yield the
-    workers' ids; workers still alive at the end are killed (they are this test's)."""
+def _killed_with_workers(
+    command: list[str], env: dict[str, str], processes: int = 2
+) -> Iterator[list[int]]:
+    """Start ``command``, kill it (SIGKILL) once it has started ``processes`` at work, and
+    yield their ids; those still alive at the end are killed (they are this test's)."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 120
-        while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        while len(workers) < processes and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
-            workers = _children(process.pid)
-        assert len(workers) >= 2, "the command started no workers"
+            workers = _descendants(process.pid)
+        assert len(workers) >= processes, "the command started no workers"
         time.sleep(0.5)  # at work
+        workers = _descendants(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         yield workers
@@ -96,7 +109,8 @@ def test_the_workers_of_a_killed_import_end_with_it(tmp_path: Path) -> None:
     )
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
     env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data")}
-    for workers in _killed_with_workers([KB, "import", str(path)], env):
+    # The process that prepares the entity workers, and the two it forked.
+    for workers in _killed_with_workers([KB, "import", str(path)], env, processes=3):
         assert _gone_within(workers, 10) == []
 
 
@@ -149,3 +163,44 @@ def test_what_a_process_that_goes_on_settled_is_back_in_its_collections_after() 
         settle()
         assert gc.get_freeze_count() >= len(kept)
     assert gc.get_freeze_count() == 0
+
+
+_PREPARED: list[int] = []  # the process that prepared, as the workers inherit it
+
+
+def _prepare() -> None:
+    _PREPARED.append(os.getpid())
+
+
+def _double(payload: int) -> tuple[int, int, list[int]]:
+    if payload < 0:
+        os._exit(3)  # as a worker killed from outside
+    time.sleep(0.01 * (payload % 3))  # results come back out of order
+    return payload * 2, os.getpid(), _PREPARED
+
+
+def test_workers_start_from_one_preparation_and_give_results_in_order() -> None:
+    workers = Workers(2, _prepare, _double)
+    try:
+        for n in range(40):
+            workers.send(n)
+        results = list(workers.results())
+    finally:
+        workers.close()
+    assert [doubled for doubled, _, _ in results] == [2 * n for n in range(40)]
+    [preparer] = {tuple(prepared) for _, _, prepared in results}
+    assert len(preparer) == 1  # prepared once, in neither this process nor a worker
+    working = {pid for _, pid, _ in results}
+    assert len(working) == 2 and not working & {os.getpid(), *preparer}
+    assert _PREPARED == []
+
+
+def test_a_worker_that_dies_fails_the_results() -> None:
+    workers = Workers(2, _prepare, _double)
+    try:
+        for n in (1, 2, -1, 3):
+            workers.send(n)
+        with pytest.raises(WorkerError, match="exit code 1"):
+            list(workers.results())
+    finally:
+        workers.close()
