@@ -293,12 +293,16 @@ class Store:
                 cur = self._conn.execute(
                     """INSERT INTO documents (source, title, text, lang, kind, city, collection,
                            members_only, date, content_hash, etag, last_modified, links,
-                           text_hash, simhash, passages, url, created_at, updated_at, seq)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                           text_hash, simhash, passages, url, created_at, updated_at, seq,
+                           labelled)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)""",
                     (*values, doc.url, now, now, seq),
                 )
                 doc_id = int(cur.lastrowid or 0)
                 status: UpsertStatus = "new"
+                self._add_labels(doc_id, derived.labels)
+                # A new document has no staff corrections: its labels are the rules'.
+                labels: Labels = {f: [n for n in derived.labels.get(f, ()) if n] for f in FAMILIES}
             else:
                 doc_id = int(row["id"])
                 # The version being replaced joins the document's history.
@@ -316,22 +320,27 @@ class Store:
                 )
                 self._conn.execute("DELETE FROM mentions WHERE doc_id=?", (doc_id,))
                 status = "changed"
+                self._write_labels(doc_id, derived.labels)
+                labels = self.labels(doc_id)
             self._write_mentions(doc_id, doc.mentions)
-            self._write_labels(doc_id, derived.labels)
         doc.id = doc_id
-        doc.labels = self.labels(doc_id)
+        doc.labels = labels
         return UpsertResult(doc_id, status)
 
     # -- labels ----------------------------------------------------------------------------
 
     def _write_labels(self, doc_id: int, found: Labels) -> None:
-        """The rules' labels of a new or changed document (staff corrections stay)."""
+        """The rules' labels of a stored document, in place of its earlier ones (staff
+        corrections stay)."""
         self._conn.execute("DELETE FROM labels WHERE doc_id=? AND source='auto'", (doc_id,))
+        self._add_labels(doc_id, found)
+        self._conn.execute("UPDATE documents SET labelled=1 WHERE id=?", (doc_id,))
+
+    def _add_labels(self, doc_id: int, found: Labels) -> None:
         self._conn.executemany(
             "INSERT INTO labels (doc_id, family, label, source) VALUES (?,?,?,'auto')",
             [(doc_id, family, label) for family, names in found.items() for label in names],
         )
-        self._conn.execute("UPDATE documents SET labelled=1 WHERE id=?", (doc_id,))
 
     def labels(self, doc_id: int) -> Labels:
         """A document's labels: per family the staff's correction if there is one, else the
