@@ -312,11 +312,12 @@ WRITTEN_TOGETHER = 64
 PARALLEL_FROM = 200  # fewer documents do not pay for starting the worker pipelines
 
 Annotated = tuple[list[Mention] | str, Derived | None]  # mentions or why they failed; derived
+Work = tuple[Document, Derived | None]  # a document, and its derived values if known
 
 
 def _start_workers(
     extractor: EntityExtractor, workers: int, langs: set[str]
-) -> Workers[list[Document], list[Annotated]]:
+) -> Workers[list[Work], list[Annotated]]:
     """Workers forked from one process that has imported spaCy and built the pipelines of
     ``langs`` (about a second): on another core while this process reads on, and once."""
     global _worker
@@ -338,12 +339,14 @@ class Batches:
 
     SIZE = 16  # documents per message: fewer messages, while no worker waits long for one
 
-    def __init__(self, workers: Workers[list[Document], list[Annotated]]) -> None:
+    def __init__(self, workers: Workers[list[Work], list[Annotated]]) -> None:
         self.workers = workers
-        self._batch: list[Document] = []
+        self._batch: list[Work] = []
 
     def add(self, doc: Document) -> None:
-        self._batch.append(doc)
+        # While the workers are being prepared, this process would wait for them: it derives
+        # the documents' fingerprints and labels itself meanwhile (a third of their work).
+        self._batch.append((doc, None if self.workers.ready() else derive(doc)))
         if len(self._batch) == self.SIZE:
             self._send()
 
@@ -361,14 +364,16 @@ class Batches:
             settle()  # and their entities
 
 
-def _annotate(extractor: EntityExtractor, doc: Document) -> Annotated:
+def _annotate(
+    extractor: EntityExtractor, doc: Document, derived: Derived | None = None
+) -> Annotated:
     try:
         mentions = extractor.extract(doc.text, doc.lang, doc.language_passages())
     except Exception as exc:
         # One text a library cannot take must not lose the other lines: it is that line's
         # failure (the reason as for a crawled page).
         return describe(exc), None
-    return mentions, derive(doc)
+    return mentions, derived or derive(doc)
 
 
 _worker: EntityExtractor | None = None
@@ -383,8 +388,8 @@ def _prepare(langs: tuple[str, ...]) -> None:
         log.debug("building the pipelines of %s failed", langs, exc_info=True)
 
 
-def _extract_batch(docs: list[Document]) -> list[Annotated]:
+def _extract_batch(batch: list[Work]) -> list[Annotated]:
     assert _worker is not None
-    annotated = [_annotate(_worker, doc) for doc in docs]
+    annotated = [_annotate(_worker, doc, derived) for doc, derived in batch]
     settle()  # the pipelines and their caches, which grow with every new word
     return annotated

@@ -22,6 +22,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.synchronize import Event
 from typing import Any, Generic, TypeVar, cast
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -107,13 +108,18 @@ class Workers(Generic[P, R]):
         self._sent = 0
         self._next = 0
         self._done: dict[int, R] = {}
+        self._ready = ctx.Event()
         self._keeper = ctx.Process(
             target=_keep,
-            args=(count, prepare, work, self._jobs, self._results, os.getpid()),
+            args=(count, prepare, work, self._jobs, self._results, self._ready, os.getpid()),
             name="workers",
         )
         with forking():
             self._keeper.start()
+
+    def ready(self) -> bool:
+        """Whether the workers are prepared: until then this process may do work of theirs."""
+        return self._ready.is_set()
 
     def send(self, payload: P) -> None:
         self._jobs.put((self._sent, payload))
@@ -157,12 +163,14 @@ def _keep(
     work: Callable[[Any], Any],
     jobs: multiprocessing.Queue[Job | None],
     results: multiprocessing.Queue[Job],
+    ready: Event,
     parent: int,
 ) -> None:
     """The process that prepares, forks the workers and ends with them: at once (and they
     with it) when one of them fails."""
     die_with_parent(parent)
     prepare()
+    ready.set()
     ctx = multiprocessing.get_context("fork")
     workers = [
         ctx.Process(target=_serve, args=(work, jobs, results, os.getpid()), daemon=True)

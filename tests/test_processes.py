@@ -204,3 +204,20 @@ def test_a_worker_that_dies_fails_the_results() -> None:
             list(workers.results())
     finally:
         workers.close()
+
+
+def test_workers_say_when_they_are_ready() -> None:
+    go = multiprocessing.get_context("fork").Event()
+
+    def prepare() -> None:
+        go.wait()
+
+    workers = Workers(1, prepare, _double)
+    try:
+        assert not workers.ready()  # this process may do their work meanwhile
+        go.set()
+        workers.send(4)
+        assert [doubled for doubled, _, _ in workers.results()] == [8]
+        assert workers.ready()
+    finally:
+        workers.close()
