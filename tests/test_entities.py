@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import spacy
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
@@ -50,6 +50,37 @@ def test_organisations_are_found_by_head_word(extractor: EntityExtractor) -> Non
     found = _found(extractor, text)
     assert ("ORG", "Polizeipräsidium Oberhausen") in found
     assert ("ORG", "Stadt Gladbeck") in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kriminalpräventiver Rat",
+        "Gründung eines kommunalen Präventionsrates",
+        "6. LGL Kongress für den Öffentlichen Gesundheitsdienst",
+    ],
+)
+def test_a_text_may_end_with_an_organisations_name(extractor: EntityExtractor, text: str) -> None:
+    # A name at the very end: the rules looked for its branch one word past the text.
+    assert _found(extractor, text) is not None
+
+
+# Words the rules for organisations, people and places build on, in any order and at the ends.
+RULE_WORDS = (
+    "Kriminalpräventiver Rat Präventionsrates kommunalen für des der die Stadt Köln "
+    "Polizeipräsidium e.V. Deutscher Kinderschutzbund Landesverband ( ) KPR Ministerium Innern "
+    "Institut Universität Frau Dr. Anna Schmidt van Linden of the City Council Safer Cities , ."
+).split()
+
+
+@settings(deadline=None)  # the first example builds a pipeline
+@given(st.lists(st.sampled_from(RULE_WORDS), max_size=12), st.sampled_from(["de", "en"]))
+def test_the_rules_take_any_sequence_of_their_words(
+    extractor: EntityExtractor, words: list[str], lang: str
+) -> None:
+    text = " ".join(words)
+    for m in extractor.extract(text, lang):
+        assert text[m.start : m.end] == m.text
 
 
 def test_offsets_point_into_the_input(extractor: EntityExtractor) -> None:

@@ -55,7 +55,8 @@ class Organisations:
     # -- German ---------------------------------------------------------------------------
 
     def german(self, t: Tokens, k: int, parent: bool = True) -> Found | None:
-        head = self.lex.head(t.words[k])
+        # `t.word`: a branch is looked for after a name that may end the text ("… Rat").
+        head = self.lex.head(t.word(k))
         if head is None or head[1] == "-" or t.words[k].isupper():
             return None  # all capitals: a heading, whose nominative is not to be guessed
         nominative, gender = head
@@ -209,7 +210,7 @@ class Organisations:
     # -- English --------------------------------------------------------------------------
 
     def english(self, t: Tokens, k: int) -> Found | None:
-        if self.lists.org_heads.get(t.words[k]) != "-":
+        if self.lists.org_heads.get(t.word(k)) != "-":  # ``k`` may be past a parent's end
             return None
         j = k + 1
         while j < t.size and self._modifier(t.words[j]):
