@@ -45,13 +45,12 @@ class EntityRules:
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
-        self._strings: dict[int, str] = {}
         self._configure(Lexicon())
 
     def _configure(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        # Whether a rule may start at a word, by the word's id (`_starts`).
-        self._starting: dict[int, bool] = {}
+        # A word's text and whether a rule may start at it, by the word's id (`_tokens`).
+        self._known: dict[int, tuple[str, bool]] = {}
         self.orgs = Organisations(lexicon)
         self.places = Places(lexicon)
         self.people = People(self.nlp, lexicon)
@@ -98,11 +97,10 @@ class EntityRules:
         return tuple(t.text for t in self._tokenize(form))
 
     def __call__(self, doc: Doc) -> Doc:
-        orths = doc.to_array(ORTH).tolist()
-        words = self._words(orths)
+        words, starts = self._tokens(doc.to_array(ORTH).tolist())
         spaces = doc.to_array(SPACY).astype(bool).tolist()
         known = self._catalogue(words)
-        tokens = Tokens(words, spaces, known, self._starts(orths, words))
+        tokens = Tokens(words, spaces, known, starts)
         chosen = _resolve(known, [*self.orgs.find(tokens), *self.places.find(tokens)])
         taken = [False] * len(words)
         for found in chosen:
@@ -127,28 +125,23 @@ class EntityRules:
         before = t.words[found.start - 1]
         return before in self.lexicon.lists.particles or self.lexicon.is_first_name(before)
 
-    def _words(self, orths: list[int]) -> list[str]:
-        """Token texts by their ids: faster than making a Token object for each."""
-        strings = self._strings
-        words = list(map(strings.get, orths))
-        if None in words:
-            for k, orth in enumerate(orths):
-                if words[k] is None:
-                    words[k] = strings[orth] = self.nlp.vocab.strings[orth]
-        return cast(list[str], words)
-
-    def _starts(self, orths: list[int], words: list[str]) -> list[int]:
-        """Where a rule may start: capitalised words and legal forms ("e.V.", "gGmbH"). Known
-        by each word's id once the word has been met (`map` and `compress`, in C)."""
-        starting = self._starting
-        flags = list(map(starting.get, orths))
-        if None in flags:
+    def _tokens(self, orths: list[int]) -> tuple[list[str], list[int]]:
+        """Token texts by their ids (faster than making a Token object for each), and where a
+        rule may start: capitalised words and legal forms ("e.V.", "gGmbH"). Both known by a
+        word's id once the word has been met: one look-up a token (`map`, in C)."""
+        known = self._known
+        found = list(map(known.get, orths))
+        if None in found:
             marks = self.lexicon.lists.legal_forms
+            strings = self.nlp.vocab.strings
             for k, orth in enumerate(orths):
-                if flags[k] is None:
-                    word = words[k]
-                    flags[k] = starting[orth] = word[:1].isupper() or word in marks
-        return list(compress(range(len(orths)), flags))
+                if found[k] is None:
+                    word = strings[orth]
+                    found[k] = known[orth] = (word, word[:1].isupper() or word in marks)
+        if not found:
+            return [], []
+        words, starting = zip(*cast(list[tuple[str, bool]], found), strict=True)
+        return list(words), list(compress(range(len(orths)), starting))
 
     def _catalogue(self, words: list[str]) -> list[Found]:
         """The catalogue's matches, longest first where they overlap."""
