@@ -41,7 +41,7 @@ from whoosh.query import Every, Query
 from whoosh.searching import Searcher
 
 from index.compounds import joined, split
-from index.errors import QueryTooBroadError
+from index.errors import QueryTooBroadError, SearchError
 from index.ranking import (
     FIELD_BOOSTS,
     JOINED_WEIGHT,
@@ -55,6 +55,7 @@ from index.synonyms import Lookup, Synonyms, keys, variant_words
 
 _TOKENS = re.compile(r'[-+]?"[^"]*"(?:~\d+)?|\(|\)|[^\s()]+')
 _PLAIN = re.compile(r"^[^\W_]+$")
+_WORDS = re.compile(r"[^\W_]+")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 TEXT_FIELDS = tuple(f for f in FIELD_BOOSTS if f != "entities")
 # Letters a pattern needs before its first * or ?: "??*" or "a*" would expand to most of the
@@ -109,7 +110,18 @@ def build_query(
     tokens = _TOKENS.findall(text)
     if all(_PLAIN.match(t) and t not in _OPERATORS for t in tokens):
         return _plain(tokens, synonyms, vocabulary, relaxed)
-    return _with_syntax(tokens, searcher, synonyms, vocabulary, relaxed)
+    try:
+        return _with_syntax(tokens, searcher, synonyms, vocabulary, relaxed)
+    except _UnparsableError:
+        # Operators that make no query ('NOT AND "', "OR )"): the words are searched.
+        words = _WORDS.findall(text)
+        if not words:
+            return ParsedQuery(Every(), None)
+        return _plain(words, synonyms, vocabulary, relaxed)
+
+
+class _UnparsableError(SearchError):
+    """Whoosh's query parser failed on the operators of a query (never leaves this module)."""
 
 
 def _plain(
@@ -308,7 +320,10 @@ def _with_syntax(
     parser.add_plugin(FuzzyTermPlugin())
     # Ranges over words ("[a TO z]") help no reader and expand to the whole vocabulary.
     parser.remove_plugin_class(RangePlugin)
-    query = parser.parse(" ".join(out))
+    try:
+        query = parser.parse(" ".join(out))
+    except Exception as exc:  # its errors have no common class: IndexError, ValueError, …
+        raise _UnparsableError from exc
     return ParsedQuery(query, " ".join(corrected) if changed else None, len(plain_words))
 
 

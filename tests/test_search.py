@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from index import facets
+from index.errors import QueryTooBroadError
 from index.indexer import Index
 from index.search import SearchRequest, SearchService
 from index.snippets import Highlighter
@@ -345,3 +349,23 @@ def test_facets_saved_beside_a_segment_serve_the_next_process_and_go_with_it(
     Index(settings.index_dir).sync(store)
     Index(settings.index_dir).open().optimize()
     assert not saved.exists()
+
+
+def test_operators_that_make_no_query_search_the_words(search: SearchService) -> None:
+    # Whoosh's parser fails on some runs of operators; the words are searched instead.
+    result = search.search(SearchRequest('Waffenverbot NOT AND "'))
+    assert [h.title for h in result.hits] == ["Messergewalt im öffentlichen Raum"]
+    assert search.search(SearchRequest('NOT AND "')).total == 0
+
+
+QUERY_PIECES = '" ( ) AND OR NOT - + * ~ ~2 ^3 : title: city:Essen Waffenverbot Stadt Essen'.split()
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(QUERY_PIECES), max_size=8))
+def test_any_run_of_operators_and_words_is_searched(
+    search: SearchService, pieces: list[str]
+) -> None:
+    # A pattern with too few letters is refused with its reason; nothing else fails.
+    with contextlib.suppress(QueryTooBroadError):
+        search.search(SearchRequest(" ".join(pieces)))
