@@ -169,3 +169,13 @@ def test_label_facets_are_named_in_the_interface_language_and_filter_the_api(
     english = _soup(web.get("/", params={"target": "jugendliche", "ui": "en"}))
     assert "Zielgruppe: Jugendliche" in german.select_one(".chip").get_text()
     assert "Target group: Young people" in english.select_one(".chip").get_text()
+
+
+def test_a_query_of_operators_the_parser_cannot_take_is_answered(web: httpx.Client) -> None:
+    # 'NOT AND "' broke Whoosh's parser inside the request: its words are searched instead.
+    for path, params in (
+        ("/api/search", {"q": 'Prävention NOT AND "'}),
+        ("/", {"q": 'NOT AND "'}),
+        ("/praxis", {"topic": 'NOT AND "'}),
+    ):
+        assert web.get(path, params=params).status_code == 200, path
