@@ -225,7 +225,7 @@ def test_a_post_or_link_the_extractor_cannot_take_fails_alone_and_long_links_are
         export = tmp_path / "board.json"
         export.write_text(json.dumps(posts), "utf-8")
         with fetcher_for(settings) as fetch:
-            brittle = Brittle.from_spec(extractor.spec())
+            brittle = Brittle(*extractor.spec())
             report = import_board(export, COLLECTION, store, brittle, fetch, max_chars=2000)
     reason = (
         "entity extraction: ValueError: [E088] Text of length 1200000 exceeds maximum of 1000000."

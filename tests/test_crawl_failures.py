@@ -49,7 +49,7 @@ def _news(pages: dict[str, str]) -> dict[str, Route]:
 def test_a_page_that_breaks_reading_fails_alone_and_is_given_up_after_three_crawls(
     store: Store, settings: Settings, extractor: EntityExtractor
 ) -> None:
-    brittle = Brittle.from_spec(extractor.spec())
+    brittle = Brittle(*extractor.spec())
     pages = {
         "a.html": "Die Stadt Essen eröffnet ein Präventionsbüro.",
         "kaputt.html": "Ein Sprengsatz für jede Bibliothek.",

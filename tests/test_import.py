@@ -296,7 +296,7 @@ class Brittle(EntityExtractor):
 def test_a_text_the_extractor_cannot_take_fails_its_line_only(
     store: Store, extractor: EntityExtractor, workers: int
 ) -> None:
-    brittle = Brittle.from_spec(extractor.spec())
+    brittle = Brittle(*extractor.spec())
     texts = [f"Die Stadt Essen meldet Nummer {n}." for n in range(250)]
     texts[7] = "Ein Sprengsatz für jede Bibliothek."
     lines = [_line(url=f"https://x.test/{n}", text=t) for n, t in enumerate(texts)]
@@ -321,7 +321,7 @@ def test_workers_that_cannot_build_their_pipelines_fail_each_line_with_the_reaso
     store: Store, extractor: EntityExtractor
 ) -> None:
     # The workers build their pipelines as they start: a failure there is each line's.
-    broken = NoPipelines.from_spec(extractor.spec())
+    broken = NoPipelines(*extractor.spec())
     lines = [_line(url=f"https://x.test/{n}", text=f"Essen meldet {n}.") for n in range(250)]
     report = import_lines(lines, store, broken, workers=2)
     assert report.new == 0 and len(report.errors) == 250

@@ -58,13 +58,8 @@ class EntityExtractor:
         self._pipelines: dict[str, Language] = {}
 
     def spec(self) -> ExtractorSpec:
-        """What it takes to build the same extractor in another process."""
+        """What it is built from (its arguments): ``EntityExtractor(*spec)`` is the same."""
         return self._config, self._catalogue, self._blocked
-
-    @classmethod
-    def from_spec(cls, spec: ExtractorSpec) -> EntityExtractor:
-        config, catalogue, blocked = spec
-        return cls(config, catalogue, blocked)
 
     def pipeline(self, lang: str) -> Language:
         lang = lang if lang in LANGUAGES else "de"
