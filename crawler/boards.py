@@ -135,8 +135,9 @@ def _delimiter(text: str) -> str:
         chosen = csv.Sniffer().sniff(text[:8192], delimiters=",;").delimiter
     except csv.Error:
         chosen = ""
-    # The sniffer can be misled by commas in long texts; the header line decides then.
-    if chosen not in header:
+    # The sniffer can be misled by commas in long texts; the header line decides then (and
+    # when it found none: "" is in every header).
+    if not chosen or chosen not in header:
         chosen = ";" if header.count(";") > header.count(",") else ","
     return chosen
 
@@ -150,7 +151,7 @@ def _csv_rows(text: str) -> list[BoardRow]:
         records = list(reader)
     except csv.Error as exc:
         raise BoardError(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
-    if not records:
+    if not any(cell.strip() for record in records for cell in record):
         raise BoardError("the export is empty")
     header = records[0]
     columns = _columns(header)

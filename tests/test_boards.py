@@ -154,6 +154,16 @@ def test_an_export_without_title_or_text_columns_is_refused(
         import_board(export, COLLECTION, store, extractor)
 
 
+@pytest.mark.parametrize("content", ["", "\n\n", "\ufeff"])
+def test_an_empty_export_is_refused_as_empty(
+    tmp_path: Path, store: Store, extractor: EntityExtractor, content: str
+) -> None:
+    export = tmp_path / "leer.csv"
+    export.write_text(content, "utf-8")
+    with pytest.raises(BoardError, match="the export is empty"):
+        import_board(export, COLLECTION, store, extractor)
+
+
 def test_a_failing_fetch_is_reported_with_its_reason(
     tmp_path: Path, store: Store, extractor: EntityExtractor
 ) -> None:
