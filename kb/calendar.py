@@ -9,7 +9,7 @@ with a start time but no end time lasts to the end of its last day.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -26,14 +26,20 @@ def _times(event: StoredCall) -> tuple[object, object | None]:
     """DTSTART and DTEND (None: none) of a dated event."""
     assert event.start is not None
     last = event.end or event.start
+    after = _day_after(last)
     if event.start_time is None:
-        return event.start, last + timedelta(days=1)
+        return event.start, after  # none on the last day there is: one day
     start = datetime.combine(event.start, event.start_time, BERLIN)
     if event.end_time is not None:
         return start, datetime.combine(last, event.end_time, BERLIN)
-    if last > event.start:
-        return start, datetime.combine(last + timedelta(days=1), time(0), BERLIN)
+    if last > event.start and after is not None:
+        return start, datetime.combine(after, time(0), BERLIN)
     return start, None
+
+
+def _day_after(day: date) -> date | None:
+    """None after 31 December 9999 (a record may be dated so): no such day."""
+    return day + timedelta(days=1) if day < date.max else None
 
 
 def calendar(events: Iterable[StoredCall], host: str, document_base: str, now: datetime) -> str:

@@ -22,7 +22,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import MAXYEAR, date, time
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -389,16 +389,17 @@ def _matches(
             end = match.end()
 
 
-def on_or_after(day: int, month: int, reference: date) -> date:
-    """The next 'day.month.' on or after ``reference``."""
-    for year in range(reference.year, reference.year + 5):
+def on_or_after(day: int, month: int, reference: date) -> date | None:
+    """The next 'day.month.' on or after ``reference``; None past the last year a date can
+    have (a record dated 9999 is no reason to fail)."""
+    for year in range(reference.year, min(reference.year + 5, MAXYEAR + 1)):
         try:
             candidate = date(year, month, day)
         except ValueError:  # 29 February
             continue
         if candidate >= reference:
             return candidate
-    raise AssertionError("unreachable: every valid day and month occurs within five years")
+    return None
 
 
 def _resolve_parts(parts: Parts, reference: date | None) -> date | None:
@@ -423,7 +424,7 @@ def resolve(mention: DateMention, reference: date | None) -> tuple[date, date] |
     if mention.last is None:
         return start, start
     if mention.last.year is None and mention.last.day is not None:
-        end = on_or_after(mention.last.day, mention.last.month, start)
+        end = on_or_after(mention.last.day, mention.last.month, start) or start
     else:
         end = _resolve_parts(mention.last, reference) or start
     return start, max(start, end)

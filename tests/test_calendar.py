@@ -63,3 +63,22 @@ def test_the_feed_parses_and_keeps_times_and_spans() -> None:
     assert feed.walk("VEVENT")[1].decoded("DTEND") - feed.walk("VEVENT")[1].decoded(
         "DTSTART"
     ) == timedelta(days=3)
+
+
+def test_an_event_on_the_last_day_there_is_has_no_end() -> None:
+    # The day after 31 December 9999 cannot be written: the event is one day (RFC 5545).
+    events = [
+        _event(1, start=date(9999, 12, 31)),
+        _event(2, start=date(9999, 12, 30), end=date(9999, 12, 31), start_time=time(10)),
+    ]
+    text = calendar(
+        events, "kb.test", "https://kb.test/documents/", datetime(2025, 1, 1, tzinfo=UTC)
+    )
+    found = {
+        str(e["UID"]): (e.decoded("DTSTART"), e.get("DTEND"))
+        for e in Calendar.from_ical(text).walk("VEVENT")
+    }
+    assert found == {
+        "defus-kb-event-1@kb.test": (date(9999, 12, 31), None),
+        "defus-kb-event-2@kb.test": (datetime(9999, 12, 30, 10, tzinfo=BERLIN), None),
+    }

@@ -145,3 +145,19 @@ def test_processes_extract_what_one_process_extracts(
 def test_refresh_reads_the_funding_and_event_documents_only(store: Store) -> None:
     plan = store.connection.execute(f"EXPLAIN QUERY PLAN {call_store.STALE}", call_store.CALL_KINDS)
     assert any("USING INDEX documents_kind" in row[3] for row in plan)
+
+
+def test_a_call_dated_at_the_end_of_time_is_read_without_failing(store: Store) -> None:
+    # A record may be dated 9999-12-31: its year-less dates have no next occurrence, and the
+    # facts of every other call are still read (one such document stopped every sync).
+    for kind, text in (
+        ("funding", "Anträge bis zum 1. Januar einreichen. Bis zu 5.000 Euro."),
+        ("event", "Vom 30. Dezember bis 2. Januar findet der Fachtag in Essen statt."),
+    ):
+        store.upsert_document(make_document(kind=kind, text=text, date=date(9999, 12, 31)))
+    store.upsert_document(make_document(kind="funding", text=CALL_TEXT))
+    calls = CallStore(store)
+    assert calls.refresh() == 3
+    assert [c.deadline for c in calls.funding(ANONYMOUS)] == [date(2025, 3, 31), None]
+    (fachtag,) = calls.events(ANONYMOUS)
+    assert fachtag.start is None  # its dates come before the publication date: none after it

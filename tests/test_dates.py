@@ -99,3 +99,10 @@ def test_dates_tried_where_they_may_start_are_those_found_anywhere() -> None:
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(3000)]
     for text in texts:
         assert dates.find_mentions(text) == anywhere(text), text
+
+
+def test_a_year_less_date_after_the_last_year_is_none() -> None:
+    assert dates.on_or_after(31, 12, date(9999, 12, 31)) == date(9999, 12, 31)
+    assert dates.on_or_after(1, 1, date(9999, 12, 31)) is None
+    (mention,) = dates.find_mentions("am 1. Januar")
+    assert dates.resolve(mention, date(9999, 12, 31)) is None
