@@ -31,6 +31,9 @@ NOT_PARTS = frozenset(
     ling linge lingen einge erst best""".split()
 )
 MIN_WORD = 7
+# Longer "words" are no compounds (the longest German law names have about 60 letters) but
+# runs of letters in a broken PDF or an encoded blob: splitting one recursed once per letter.
+MAX_WORD = 64
 EXTRA_PART_PENALTY = 0.5  # a third part must earn its place: "bahnhof|viertel", not "bahn|hof|…"
 # Linking elements (Fugenelemente) between the parts of a German compound.
 LINKS = ("", "s", "es", "n", "en", "e", "er", "ns")
@@ -98,7 +101,7 @@ def split(word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def _split(word: str) -> tuple[str, ...]:
-    if len(word) < MIN_WORD:
+    if not MIN_WORD <= len(word) <= MAX_WORD:
         return ()
     whole = _lexicon().get(word, 0.0)
     if whole >= LEXICALISED_ZIPF:
