@@ -14,7 +14,8 @@ from bench.entity_gold import PARTS, load, score
 from kb.entities import EntityConfig, EntityExtractor
 from kb.entities.catalogue import build_common_words, common_words
 from kb.entities.component import NAME
-from kb.entities.people import _standing_alone
+from kb.entities.extract import LONG_RUN, _tokenizable
+from kb.entities.people import People, _standing_alone
 from kb.entities.pipeline import NAMES_TOKENIZER, TOKENIZER_CACHE, tokenizer_for_names
 from kb.entities.train import train
 
@@ -63,6 +64,33 @@ def test_organisations_are_found_by_head_word(extractor: EntityExtractor) -> Non
 def test_a_text_may_end_with_an_organisations_name(extractor: EntityExtractor, text: str) -> None:
     # A name at the very end: the rules looked for its branch one word past the text.
     assert _found(extractor, text) is not None
+
+
+def test_long_runs_without_a_space_are_blanked_for_the_tokenizer_at_their_offsets() -> None:
+    # spaCy's affix rules take time quadratic in such a run (20,000 brackets: 34 s).
+    text = f"Essen {'(' * LONG_RUN} Köln-{'Köln-' * LONG_RUN}"
+    assert _tokenizable(text) == "Essen " + " " * (len(text) - 6)
+    normal = "Die Stadt Essen (Ruhr) und Köln-Mülheim."
+    assert _tokenizable(normal) is normal
+
+
+def test_people_read_a_few_titles_before_a_name_not_all_of_a_run(
+    extractor: EntityExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Titles alone ("Frau Dr. " 20,000 times) were read to the end from each of them: 320 s.
+    looked = 0
+    title_at = People._title_at
+
+    def counted(self: People, words: list[str], i: int) -> int:
+        nonlocal looked
+        looked += 1
+        return title_at(self, words, i)
+
+    monkeypatch.setattr(People, "_title_at", counted)
+    text = "Frau Dr. " * 500 + "sprach."
+    assert not any(label == "PER" for label, _ in _found(extractor, text))
+    assert looked < 20 * len(text.split())
+    assert ("PER", "Anna Schmidt") in _found(extractor, "Frau Prof. Dr. Anna Schmidt sprach.")
 
 
 # Words the rules for organisations, people and places build on, in any order and at the ends.

@@ -27,6 +27,9 @@ NOT_BEFORE_NAME = frozenset(
 )
 
 
+MAX_TITLE_WORDS = 12  # words of the titles before a name that are read
+
+
 class People:
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
         self.lex = lexicon
@@ -55,7 +58,9 @@ class People:
             if words[i] not in self.titles and not self.lex.is_first_name(words[i]):
                 continue
             j, honorific = i, False
-            while j < t.size and (size := self._title_at(words, j)):
+            # A few titles at most ("Frau Prof. Dr. Dr. h.c."): a text of titles alone would
+            # otherwise be read to its end from each of them.
+            while j < t.size and j - i < MAX_TITLE_WORDS and (size := self._title_at(words, j)):
                 honorific |= any(w in HONORIFICS for w in words[j : j + size])
                 j += size
             end = self._name_end(t, taken, j, j > i, honorific)
