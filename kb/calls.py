@@ -79,6 +79,9 @@ def _reference(published: date | None, mentions: Sequence[DateMention]) -> date 
 _BOUNDARY = re.compile(r"(?=[.!?\n;|])(?:[.!?](?=\s+[A-ZÄÖÜ„\"§(])|\n|;|\|)")
 
 
+SENTENCE_CHARS = 600  # characters of a date's sentence read on either side of it
+
+
 @dataclass(frozen=True)
 class _Context:
     mention: DateMention
@@ -117,6 +120,10 @@ def _contexts(text: str, reference: date | None) -> list[_Context]:
         sentence_start = bounds[before_count - 1] if before_count else 0
         after_index = bisect_right(bounds, mention.end)
         sentence_end = bounds[after_index] if after_index < len(bounds) else len(text)
+        # A sentence as long as the text (a list of dates, a PDF without stops) is read as
+        # far as a sentence goes: each date read it whole, time quadratic in the text.
+        sentence_start = max(sentence_start, mention.start - SENTENCE_CHARS)
+        sentence_end = min(sentence_end, mention.end + SENTENCE_CHARS)
         low = max(sentence_start, mention.start - 120, mentions[i - 1].end if i else 0)
         high = min(
             sentence_end,

@@ -321,3 +321,12 @@ def test_an_expression_led_by_its_first_characters_finds_what_it_finds_without(
     plain = re.compile(parts[1], led.flags)
     text = data.draw(st.from_regex(plain))
     assert [m.span() for m in led.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_dates_sentence_is_read_a_bounded_way_around_it() -> None:
+    # A text of dates without a stop made each date read the whole text: 10 s for 100 KB.
+    text = "1.1. " * 2000
+    contexts = calls._contexts(text, date(2024, 1, 1))
+    assert len(contexts) == 2000
+    assert max(len(c.sentence) for c in contexts) <= 2 * calls.SENTENCE_CHARS + len("1.1.")
+    assert extract_funding(text, "Aufruf", date(2024, 1, 1), "de").deadline is None
