@@ -426,6 +426,7 @@ def _funder_words() -> _FunderWords:
 
 
 _TOKEN = re.compile(r"[\w-]+|[^\w\s]")
+NAME_TOKENS = 24  # words and marks after a funder's head word that may belong to its name
 _STOP_WORDS = GERMAN_WORDS | ENGLISH_WORDS
 
 
@@ -468,7 +469,9 @@ def _built_funders(text: str, words: _FunderWords, lang: str) -> list[tuple[int,
         while first > 0 and i - first < 3 and _capitalised(tokens[first - 1][0]):
             first -= 1
         last, k, first_comma = i, i + 1, None
-        while k < len(tokens):
+        # A name ends within a few words ("… für Familie, Senioren, Frauen und Jugend"): a run
+        # of heads and joiners ("Stiftung für Stiftung für …") was read to its end from each.
+        while k < min(len(tokens), i + NAME_TOKENS):
             word = tokens[k][0]
             joined = tokens[k - 1][0] in words.joiners or tokens[k - 1][0] == ","
             direct = k == last + 1 and (last == i or lang == "en" or word in words.regions)

@@ -330,3 +330,12 @@ def test_a_dates_sentence_is_read_a_bounded_way_around_it() -> None:
     assert len(contexts) == 2000
     assert max(len(c.sentence) for c in contexts) <= 2 * calls.SENTENCE_CHARS + len("1.1.")
     assert extract_funding(text, "Aufruf", date(2024, 1, 1), "de").deadline is None
+
+
+def test_a_funders_name_is_read_a_few_words_past_its_head() -> None:
+    # "Stiftung für " 20,000 times was read to its end from each head: minutes.
+    words = calls._funder_words()
+    found = calls._built_funders("Stiftung für " * 300, words, "de")
+    assert found and max(len(name.split()) for _, name in found) <= calls.NAME_TOKENS
+    name = "Bundesministerium für Familie, Senioren, Frauen und Jugend"
+    assert extract_funding(f"Gefördert vom {name}.", "Aufruf", None, "de").funder == name
