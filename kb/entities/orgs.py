@@ -22,6 +22,10 @@ ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
 POSSESSIVES = frozenset({"'s", "'", "’s", "’"})
 # Non-profit legal forms: their names may read like a sentence ("Frauen helfen Frauen e.V.").
 SLOGAN_FORMS = frozenset({"e.V.", "e. V.", "eV", "gGmbH", "gAG"})
+# Words an organisation's name reaches from its head word or legal form, either way: runs of
+# heads and links ("University of University of …", "Verein e.V. Verein e.V. …") were read to
+# their ends from each head, in time quadratic in their length.
+NAME_WORDS = 16
 
 
 class Organisations:
@@ -165,7 +169,7 @@ class Organisations:
         end, i, listing, link = None, k, False, ""
         if not english and t.word(i) in ARTICLES:
             i += 1  # "Caritasverband für die Stadt Köln"
-        while True:
+        while i - k < NAME_WORDS:
             if english and t.word(i) == "the" and link != "and":
                 i += 1
             if link == "and" and self.lex.is_first_name(t.word(i)):
@@ -218,7 +222,7 @@ class Organisations:
                 return None  # a later head ends the name: "Police University College"
             j += 1
         start = k
-        while start > 0:
+        while start > 0 and k - start < NAME_WORDS:
             known = t.known[start - 1]
             if known is not None and known.label != "PER":
                 start = known.start
@@ -277,7 +281,7 @@ class Organisations:
             return None
         slogan = t.words[k] in SLOGAN_FORMS
         start, lowers, j = k, 0, k - 1
-        while j >= 0:
+        while j >= max(0, k - NAME_WORDS):
             word = t.words[j]
             if word.lower() in self.lists.name_boundaries or not (
                 word[:1].isalnum() or word in "&+-"
