@@ -109,6 +109,7 @@ class Workers(Generic[P, R]):
         self._next = 0
         self._done: dict[int, R] = {}
         self._ready = ctx.Event()
+        self._prepared = False
         self._keeper = ctx.Process(
             target=_keep,
             args=(count, prepare, work, self._jobs, self._results, self._ready, os.getpid()),
@@ -118,8 +119,10 @@ class Workers(Generic[P, R]):
             self._keeper.start()
 
     def ready(self) -> bool:
-        """Whether the workers are prepared: until then this process may do work of theirs."""
-        return self._ready.is_set()
+        """Whether the workers are prepared: until then this process may do work of theirs.
+        Asked per document: once set, the answer is kept rather than asked of the event."""
+        self._prepared = self._prepared or self._ready.is_set()
+        return self._prepared
 
     def send(self, payload: P) -> None:
         self._jobs.put((self._sent, payload))
