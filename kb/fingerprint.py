@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.words import findall
+from kb.words import findall, looked_up
 
 NEAR_BITS = 7
 MIN_WORDS = 100
@@ -55,9 +55,7 @@ def simhash(text: str) -> int | None:
     # once (`map`, in C); only words met for the first time are hashed here.
     if len(_HASHES) > HASHES_KEPT:
         _HASHES.clear()
-    hashes = list(map(_HASHES.get, found))
-    if None in hashes:
-        hashes = [_new_hash(w) if h is None else h for w, h in zip(found, hashes, strict=True)]
+    hashes = looked_up(_HASHES, list(found), _new_hash)
     word_hashes = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
     pairs = _mix(word_hashes[:-1] * _GOLDEN ^ word_hashes[1:])
     bits = np.unpackbits(pairs.astype(">u8").view(np.uint8)).reshape(len(pairs), 64)

@@ -8,6 +8,13 @@ each on its own: a third to a half less time than searching the whole text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from itertools import compress, repeat
+from operator import is_
+from typing import TypeVar, cast
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _CLOSING = frozenset(",.;:!?)\"'»“”…")  # marks that end a word and are never part of one
 
@@ -25,3 +32,14 @@ def findall(pattern: re.Pattern[str], text: str) -> list[str]:
         else:
             found += pattern.findall(chunk)
     return found
+
+
+def looked_up(table: Mapping[K, V], keys: list[K], learn: Callable[[K], V]) -> list[V]:
+    """The value in ``table`` of each of ``keys``; ``learn`` gives a missing one (and may keep
+    it in the table). Looked up in C (`map`); Python visits only the missing keys, which after
+    the first texts are a few of a text's words."""
+    found = list(map(table.get, keys))
+    if None in found:
+        for i in compress(range(len(found)), map(is_, found, repeat(None))):
+            found[i] = learn(keys[i])
+    return cast(list[V], found)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kb.labels.vocabulary import WORD as LABEL_WORD
-from kb.words import findall
+from kb.words import findall, looked_up
 
 PATTERNS = [re.compile(r"\w+"), LABEL_WORD]
 # Letters, digits, marks that close a word or sit inside one, spaces, and what \w and
@@ -31,3 +31,24 @@ def test_a_closing_mark_ends_a_word() -> None:
         "Kommunale",
         "Kriminal-prävention's",
     ]
+
+
+def test_looked_up_asks_only_for_the_missing_keys_and_keeps_their_order() -> None:
+    table = {"Stadt": 1, "Raum": 2}
+    asked: list[str] = []
+
+    def learn(word: str) -> int:
+        asked.append(word)
+        table[word] = len(word)
+        return len(word)
+
+    assert looked_up(table, ["Raum", "Bahnhof", "Stadt", "Bahnhof", "Ort"], learn) == [
+        2,
+        7,
+        1,
+        7,
+        3,
+    ]
+    assert asked == ["Bahnhof", "Bahnhof", "Ort"]  # each missing place: learn may keep it
+    assert looked_up(table, ["Ort", "Raum"], learn) == [3, 2]
+    assert asked == ["Bahnhof", "Bahnhof", "Ort"]

@@ -24,6 +24,7 @@ from kb.entities.people import People
 from kb.entities.places import Places
 from kb.entities.tokens import Found, Tokens
 from kb.model import CatalogueEntry
+from kb.words import looked_up
 
 NAME = "kb_entities"
 
@@ -129,19 +130,18 @@ class EntityRules:
         """Token texts by their ids (faster than making a Token object for each), and where a
         rule may start: capitalised words and legal forms ("e.V.", "gGmbH"). Both known by a
         word's id once the word has been met: one look-up a token (`map`, in C)."""
-        known = self._known
-        found = list(map(known.get, orths))
-        if None in found:
-            marks = self.lexicon.lists.legal_forms
-            strings = self.nlp.vocab.strings
-            for k, orth in enumerate(orths):
-                if found[k] is None:
-                    word = strings[orth]
-                    found[k] = known[orth] = (word, word[:1].isupper() or word in marks)
+        found = looked_up(self._known, orths, self._token)
         if not found:
             return [], []
-        words, starting = zip(*cast(list[tuple[str, bool]], found), strict=True)
+        words, starting = zip(*found, strict=True)
         return list(words), list(compress(range(len(orths)), starting))
+
+    def _token(self, orth: int) -> tuple[str, bool]:
+        """A word met the first time: its text, and whether a rule may start at it."""
+        word = self.nlp.vocab.strings[orth]
+        starts = word[:1].isupper() or word in self.lexicon.lists.legal_forms
+        found = self._known[orth] = (word, starts)
+        return found
 
     def _catalogue(self, words: list[str]) -> list[Found]:
         """The catalogue's matches, longest first where they overlap."""

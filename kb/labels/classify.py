@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from functools import cache
 from itertools import compress
-from typing import cast
 
 from kb.labels.vocabulary import FAMILIES, WORD, FamilyRules, Labels, Part, Vocabulary
 from kb.labels.words import SeedTable
-from kb.words import findall
+from kb.words import findall, looked_up
 
 # The start of a text says what it is about; reading a 600-page report to its end would only
 # slow the import (and a report's appendix is about everything).
@@ -80,14 +79,8 @@ class Classifier:
     def _points(self, text: str, family: str | None = None) -> Counter[tuple[str, str]]:
         """Points of each (family, label) from the seeds in ``text`` (of one family, if given)."""
         words = findall(WORD, text)
-        # A look-up for each word, a call only for words met the first time (in C: `map`).
-        known = list(map(self._table.known.get, words))
-        word = self._table.word
-        matched = (
-            [m if m is not None else word(w) for m, w in zip(known, words, strict=True)]
-            if None in known
-            else cast(list[frozenset[int]], known)
-        )
+        # A look-up for each word, a call only for words met the first time.
+        matched = looked_up(self._table.known, words, self._table.word)
         points: Counter[tuple[str, str]] = Counter()
         starts = self._starts[family]
         # Most words match no seed: only those that do are visited (`compress`, in C).
