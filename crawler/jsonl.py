@@ -31,7 +31,7 @@ from crawler.page import Page
 from crawler.report import Cut
 from crawler.urls import normalize
 from kb.dates import PartialDate
-from kb.derived import Derived, derive
+from kb.derived import Derived, derive, derive_all
 from kb.errors import ImportLineError
 from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
 from kb.places import Places
@@ -330,14 +330,16 @@ def _start_workers(
 
 def _extract_all(docs: list[Document], extractor: EntityExtractor) -> Generator[Annotated]:
     """The mentions and derived values (`kb.derived`) of each document, in order, here."""
-    for doc in docs:
-        yield _annotate(extractor, doc)
+    for start in range(0, len(docs), Batches.SIZE):
+        yield from _annotate(extractor, [(doc, None) for doc in docs[start : start + Batches.SIZE]])
 
 
 class Batches:
     """Documents sent to the worker processes a batch at a time, as they are read."""
 
-    SIZE = 16  # documents per message: fewer messages, while no worker waits long for one
+    # Documents per message: few messages, while no worker waits long for one; and each step
+    # of `_annotate` goes over as many documents as it can.
+    SIZE = 64
 
     def __init__(self, workers: Workers[list[Work], list[Annotated]]) -> None:
         self.workers = workers
@@ -364,16 +366,23 @@ class Batches:
             settle()  # and their entities
 
 
-def _annotate(
-    extractor: EntityExtractor, doc: Document, derived: Derived | None = None
-) -> Annotated:
-    try:
-        mentions = extractor.extract(doc.text, doc.lang, doc.language_passages())
-    except Exception as exc:
-        # One text a library cannot take must not lose the other lines: it is that line's
-        # failure (the reason as for a crawled page).
-        return describe(exc), None
-    return mentions, derived or derive(doc)
+def _annotate(extractor: EntityExtractor, batch: list[Work]) -> list[Annotated]:
+    """The mentions and derived values of each document, a step at a time over the batch
+    (`kb.derived.derive_all`); derived values already known are kept."""
+    todo = [doc for doc, derived in batch if derived is None]
+    fresh = iter(derive_all(todo))
+    annotated: list[Annotated] = []
+    for doc, derived in batch:
+        derived = derived or next(fresh)
+        try:
+            mentions = extractor.extract(doc.text, doc.lang, doc.language_passages())
+        except Exception as exc:
+            # One text a library cannot take must not lose the other lines: it is that line's
+            # failure (the reason as for a crawled page).
+            annotated.append((describe(exc), None))
+            continue
+        annotated.append((mentions, derived))
+    return annotated
 
 
 _worker: EntityExtractor | None = None
@@ -390,6 +399,6 @@ def _prepare(langs: tuple[str, ...]) -> None:
 
 def _extract_batch(batch: list[Work]) -> list[Annotated]:
     assert _worker is not None
-    annotated = [_annotate(_worker, doc, derived) for doc, derived in batch]
+    annotated = _annotate(_worker, batch)
     settle()  # the pipelines and their caches, which grow with every new word
     return annotated

@@ -13,6 +13,9 @@ from kb.labels.vocabulary import Part
 MAX_INNER = 24
 # Words remembered before the memory starts again (a crawl meets new words without end).
 MEMORY = 200_000
+# What most words match: one object for all of them, not an empty set each (200 bytes, and
+# each a place in memory that reading a text's matches visits).
+_NONE: frozenset[int] = frozenset()
 
 
 class SeedTable:
@@ -74,5 +77,5 @@ class SeedTable:
                     ids += numbers
         if len(self.known) >= MEMORY:
             self.known.clear()
-        found = self.known[word] = frozenset(ids)
+        found = self.known[word] = frozenset(ids) if ids else _NONE
         return found
