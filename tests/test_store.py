@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.derived import derive, derive_all
 from kb.errors import MigrationError
 from kb.language import Passage, passages
 from kb.migrations import MIGRATIONS
@@ -105,3 +106,14 @@ def test_sources_are_added_listed_and_updated_by_name(store: Store) -> None:
     assert [(s.name, s.url, s.city) for s in store.sources()] == [
         ("essen", "https://essen.test/rss", "Essen")
     ]
+
+
+def test_derived_a_step_at_a_time_over_many_documents_equals_one_at_a_time() -> None:
+    long = " ".join(f"Die Waffenverbotszone am Bahnhof wirkt, Bericht {n}." for n in range(30))
+    docs = [
+        make_document(title="Messerverbot am Bahnhof", text=long),
+        make_document(text="Kurz."),  # too short for a SimHash
+        make_document(text=long.replace("Bahnhof", "Park"), collection="Mitarbeitersicherheit"),
+    ]
+    assert derive_all(docs) == [derive(doc) for doc in docs]
+    assert derive_all(docs)[0].labels != derive_all(docs)[2].labels
