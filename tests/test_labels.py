@@ -135,6 +135,16 @@ def test_a_reported_effect_is_evidence_and_an_announced_evaluation_is_not() -> N
     assert _labels("Lighting project", english)["evidence"] == ["evaluiert"]
 
 
+def test_a_word_ending_in_ob_asks_no_question() -> None:
+    # "ob" and "whether" open an open question, whose sentence is no evidence; inside a word
+    # ("Job", "Snob") they open nothing.
+    effect = "Die Evaluation zeigt, die Delikte gingen um 30 Prozent zurück."
+    assert _labels("Bericht", f"Der Job der Streetworker wirkt: {effect}")["evidence"] == [
+        "evaluiert"
+    ]
+    assert _labels("Bericht", f"Ob die Streetworker wirken, ist offen: {effect}")["evidence"] == []
+
+
 def test_a_collection_gives_its_topic() -> None:
     labels = _labels("Frage an die Runde", "Hat jemand Erfahrungen?", "Mitarbeitersicherheit")
     assert labels["topic"][0] == "mitarbeitersicherheit"
