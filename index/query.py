@@ -57,6 +57,7 @@ _TOKENS = re.compile(r'[-+]?"[^"]*"(?:~\d+)?|\(|\)|[^\s()]+')
 _PLAIN = re.compile(r"^[^\W_]+$")
 _WORDS = re.compile(r"[^\W_]+")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+_BINARY = _OPERATORS - {"NOT"}
 TEXT_FIELDS = tuple(f for f in FIELD_BOOSTS if f != "entities")
 # Letters a pattern needs before its first * or ?: "??*" or "a*" would expand to most of the
 # vocabulary; three letters narrow a German or English vocabulary to some hundred words.
@@ -107,7 +108,7 @@ def build_query(
     rank higher), for when nothing has enough of them."""
     if not text.strip():
         return ParsedQuery(Every(), None)
-    tokens = _TOKENS.findall(text)
+    tokens = _operands(_TOKENS.findall(text))
     if all(_PLAIN.match(t) and t not in _OPERATORS for t in tokens):
         return _plain(tokens, synonyms, vocabulary, relaxed)
     try:
@@ -118,6 +119,34 @@ def build_query(
         if not words:
             return ParsedQuery(Every(), None)
         return _plain(words, synonyms, vocabulary, relaxed)
+
+
+def _operands(tokens: list[str]) -> list[str]:
+    """``tokens`` without the operators that lack an operand ("AND Waffenverbot", "Stadt OR",
+    "NOT AND Stadt"): Whoosh's parser reads them as words, stop words that no document holds,
+    and the query finds nothing."""
+    kept: list[str] = []
+    expecting = True  # an operand: at the start, after an operator or an opening parenthesis
+    for token in tokens:
+        if token in _BINARY:
+            if expecting:
+                continue
+            kept.append(token)
+            expecting = True
+        elif token == ")":
+            _drop_trailing(kept)
+            kept.append(token)
+            expecting = False
+        else:
+            kept.append(token)
+            expecting = token == "NOT" or token == "("
+    _drop_trailing(kept)
+    return kept
+
+
+def _drop_trailing(kept: list[str]) -> None:
+    while kept and kept[-1] in _OPERATORS:
+        kept.pop()
 
 
 class _UnparsableError(SearchError):

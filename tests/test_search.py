@@ -358,6 +358,21 @@ def test_operators_that_make_no_query_search_the_words(search: SearchService) ->
     assert search.search(SearchRequest('NOT AND "')).total == 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["AND Waffenverbot", "Waffenverbot AND", "Waffenverbot OR", "OR AND Waffenverbot NOT"],
+)
+def test_operators_without_an_operand_are_passed_over(search: SearchService, text: str) -> None:
+    expected = [h.title for h in search.search(SearchRequest("Waffenverbot")).hits]
+    assert expected
+    assert [h.title for h in search.search(SearchRequest(text)).hits] == expected
+
+
+def test_operators_between_words_still_work(search: SearchService) -> None:
+    assert search.search(SearchRequest("Waffenverbot AND OR Sicherheitsaudit")).total == 0
+    assert search.search(SearchRequest("(Waffenverbot OR) OR Sicherheitsaudit")).total == 2
+
+
 QUERY_PIECES = '" ( ) AND OR NOT - + * ~ ~2 ^3 : title: city:Essen Waffenverbot Stadt Essen'.split()
 
 
