@@ -55,7 +55,7 @@ def simhash(text: str) -> int | None:
     # once (`map`, in C); only words met for the first time are hashed here.
     if len(_HASHES) > HASHES_KEPT:
         _HASHES.clear()
-    hashes = looked_up(_HASHES, list(found), _new_hash)
+    hashes = looked_up(_HASHES, found, _new_hash)
     word_hashes = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
     pairs = _mix(word_hashes[:-1] * _GOLDEN ^ word_hashes[1:])
     bits = np.unpackbits(pairs.astype(">u8").view(np.uint8)).reshape(len(pairs), 64)
