@@ -2,9 +2,11 @@
 
 Fields: ``url`` (required), ``title``, ``text`` or ``html``, ``date`` (ISO 8601 at any precision:
 "2017", "2017-08", "2017-08-14"; or a German or written date), ``lang`` (a hint: clear evidence
-in the text overrules it), ``kind``, ``city``, ``collection``, ``members_only``. A bad line is
-reported with its number; the others are imported. Importing a URL again updates its document.
-Every record becomes a document by the crawler's one path (`crawler.documents`).
+in the text overrules it; a tag as the web writes it, "de-DE" or "en_GB", counts as its language;
+another language than the service analyses is noted, and the text's is stored), ``kind``,
+``city``, ``collection``, ``members_only``. A bad line is reported with its number; the others
+are imported. Importing a URL again updates its document. Every record becomes a document by
+the crawler's one path (`crawler.documents`).
 
 A file is read as bytes, line by line (`read_lines`): a line that is no UTF-8, nests too deeply
 or is longer than ``KB_IMPORT_MAX_LINE_BYTES`` (never held in memory whole) is one bad line; a
@@ -21,7 +23,7 @@ from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -33,6 +35,7 @@ from crawler.urls import normalize
 from kb.dates import PartialDate
 from kb.derived import Derived, derive, derive_all
 from kb.errors import ImportLineError
+from kb.language import LANGUAGES
 from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
 from kb.places import Places
 from kb.processes import Workers, settle, settling
@@ -58,7 +61,7 @@ class ImportRecord(BaseModel):
     text: str | None = None
     html: str | None = None
     date: PartialDate | None = None
-    lang: Literal["de", "en"] | None = None
+    lang: str | None = None
     kind: str = "page"
     city: str | None = None
     collection: str | None = None
@@ -82,6 +85,12 @@ class ImportRecord(BaseModel):
             raise ValueError("date must be a string such as 2017, 2017-08 or 2017-08-14")
         return PartialDate.parse(value)
 
+    @field_validator("lang")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        """The language of a tag ("de-DE", "en_GB", "DE" → "de", "en", "de")."""
+        return value.replace("_", "-").split("-", 1)[0].lower() or None if value else None
+
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
@@ -103,6 +112,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[ImportLineError] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)  # "line 7: text cut to … characters"
+    notes: list[str] = field(default_factory=list)  # imported, with something to know
 
     def render(self) -> str:
         lines = [
@@ -114,6 +124,8 @@ class ImportReport:
         lines += [f"  - {error}" for error in self.errors]
         if self.cut:
             lines += [f"cut: {len(self.cut)}", *(f"  - {note}" for note in self.cut)]
+        if self.notes:
+            lines += [f"notes: {len(self.notes)}", *(f"  - {note}" for note in self.notes)]
         return "\n".join(lines)
 
 
@@ -144,11 +156,13 @@ def read_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Li
 
 @dataclass(frozen=True)
 class Parsed:
-    """The document of a line (without entities yet) and the cut of its text, if any."""
+    """The document of a line (without entities yet), the cut of its text, if any, and what
+    else its report says of it."""
 
     number: int
     doc: Document
     cut: Cut | None
+    note: str | None = None
 
 
 def parse_line(number: int, line: str, places: Places, max_chars: int = MAX_TEXT_CHARS) -> Parsed:
@@ -172,16 +186,24 @@ def parse_line(number: int, line: str, places: Places, max_chars: int = MAX_TEXT
         page = _page(record)
     except ParseError as exc:
         raise ImportLineError(number, exc.reason) from exc
+    hint, note = record.lang, None
+    if hint is not None and hint not in LANGUAGES:
+        # The service analyses German and English: a text in another language is stored as
+        # the one it is closer to, as a crawled page would be.
+        note = f"line {number}: lang {hint!r} is not analysed here ({', '.join(LANGUAGES)})"
+        hint = None
     origin = Origin(
         kind=record.kind,
         source="import",
         city=record.city,
         collection=record.collection,
         members_only=record.members_only,
-        lang=record.lang,
+        lang=hint,
     )
     doc = to_document(page, origin, places, max_chars=max_chars)
-    return Parsed(number, doc, cut_of(page, max_chars))
+    if note is not None:
+        note += f": stored as {doc.lang!r}, the language of its text"
+    return Parsed(number, doc, cut_of(page, max_chars), note)
 
 
 def _page(record: ImportRecord) -> Page:
@@ -304,6 +326,8 @@ def _write(
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 if item.cut is not None:
                     report.cut.append(f"line {item.number}: {item.cut.reason}")
+                if item.note is not None:
+                    report.notes.append(item.note)
 
 
 # Documents per transaction: a commit for each was a sixth to a third of writing them. A killed

@@ -179,6 +179,39 @@ def test_a_declared_language_yields_to_the_text(store: Store, extractor: EntityE
     assert [_stored(store, f"https://x.test/{n}").lang for n in ("en", "kurz")] == ["en", "en"]
 
 
+def test_a_language_tag_counts_as_its_language(store: Store, extractor: EntityExtractor) -> None:
+    # Too short for the text to tell: the record's tag decides, as written on the web.
+    lines = [
+        _line(url="https://x.test/gb", text="Secu4All 2024", lang="en_GB"),
+        _line(url="https://x.test/us", text="Secu4All 2024", lang="EN-us"),
+        _line(url="https://x.test/de", text="Secu4All 2024", lang="de-DE"),
+    ]
+    report = import_lines(lines, store, extractor)
+    assert (report.new, report.errors, report.notes) == (3, [], [])
+    assert [_stored(store, f"https://x.test/{n}").lang for n in ("gb", "us", "de")] == [
+        "en",
+        "en",
+        "de",
+    ]
+
+
+def test_a_language_the_service_does_not_analyse_is_noted_not_refused(
+    store: Store, extractor: EntityExtractor
+) -> None:
+    german = "Die Stadt und die Polizei arbeiten für die Sicherheit im Bahnhofsviertel zusammen."
+    lines = [
+        _line(url="https://x.test/a", text="Bonjour"),
+        _line(url="https://x.test/fr", text=german, lang="fr"),
+    ]
+    report = import_lines(lines, store, extractor)
+    assert (report.new, report.errors) == (2, [])
+    assert _stored(store, "https://x.test/fr").lang == "de"
+    assert report.notes == [
+        "line 2: lang 'fr' is not analysed here (de, en): stored as 'de', the language of its text"
+    ]
+    assert "notes: 1\n  - line 2: lang 'fr'" in report.render()
+
+
 def test_the_city_is_the_records_else_the_one_the_text_is_about(
     store: Store, extractor: EntityExtractor
 ) -> None:
