@@ -145,6 +145,17 @@ def test_a_word_ending_in_ob_asks_no_question() -> None:
     assert _labels("Bericht", f"Ob die Streetworker wirken, ist offen: {effect}")["evidence"] == []
 
 
+def test_a_name_ending_in_will_or_shall_announces_nothing() -> None:
+    # "will", "shall" announce an evaluation ("will be evaluated"); at the end of a name
+    # ("Goodwill", "Marshall") they announce nothing, and the effect reported is evidence.
+    effect = "the lighting project: burglaries fell by 30 percent compared with a control group."
+    for funder in ("The Marshall Fund", "Goodwill Partners"):
+        assert _labels("Lighting project", f"{funder} evaluated {effect}")["evidence"] == [
+            "evaluiert"
+        ]
+    assert _labels("Lighting project", f"The city will have evaluated {effect}")["evidence"] == []
+
+
 def test_a_collection_gives_its_topic() -> None:
     labels = _labels("Frage an die Runde", "Hat jemand Erfahrungen?", "Mitarbeitersicherheit")
     assert labels["topic"][0] == "mitarbeitersicherheit"
