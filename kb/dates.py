@@ -122,17 +122,25 @@ class PartialDate:
     def parse(cls, value: str) -> PartialDate:
         """A whole value as records, meta tags and exports write it; `DateError` otherwise.
 
-        ISO 8601 at any precision (a time after a day is dropped), German numeric dates
-        ("14.08.2017", "14.8.17"), and written dates of either language ("März 2017",
-        "14. August 2017", "August 14, 2017").
+        ISO 8601 at any precision (a time after a day is dropped), also compact ("20170814",
+        as calendars write it) or with slashes ("2017/08/14"); German numeric dates
+        ("14.08.2017", "14.8.17") and months ("08/2017", "08.2017"); written dates of either
+        language ("März 2017", "14. August 2017", "August 14, 2017"), also after a weekday and
+        before a time ("Montag, 14. August 2017, 10 Uhr"; "Mon, 14 Aug 2017 10:00:00 GMT", as
+        feeds and mail headers write it). A year and a month with a slash ("2017/08") is
+        refused: it may be a school year ("2017/18").
         """
         text = " ".join(value.split())
-        if iso := _ISO_VALUE.fullmatch(text):
-            year, month, day = iso["y"], iso["m"], iso["d"]
-            return cls(int(year), int(month) if month else None, int(day) if day else None)
+        for iso_form in (_ISO_VALUE, *_ISO_OTHER):
+            if iso := iso_form.fullmatch(text):
+                year, month, day = iso["y"], iso["m"], iso["d"]
+                return cls(int(year), int(month) if month else None, int(day) if day else None)
         if german := _GERMAN_VALUE.fullmatch(text):
             year = _full_year(german["y"])
             return cls(year, int(german["m"]), int(german["d"]))
+        if numeric := _MONTH_VALUE.fullmatch(text):
+            return cls(int(numeric["y"]), int(numeric["m"]))
+        text = _bare(text)
         found = find_mentions(text)
         if len(found) == 1 and (found[0].start, found[0].end) == (0, len(text.rstrip("."))):
             parts = found[0].first
@@ -155,6 +163,37 @@ _ISO_VALUE = re.compile(
     r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
     r"(?:Z|[+-]\d{2}:?\d{2}|\s?UTC|\s?GMT)?)?)?)?"
 )
+# ISO 8601's other forms of a day: compact, with a time or not ("20170814T103000Z", as
+# calendars write it), and with slashes.
+_ISO_OTHER = (
+    re.compile(
+        r"(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?:T\d{4}(?:\d\d)?Z?)?"
+    ),
+    re.compile(r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})"),
+)
+_MONTH_VALUE = re.compile(r"(?P<m>0?[1-9]|1[0-2])[/.](?P<y>\d{4})")  # "08/2017", "8.2017"
+_TIME_AFTER = re.compile(
+    r"(?:,\s*|\s+)(?:um\s+|at\s+)?\d{1,2}(?::\d\d(?::\d\d(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?"
+    r"|(?:[.:]\d\d)?\s*uhr)(?:\s*(?:gmt|utc|z|[+-]\d\d:?\d\d|\(?[a-z]{3,5}\)?))?",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _weekday_before() -> re.Pattern[str]:
+    days = "|".join(sorted(weekdays(), key=len, reverse=True))
+    return re.compile(rf"(?:{days})\.?,?\s+", re.IGNORECASE)
+
+
+def _bare(text: str) -> str:
+    """A written date without the weekday before it and the time after it."""
+    if weekday := _weekday_before().match(text):
+        text = text[weekday.end() :]
+    if (time_after := _TIME_AFTER.search(text)) and time_after.end() == len(text):
+        text = text[: time_after.start()]
+    return text
+
+
 _GERMAN_VALUE = re.compile(
     r"(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4}|\d{2})(?:[ ,T]+\d{1,2}[:.]\d{2}"
     r"(?::\d{2})?(?:\s?Uhr)?)?"

@@ -25,6 +25,17 @@ from kb.errors import DateError
         ("14. August 2017", "2017-08-14", "day"),
         ("August 14, 2017", "2017-08-14", "day"),
         ("1st of May 2020", "2020-05-01", "day"),
+        # Other forms of exports, feeds, calendars and German pages.
+        ("20170814", "2017-08-14", "day"),
+        ("20170814T103000Z", "2017-08-14", "day"),
+        ("2017/08/14", "2017-08-14", "day"),
+        ("08/2017", "2017-08", "month"),
+        ("8.2017", "2017-08", "month"),
+        ("Montag, 14. August 2017", "2017-08-14", "day"),
+        ("Mo., 14.08.2017", "2017-08-14", "day"),
+        ("14. August 2017, 10:30 Uhr", "2017-08-14", "day"),
+        ("Mon, 14 Aug 2017 10:00:00 GMT", "2017-08-14", "day"),
+        ("Monday, August 14, 2017 at 10:00 AM", "2017-08-14", "day"),
     ],
 )
 def test_values_keep_their_precision(value: str, given: str, precision: str) -> None:
@@ -41,7 +52,19 @@ def test_a_partial_date_covers_its_days() -> None:
     assert PartialDate.from_first(date(2017, 8, 1), "month") == PartialDate(2017, 8)
 
 
-@pytest.mark.parametrize("value", ["Anfang 2017", "2017-13", "31.02.2017", "14. August", "2017/08"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Anfang 2017",
+        "2017-13",
+        "31.02.2017",
+        "14. August",
+        "2017/08",
+        "13/2017",
+        "20171314",
+        "Montag",
+    ],
+)
 def test_what_is_no_date_is_refused_with_the_value(value: str) -> None:
     with pytest.raises(DateError):
         PartialDate.parse(value)
