@@ -4,9 +4,10 @@ Fields: ``url`` (required), ``title``, ``text`` or ``html``, ``date`` (ISO 8601 
 "2017", "2017-08", "2017-08-14"; or a German or written date), ``lang`` (a hint: clear evidence
 in the text overrules it; a tag as the web writes it, "de-DE" or "en_GB", counts as its language;
 another language than the service analyses is noted, and the text's is stored), ``kind``,
-``city``, ``collection``, ``members_only``. A bad line is reported with its number; the others
-are imported. Importing a URL again updates its document. Every record becomes a document by
-the crawler's one path (`crawler.documents`).
+``city``, ``collection``, ``members_only``. A kind may be written in any case or by its German
+name ("Veranstaltung"). A bad line is reported with its number; the others are imported.
+Importing a URL again updates its document. Every record becomes a document by the crawler's one
+path (`crawler.documents`).
 
 A file is read as bytes, line by line (`read_lines`): a line that is no UTF-8, nests too deeply
 or is longer than ``KB_IMPORT_MAX_LINE_BYTES`` (never held in memory whole) is one bad line; a
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SKIP_CHUNK = 1 << 20  # bytes read at a time while passing over a line that is too long
+
+
+_KIND_NAMES = {name.casefold(): kind for kind, german in KINDS.items() for name in (kind, german)}
 
 
 class ImportRecord(BaseModel):
@@ -94,9 +98,11 @@ class ImportRecord(BaseModel):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        if value not in KINDS:
+        """A kind by its name in any case, or by its German name ("Veranstaltung")."""
+        kind = _KIND_NAMES.get(value.casefold())
+        if kind is None:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-        return value
+        return kind
 
     @model_validator(mode="after")
     def _has_content(self) -> ImportRecord:

@@ -179,6 +179,26 @@ def test_a_declared_language_yields_to_the_text(store: Store, extractor: EntityE
     assert [_stored(store, f"https://x.test/{n}").lang for n in ("en", "kurz")] == ["en", "en"]
 
 
+def test_a_kind_is_known_in_any_case_and_by_its_german_name(
+    store: Store, extractor: EntityExtractor
+) -> None:
+    text = "Die Stadt lädt zur Fachtagung Sicherheit im Quartier ein."
+    lines = [
+        _line(url="https://x.test/a", text=text, kind="Event"),
+        _line(url="https://x.test/b", text=text, kind="Veranstaltung"),
+        _line(url="https://x.test/c", text=text, kind="förderung"),
+        _line(url="https://x.test/d", text=text, kind="Tagung"),
+    ]
+    report = import_lines(lines, store, extractor)
+    assert [_stored(store, f"https://x.test/{n}").kind for n in "abc"] == [
+        "event",
+        "event",
+        "funding",
+    ]
+    [error] = report.errors
+    assert error.line_no == 4 and "kind must be one of" in error.reason
+
+
 def test_a_language_tag_counts_as_its_language(store: Store, extractor: EntityExtractor) -> None:
     # Too short for the text to tell: the record's tag decides, as written on the web.
     lines = [
