@@ -75,6 +75,10 @@ def to_document(
 ) -> Document:
     text = bounded(page.text, max_chars)
     lang, parts = profile(page.title, text, (origin.lang, page.lang))
+    # The source's or record's city by the catalogue's name ("KOELN", "Stadt Köln": Köln), so
+    # that a city's facet gathers all of its documents; else the city the page is about.
+    given = origin.city and (places.named(origin.city) or origin.city)
+    city = given or places.about(page.title, text)
     doc = Document(
         url=page.url,
         title=page.title,
@@ -82,7 +86,7 @@ def to_document(
         lang=lang,
         passages=parts,
         kind=origin.kind,
-        city=origin.city or places.about(page.title, text),
+        city=city,
         collection=origin.collection,
         members_only=origin.members_only,
         source=origin.source,

@@ -31,10 +31,29 @@ PLACE_LINE_CHARS = 1000  # the facts of an announcement stand before its text
 
 
 @cache
-def _place_line() -> re.Pattern[str]:
+def _data() -> dict[str, list[str]]:
     raw = resources.files("kb").joinpath("data", "places.toml").read_text("utf-8")
-    labels = "|".join(re.escape(label) for label in tomllib.loads(raw)["labels"])
+    return tomllib.loads(raw)
+
+
+@cache
+def _place_line() -> re.Pattern[str]:
+    labels = "|".join(re.escape(label) for label in _data()["labels"])
     return re.compile(rf"^\s*(?:{labels})\s*:\s*(?P<value>.+)$", re.MULTILINE | re.IGNORECASE)
+
+
+@cache
+def _title() -> re.Pattern[str]:
+    titles = "|".join(re.escape(_folded(title)) for title in _data()["titles"])
+    return re.compile(rf"(?:{titles}) ")
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _folded(name: str) -> str:
+    """A name as it is compared when given whole: case, spacing and umlauts ("Koeln") aside."""
+    return " ".join(name.split()).casefold().translate(_UMLAUTS)
 
 
 class Places:
@@ -44,6 +63,8 @@ class Places:
         self._forms = dict(forms)
         self._pattern = re.compile(r"(?<![^\W\d_])" + alternatives(self._forms) + r"(?![^\W\d_])")
         self._upper = {form.upper(): name for form, name in self._forms.items()}
+        # Reversed: of forms that fold alike, the first given wins (as in `from_catalogue`).
+        self._folded = {_folded(form): name for form, name in reversed(self._forms.items())}
 
     @classmethod
     def from_catalogue(cls, entries: Iterable[CatalogueEntry]) -> Places:
@@ -53,6 +74,12 @@ class Places:
                 for form in (entry.name, *entry.aliases):
                     forms.setdefault(form, entry.name)
         return cls(forms)
+
+    def named(self, value: str) -> str | None:
+        """The city ``value`` names as a whole, written in any case, with umlauts spelt out
+        ("KOELN") or after its official title ("Landeshauptstadt München"); None for another."""
+        key = _folded(value)
+        return self._folded.get(key) or self._folded.get(_title().sub("", key, count=1))
 
     def _first(self, text: str) -> str | None:
         match = self._pattern.search(text)

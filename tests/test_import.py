@@ -199,6 +199,23 @@ def test_a_kind_is_known_in_any_case_and_by_its_german_name(
     assert error.line_no == 4 and "kind must be one of" in error.reason
 
 
+def test_a_records_city_is_stored_by_the_catalogues_name(
+    store: Store, extractor: EntityExtractor
+) -> None:
+    text = "Die Stadt stellt ihr Konzept für sichere Plätze vor."
+    lines = [
+        _line(url="https://x.test/a", text=text, city="KOELN"),
+        _line(url="https://x.test/b", text=text, city="Landeshauptstadt Hannover"),
+        _line(url="https://x.test/c", text=text, city="Wanne-Eickel"),  # not in the catalogue
+    ]
+    import_lines(lines, store, extractor)
+    assert [_stored(store, f"https://x.test/{n}").city for n in "abc"] == [
+        "Köln",
+        "Hannover",
+        "Wanne-Eickel",
+    ]
+
+
 def test_a_language_tag_counts_as_its_language(store: Store, extractor: EntityExtractor) -> None:
     # Too short for the text to tell: the record's tag decides, as written on the web.
     lines = [

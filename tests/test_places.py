@@ -20,3 +20,10 @@ def test_an_announcement_is_about_the_city_it_takes_place_in() -> None:
 def test_a_place_line_far_down_the_page_decides_nothing() -> None:
     text = "Ein Bericht über Nachtlotsen.\n\n" + "Weitere Zeilen. " * 100 + "\nOrt: Essen"
     assert PLACES.about("Nachtlotsen", text) is None
+
+
+def test_a_given_city_is_known_in_any_spelling_and_by_its_official_title() -> None:
+    for value in ("KÖLN", "koeln", " Köln ", "Cologne", "Stadt Köln", "City of Cologne"):
+        assert PLACES.named(value) == "Köln", value
+    assert PLACES.named("Landeshauptstadt Hannover") == "Hannover"
+    assert PLACES.named("Bonn") is None and PLACES.named("Stadt") is None
