@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.reading import IndexReader
 
+from index.analysis import fold
 from index.schema import FACETS
 from kb.dates import PartialDate
 
@@ -47,6 +49,24 @@ class _Facet:
     ids: dict[str, int]
     docs: npt.NDArray[np.int64]  # one row per (document, value) pair …
     value_ids: npt.NDArray[np.int64]  # … and the value of that pair
+
+    def ids_of(self, value: str) -> list[int]:
+        """The value's number; for a value no document has, those of the values it is as
+        typed in another case or with umlauts spelt out ("köln", "Koeln": "Köln")."""
+        exact = self.ids.get(value)
+        return [exact] if exact is not None else self._typed.get(_typed(value), [])
+
+    @cached_property
+    def _typed(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for number, value in enumerate(self.values):
+            found.setdefault(_typed(value), []).append(number)
+        return found
+
+
+def _typed(value: str) -> str:
+    """A facet value as a filter may type it: case, umlauts and spacing aside."""
+    return " ".join(fold(value.casefold()).split())
 
 
 @dataclass(frozen=True)
@@ -234,9 +254,9 @@ class FacetCache:
         return result
 
     def mask(self, facet: str, values: Iterable[str]) -> Mask:
-        """Documents that have any of ``values`` in ``facet``."""
+        """Documents that have any of ``values`` in ``facet`` (as typed: `_Facet.ids_of`)."""
         data = self._facets[facet]
-        wanted = [data.ids[v] for v in values if v in data.ids]
+        wanted = [number for value in values for number in data.ids_of(value)]
         result = np.zeros(self.size, dtype=np.bool_)
         result[data.docs[np.isin(data.value_ids, wanted)]] = True
         return result

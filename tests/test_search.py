@@ -89,6 +89,18 @@ def test_repeating_a_filter_ors_its_values_and_facets_stay_disjunctive(
     assert essen.facets["kind"] == {"publication": 1}  # other facets narrowed
 
 
+def test_a_filter_value_may_be_typed_in_any_case_and_with_umlauts_spelt_out(
+    search: SearchService,
+) -> None:
+    # As people type them on the command line and in API requests.
+    essen = search.search(SearchRequest("", filters={"city": ["Essen"]}))
+    for typed in ("essen", "ESSEN", " Essen "):
+        assert search.search(SearchRequest("", filters={"city": [typed]})).total == essen.total
+    entity = search.search(SearchRequest("", filters={"entity": ["polizeipraesidium essen"]}))
+    assert [h.title for h in entity.hits] == ["Messergewalt im öffentlichen Raum"]
+    assert search.search(SearchRequest("", filters={"city": ["Esse"]})).total == 0
+
+
 def test_entity_filter_matches_any_entity_label(search: SearchService) -> None:
     result = search.search(SearchRequest("", filters={"entity": ["Polizeipräsidium Essen"]}))
     assert [h.title for h in result.hits] == ["Messergewalt im öffentlichen Raum"]
