@@ -22,9 +22,9 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.reading import IndexReader
 
-from index.analysis import fold
 from index.schema import FACETS
 from kb.dates import PartialDate
+from kb.formatting import typed_key
 
 Mask = npt.NDArray[np.bool_]
 
@@ -54,19 +54,14 @@ class _Facet:
         """The value's number; for a value no document has, those of the values it is as
         typed in another case or with umlauts spelt out ("köln", "Koeln": "Köln")."""
         exact = self.ids.get(value)
-        return [exact] if exact is not None else self._typed.get(_typed(value), [])
+        return [exact] if exact is not None else self._typed.get(typed_key(value), [])
 
     @cached_property
     def _typed(self) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
         for number, value in enumerate(self.values):
-            found.setdefault(_typed(value), []).append(number)
+            found.setdefault(typed_key(value), []).append(number)
         return found
-
-
-def _typed(value: str) -> str:
-    """A facet value as a filter may type it: case, umlauts and spacing aside."""
-    return " ".join(fold(value.casefold()).split())
 
 
 @dataclass(frozen=True)

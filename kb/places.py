@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 
+from kb.formatting import typed_key
 from kb.leads import LEAD_WORDS, lead_start
 from kb.model import CatalogueEntry
 from kb.patterns import alternatives
@@ -44,16 +45,8 @@ def _place_line() -> re.Pattern[str]:
 
 @cache
 def _title() -> re.Pattern[str]:
-    titles = "|".join(re.escape(_folded(title)) for title in _data()["titles"])
+    titles = "|".join(re.escape(typed_key(title)) for title in _data()["titles"])
     return re.compile(rf"(?:{titles}) ")
-
-
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
-def _folded(name: str) -> str:
-    """A name as it is compared when given whole: case, spacing and umlauts ("Koeln") aside."""
-    return " ".join(name.split()).casefold().translate(_UMLAUTS)
 
 
 class Places:
@@ -64,7 +57,7 @@ class Places:
         self._pattern = re.compile(r"(?<![^\W\d_])" + alternatives(self._forms) + r"(?![^\W\d_])")
         self._upper = {form.upper(): name for form, name in self._forms.items()}
         # Reversed: of forms that fold alike, the first given wins (as in `from_catalogue`).
-        self._folded = {_folded(form): name for form, name in reversed(self._forms.items())}
+        self._typed = {typed_key(form): name for form, name in reversed(self._forms.items())}
 
     @classmethod
     def from_catalogue(cls, entries: Iterable[CatalogueEntry]) -> Places:
@@ -78,8 +71,8 @@ class Places:
     def named(self, value: str) -> str | None:
         """The city ``value`` names as a whole, written in any case, with umlauts spelt out
         ("KOELN") or after its official title ("Landeshauptstadt München"); None for another."""
-        key = _folded(value)
-        return self._folded.get(key) or self._folded.get(_title().sub("", key, count=1))
+        key = typed_key(value)
+        return self._typed.get(key) or self._typed.get(_title().sub("", key, count=1))
 
     def _first(self, text: str) -> str | None:
         match = self._pattern.search(text)
