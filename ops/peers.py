@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from index.search import Hit
 from kb.entity_catalogue import EntityCatalogue
-from kb.formatting import german_key
+from kb.formatting import german_key, typed_key
 from kb.viewer import Viewer
 from ops.documents import DocumentRef
 from ops.services import Services
@@ -118,12 +118,16 @@ def _topic_cities(services: Services, viewer: Viewer) -> dict[str, dict[str, int
 
 
 def city_topics(services: Services, city: str, viewer: Viewer) -> CityTopicsOut | None:
-    """A city's documents per topic against the average member city; ``None`` for a city that
-    is neither a member nor counted in any topic."""
+    """A city's documents per topic against the average member city, by the network's name of
+    ``city`` (`kb.formatting.typed_key`); ``None`` for a city that is neither a member nor
+    counted in any topic."""
     counts = _topic_cities(services, viewer)
     network = _network(services, counts)
     if city not in network:
-        return None
+        # As typed in an address ("/praxis/stadt/koeln"): the network's name of the city.
+        city = next((c for c in network if typed_key(c) == typed_key(city)), "")
+        if not city:
+            return None
     activities = [
         TopicActivity(
             topic=topic,

@@ -255,6 +255,10 @@ def test_a_city_compares_its_topics_with_the_network(web: httpx.Client, demo: De
     assert page.select_one("h1").get_text() == "Themen in Mannheim"
     assert len(page.select("table.city-topics tbody tr")) == len(TOPICS)
     assert web.get("/api/peers/cities/Atlantis").status_code == 404
+    # Typed otherwise: the page's own address, the API's city by its name.
+    moved = web.get("/praxis/stadt/mannheim", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (301, "/praxis/stadt/Mannheim")
+    assert web.get("/api/peers/cities/MANNHEIM").json()["city"] == "Mannheim"
     assert web.get("/praxis/stadt/Atlantis", headers={"Accept": "text/html"}).status_code == 404
 
 

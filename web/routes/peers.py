@@ -4,10 +4,10 @@ matrix), ``/praxis/stadt/{city}`` (a city's topics against the network) and thei
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ops import peers
 from ops.peers import CityTopicsOut, PeersOut
@@ -87,6 +87,8 @@ def peer_city_page(services: ServicesDep, viewer: ViewerDep, request: Request, c
     found = peers.city_topics(services, city, viewer)
     if found is None:
         return render(request, "error.html", {"message_key": "peers.unknown_city"}, status=404)
+    if found.city != city:  # typed otherwise ("koeln"): the page's own address
+        return RedirectResponse(f"/praxis/stadt/{quote(found.city)}", status_code=301)
     most = max([a.documents for a in found.topics] + [a.network_average for a in found.topics])
     return render(
         request,
