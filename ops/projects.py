@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from index.search import SearchRequest
 from kb.entity_catalogue import EntityCatalogue
-from kb.formatting import german_key
+from kb.formatting import german_key, typed_key
 from kb.viewer import Viewer
 from ops.documents import DocumentRef, ref
 from ops.services import Services
@@ -98,14 +98,21 @@ class ProjectFilter:
 
 
 def matching(projects: list[ProjectOut], chosen: ProjectFilter) -> list[ProjectOut]:
-    """The projects that pass every given filter."""
-    needle = german_key(chosen.q.strip())
+    """The projects that pass every given filter; a city, a state and a name may be typed in
+    any case and with umlauts spelt out or not ("koeln", "Praevention", "Pravention")."""
+    city, state, q = typed_key(chosen.city), typed_key(chosen.state), chosen.q.strip()
+    needles = (german_key(q), typed_key(q))
     return [
         p
         for p in projects
-        if (not chosen.city or p.city == chosen.city)
-        and (not chosen.state or p.state == chosen.state)
+        if (not city or typed_key(p.city or "") == city)
+        and (not state or typed_key(p.state or "") == state)
         and (not chosen.topic or chosen.topic in p.topics)
         and (not chosen.kind or p.kind == chosen.kind)
-        and (not needle or any(needle in german_key(n) for n in (p.name, *p.aliases)))
+        and (not q or any(_contains(n, needles) for n in (p.name, *p.aliases)))
     ]
+
+
+def _contains(name: str, needles: tuple[str, str]) -> bool:
+    by_letter, spelt_out = needles
+    return by_letter in german_key(name) or spelt_out in typed_key(name)

@@ -179,6 +179,12 @@ def test_the_project_database_filters_by_city_state_topic_and_name(
     assert in_topic and all(topic in p["topics"] for p in in_topic)
     defus = web.get("/api/projects", params={"q": "defus"}).json()["projects"]
     assert [p["name"] for p in defus] == ["Deutsch-Europäisches Forum für Urbane Sicherheit"]
+    # Typed otherwise: in another case, with umlauts spelt out or left out.
+    typed = {"city": "HANNOVER", "state": "niedersachsen"}
+    assert web.get("/api/projects", params=typed).json()["projects"] == hannover
+    for q in ("Deutsch-Europaeisches", "deutsch-europaisches"):
+        found = web.get("/api/projects", params={"q": q}).json()["projects"]
+        assert [p["name"] for p in found] == [p["name"] for p in defus], q
     page = _soup(web.get("/projekte", params={"city": "Hannover"}))
     assert len(page.select(".project")) == len(hannover)
     assert page.select_one('select[name="city"] option[selected]')["value"] == "Hannover"
