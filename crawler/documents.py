@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from crawler.page import Page
 from crawler.report import Cut
 from kb.dates import PartialDate
+from kb.labels import collection_named
 from kb.language import profile
 from kb.model import MAX_TEXT_CHARS, Document
 from kb.places import Places
@@ -79,6 +80,7 @@ def to_document(
     # that a city's facet gathers all of its documents; else the city the page is about.
     given = origin.city and (places.named(origin.city) or origin.city)
     city = given or places.about(page.title, text)
+    collection = origin.collection and (collection_named(origin.collection) or origin.collection)
     doc = Document(
         url=page.url,
         title=page.title,
@@ -87,8 +89,9 @@ def to_document(
         passages=parts,
         kind=origin.kind,
         city=city,
-        collection=origin.collection,
-        members_only=origin.members_only,
+        collection=collection or None,
+        # A collection is members-only by definition, whatever the source or record says.
+        members_only=origin.members_only or bool(collection),
         source=origin.source,
     )
     doc.published = page.date or date_hint

@@ -216,6 +216,28 @@ def test_a_records_city_is_stored_by_the_catalogues_name(
     ]
 
 
+def test_a_collection_is_known_as_typed_and_its_documents_are_members_only(
+    store: Store, extractor: EntityExtractor
+) -> None:
+    text = "Erfahrungen mit Streifen im Quartier, für die Mitglieder zusammengestellt."
+    lines = [
+        _line(url="https://x.test/a", text=text, collection="messergewalt"),
+        _line(url="https://x.test/b", text=text, collection="sicherheit im bahnhofsviertel"),
+        _line(url="https://x.test/c", text=text, collection="Infopool Nachtleben"),
+        _line(url="https://x.test/d", text=text),
+    ]
+    import_lines(lines, store, extractor)
+    docs = [_stored(store, f"https://x.test/{n}") for n in "abcd"]
+    assert [d.collection for d in docs] == [
+        "Messergewalt im öffentlichen Raum",
+        "Sicherheit im Bahnhofsviertel",
+        "Infopool Nachtleben",  # no collection of the network's: kept as given
+        None,
+    ]
+    assert [d.members_only for d in docs] == [True, True, True, False]
+    assert "messergewalt" in docs[0].labels["topic"]
+
+
 def test_a_language_tag_counts_as_its_language(store: Store, extractor: EntityExtractor) -> None:
     # Too short for the text to tell: the record's tag decides, as written on the web.
     lines = [

@@ -16,15 +16,38 @@ run at thousands of short documents a second, and a wrong label can be traced to
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from importlib import resources
 
+from kb.formatting import typed_key
 from kb.labels.classify import Classifier
 from kb.labels.vocabulary import FAMILIES, Labels, Vocabulary
 
-__all__ = ["FAMILIES", "Classifier", "Labels", "Vocabulary", "rules_fingerprint"]
+__all__ = [
+    "FAMILIES",
+    "Classifier",
+    "Labels",
+    "Vocabulary",
+    "collection_named",
+    "rules_fingerprint",
+]
 
 
 def rules_fingerprint() -> str:
     """What changes when the shipped rules change: the store relabels its documents then."""
     raw = resources.files("kb.labels").joinpath("data", "labels.toml").read_bytes()
     return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def collection_named(value: str) -> str | None:
+    """The collection ``value`` names, by its name as typed (`kb.formatting.typed_key`:
+    "messergewalt im oeffentlichen raum") or by its topic ("messergewalt"); None for another."""
+    return _collections_typed().get(typed_key(value))
+
+
+@cache
+def _collections_typed() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for collection, topic in Classifier.default().vocabulary.collections().items():
+        found[typed_key(topic)] = found[typed_key(collection)] = collection
+    return found
