@@ -345,4 +345,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE documents ADD COLUMN passages TEXT
     """,
+    # 18: a collection is members-only by definition; an imported record of one was stored
+    # public unless it said members_only. Such documents become members-only, with a new change
+    # number, so that the next sync writes them to the index as such.
+    """
+    UPDATE documents SET members_only = 1,
+        seq = (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'seq')
+        WHERE collection IS NOT NULL AND collection <> '' AND NOT members_only;
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq'
+        AND EXISTS (SELECT 1 FROM documents WHERE seq > CAST(meta.value AS INTEGER))
+    """,
 ]

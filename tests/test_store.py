@@ -31,6 +31,23 @@ def test_a_store_from_newer_code_is_refused(tmp_path: Path) -> None:
         Store.open(path)
 
 
+def test_upgrading_makes_stored_documents_of_a_collection_members_only(tmp_path: Path) -> None:
+    # Stored public by an earlier import; the index must learn of it: a new change number.
+    path = tmp_path / "kb.sqlite3"
+    store = Store.open(path)
+    pooled = store.upsert_document(make_document(url="https://x.test/pool", collection="Pool"))
+    public = store.upsert_document(make_document(url="https://x.test/page"))
+    store.connection.execute("UPDATE documents SET members_only = 0")
+    store.connection.commit()
+    before = store.seq
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    upgraded = Store.open(path)
+    assert [upgraded.document(d.id).members_only for d in (pooled, public)] == [True, False]
+    assert [doc.url for _, doc in upgraded.documents_since(before)] == ["https://x.test/pool"]
+
+
 def test_upsert_reports_new_unchanged_and_changed(store: Store) -> None:
     doc = make_document(mentions=[mention("Essen")])
     first = store.upsert_document(doc)
