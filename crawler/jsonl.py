@@ -18,8 +18,10 @@ the report says so.
 from __future__ import annotations
 
 import codecs
+import html
 import json
 import logging
+import re
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 SKIP_CHUNK = 1 << 20  # bytes read at a time while passing over a line that is too long
 
 
+_REFERENCE = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _KIND_NAMES = {name.casefold(): kind for kind, german in KINDS.items() for name in (kind, german)}
 
 
@@ -77,6 +80,17 @@ class ImportRecord(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("url must be an absolute http(s) URL")
         return normalize(value)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        """As a page's title: character references written out ("&amp;", "&#8211;", as
+        content management systems export titles), one space between words."""
+        if value is None:
+            return None
+        if _REFERENCE.search(value):
+            value = html.unescape(value)
+        return " ".join(value.split()) or None
 
     @field_validator("date", mode="before")
     @classmethod

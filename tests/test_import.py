@@ -238,6 +238,22 @@ def test_a_collection_is_known_as_typed_and_its_documents_are_members_only(
     assert "messergewalt" in docs[0].labels["topic"]
 
 
+def test_a_title_as_content_systems_export_it_is_read_as_text(
+    store: Store, extractor: EntityExtractor
+) -> None:
+    lines = [
+        _line(
+            url="https://x.test/a", text="Text.", title="Sicherheit &amp; Ordnung &#8211; Bericht"
+        ),
+        _line(url="https://x.test/b", text="Text.", title="Q&A:  Streife\nim Quartier"),
+    ]
+    import_lines(lines, store, extractor)
+    assert [_stored(store, f"https://x.test/{n}").title for n in "ab"] == [
+        "Sicherheit & Ordnung – Bericht",
+        "Q&A: Streife im Quartier",
+    ]
+
+
 def test_a_language_tag_counts_as_its_language(store: Store, extractor: EntityExtractor) -> None:
     # Too short for the text to tell: the record's tag decides, as written on the web.
     lines = [
