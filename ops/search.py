@@ -19,6 +19,7 @@ from kb.viewer import Viewer
 from ops import metrics
 from ops.errors import InvalidError
 from ops.services import Services
+from ops.topics import topic_label
 
 __all__ = [
     "FACETS",
@@ -33,7 +34,11 @@ __all__ = [
 
 
 def search(services: Services, request: SearchRequest) -> SearchResult:
-    """Search with facets; what ``request.viewer`` may not see is neither hit nor counted."""
+    """Search with facets; what ``request.viewer`` may not see is neither hit nor counted. A
+    topic filter may name the topic as /praxis shows it (`ops.topics.topic_label`)."""
+    if topics := request.filters.get("topic"):
+        named = [topic_label(topic) or topic for topic in topics]
+        request = replace(request, filters={**request.filters, "topic": named})
     metrics.SEARCHES.inc()
     with metrics.SEARCH_SECONDS.time():
         try:

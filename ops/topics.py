@@ -15,6 +15,7 @@ from importlib import resources
 
 from index.errors import QueryTooBroadError
 from index.search import Hit, SearchRequest, SearchService
+from kb.formatting import typed_key
 from kb.labels import Vocabulary
 from kb.viewer import Viewer
 from ops.errors import InvalidError
@@ -31,11 +32,19 @@ CITY_STATES: dict[str, str] = _states()  # city → federal state
 TOPICS: dict[str, str] = Vocabulary.load().topics()
 
 
+_LABELS = {typed_key(name): label for name, label in TOPICS.items()}
+
+
+def topic_label(name: str) -> str | None:
+    """The label of the topic ``name`` names as typed ("sicherheit im bahnhofsviertel",
+    `kb.formatting.typed_key`); None for no topic's name."""
+    return _LABELS.get(typed_key(name))
+
+
 def topic_request(topic: str) -> tuple[str, dict[str, list[str]]]:
     """The query and filters that find a topic's documents: its label, or the text as a query."""
-    if topic in TOPICS:
-        return "", {"topic": [TOPICS[topic]]}
-    return topic, {}
+    label = topic_label(topic)
+    return ("", {"topic": [label]}) if label else (topic, {})
 
 
 def topic_params(topic: str) -> dict[str, str]:

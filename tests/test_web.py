@@ -14,6 +14,7 @@ from index.search import SearchRequest
 from kb.formatting import format_date, german_key
 from kb.viewer import MEMBER
 from ops.services import Services
+from ops.topics import TOPICS
 from tests.appserver import AppServer
 from tests.conftest import DemoCorpus
 from tests.sessions import ensure_user, logged_in
@@ -165,6 +166,11 @@ def test_label_facets_are_named_in_the_interface_language_and_filter_the_api(
     group, count = next(iter(browse["facets"]["target"].items()))
     narrowed = web.get("/api/search", params={"target": group}).json()
     assert narrowed["total"] == count
+    # A topic by its name as /praxis shows it, as typed.
+    topic, count = next(iter(browse["facets"]["topic"].items()))
+    name = next(name for name, label in TOPICS.items() if label == topic)
+    for given in (name, name.upper()):
+        assert web.get("/api/search", params={"topic": given}).json()["total"] == count
     german = _soup(web.get("/", params={"target": "jugendliche", "ui": "de"}))
     english = _soup(web.get("/", params={"target": "jugendliche", "ui": "en"}))
     assert "Zielgruppe: Jugendliche" in german.select_one(".chip").get_text()
