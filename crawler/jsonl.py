@@ -107,7 +107,9 @@ class ImportRecord(BaseModel):
     @classmethod
     def _language(cls, value: str | None) -> str | None:
         """The language of a tag ("de-DE", "en_GB", "DE" → "de", "en", "de")."""
-        return value.replace("_", "-").split("-", 1)[0].lower() or None if value else None
+        if not value:
+            return None
+        return value.replace("_", "-").split("-", 1)[0].lower() or None
 
     @field_validator("kind")
     @classmethod

@@ -46,7 +46,7 @@ def _place_line() -> re.Pattern[str]:
 @cache
 def _title() -> re.Pattern[str]:
     titles = "|".join(re.escape(typed_key(title)) for title in _data()["titles"])
-    return re.compile(rf"(?:{titles}) ")
+    return re.compile(rf"^(?:{titles}) ")
 
 
 class Places:
