@@ -27,4 +27,3 @@ def test_a_given_city_is_known_in_any_spelling_and_by_its_official_title() -> No
         assert PLACES.named(value) == "Köln", value
     assert PLACES.named("Landeshauptstadt Hannover") == "Hannover"
     assert PLACES.named("Bonn") is None and PLACES.named("Stadt") is None
-    assert PLACES.named("Essen Stadt Köln") is None  # a title opens the name
