@@ -212,7 +212,7 @@ def parse_line(number: int, line: str, places: Places, max_chars: int = MAX_TEXT
     if hint is not None and hint not in LANGUAGES:
         # The service analyses German and English: a text in another language is stored as
         # the one it is closer to, as a crawled page would be.
-        note = f"line {number}: lang {hint!r} is not analysed here ({', '.join(LANGUAGES)})"
+        note = f"line {number}: lang {hint!r} is none of the analysed ({', '.join(LANGUAGES)})"
         hint = None
     origin = Origin(
         kind=record.kind,
@@ -224,7 +224,7 @@ def parse_line(number: int, line: str, places: Places, max_chars: int = MAX_TEXT
     )
     doc = to_document(page, origin, places, max_chars=max_chars)
     if note is not None:
-        note += f": stored as {doc.lang!r}, the language of its text"
+        note += f": analysed as {doc.lang!r}, by its text"
     return Parsed(number, doc, cut_of(page, max_chars), note)
 
 

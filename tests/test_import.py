@@ -282,7 +282,7 @@ def test_a_language_the_service_does_not_analyse_is_noted_not_refused(
     assert (report.new, report.errors) == (2, [])
     assert _stored(store, "https://x.test/fr").lang == "de"
     assert report.notes == [
-        "line 2: lang 'fr' is not analysed here (de, en): stored as 'de', the language of its text"
+        "line 2: lang 'fr' is none of the analysed (de, en): analysed as 'de', by its text"
     ]
     assert "notes: 1\n  - line 2: lang 'fr'" in report.render()
 
