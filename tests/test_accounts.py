@@ -299,11 +299,16 @@ def test_a_reset_answers_as_fast_for_a_known_address_as_for_an_unknown_one(
     url, services = site
     inbox.delay = 1.0  # twice the limit below: a busy machine's hiccup is no mail's wait
     known = [f"bekannt{n}@stadt.test" for n in range(3)]
-    for email in known:
+    warm = "aufwaermen@stadt.test"
+    for email in (warm, *known):
         Accounts(services.store).add(email, "member", PASSWORD)
     took: dict[bool, list[float]] = {True: [], False: []}
     with httpx.Client(base_url=url) as client:
-        _forgot(client, "aufwaermen@stadt.test")
+        # The process's first mail does work of its own once (loading what mails need), beside
+        # whatever request runs then: not the mail's wait, which this test is about.
+        _forgot(client, warm)
+        _forgot(client, "unbekannt@stadt.test")
+        inbox.wait_for(1)
         for n, email in enumerate(known):
             for address in (email, f"unbekannt{n}@stadt.test"):
                 began = time.perf_counter()
@@ -313,8 +318,8 @@ def test_a_reset_answers_as_fast_for_a_known_address_as_for_an_unknown_one(
     slowest = max(took[True] + took[False])
     assert slowest < 0.5, took  # the server takes 1 s over each mail
     assert abs(statistics.median(took[True]) - statistics.median(took[False])) < 0.05, took
-    inbox.wait_for(3)
-    assert inbox.recipients() == sorted(known)
+    inbox.wait_for(4)
+    assert inbox.recipients() == sorted([warm, *known])
 
 
 def test_resets_are_limited_per_address_and_per_client(
