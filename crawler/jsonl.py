@@ -39,7 +39,7 @@ from kb.dates import PartialDate
 from kb.derived import Derived, derive, derive_all
 from kb.errors import ImportLineError
 from kb.language import LANGUAGES
-from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention
+from kb.model import KINDS, MAX_LINE_BYTES, MAX_TEXT_CHARS, Document, Mention, kind_named
 from kb.places import Places
 from kb.processes import Workers, settle, settling
 from kb.store import Store
@@ -53,7 +53,6 @@ SKIP_CHUNK = 1 << 20  # bytes read at a time while passing over a line that is t
 
 
 _REFERENCE = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_KIND_NAMES = {name.casefold(): kind for kind, german in KINDS.items() for name in (kind, german)}
 
 
 class ImportRecord(BaseModel):
@@ -114,8 +113,7 @@ class ImportRecord(BaseModel):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        """A kind by its name in any case, or by its German name ("Veranstaltung")."""
-        kind = _KIND_NAMES.get(value.casefold())
+        kind = kind_named(value)
         if kind is None:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
         return kind

@@ -28,6 +28,13 @@ KINDS: dict[str, str] = {
     "page": "Seite",
     "project": "Projekt",
 }
+_KIND_NAMES = {name.casefold(): kind for kind, german in KINDS.items() for name in (kind, german)}
+
+
+def kind_named(name: str) -> str | None:
+    """The kind ``name`` names, in any case or by its German name ("Veranstaltung"); None for
+    no kind."""
+    return _KIND_NAMES.get(name.strip().casefold())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from index.search import Hit, SearchRequest, SearchResult, filters_from
 from index.suggest import Suggestion
 from kb.entity_catalogue import EntityCatalogue
 from kb.errors import EntityError
+from kb.model import kind_named
 from kb.viewer import Viewer
 from ops import metrics
 from ops.errors import InvalidError
@@ -35,10 +36,14 @@ __all__ = [
 
 def search(services: Services, request: SearchRequest) -> SearchResult:
     """Search with facets; what ``request.viewer`` may not see is neither hit nor counted. A
-    topic filter may name the topic as /praxis shows it (`ops.topics.topic_label`)."""
-    if topics := request.filters.get("topic"):
-        named = [topic_label(topic) or topic for topic in topics]
-        request = replace(request, filters={**request.filters, "topic": named})
+    topic filter may name the topic as /praxis shows it (`ops.topics.topic_label`), a kind
+    filter the kind by its German name (`kb.model.kind_named`)."""
+    filters = dict(request.filters)
+    if topics := filters.get("topic"):
+        filters["topic"] = [topic_label(topic) or topic for topic in topics]
+    if kinds := filters.get("kind"):
+        filters["kind"] = [kind_named(kind) or kind for kind in kinds]
+    request = replace(request, filters=filters)
     metrics.SEARCHES.inc()
     with metrics.SEARCH_SECONDS.time():
         try:

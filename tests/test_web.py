@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from index.search import SearchRequest
 from kb.formatting import format_date, german_key
+from kb.model import KINDS
 from kb.viewer import MEMBER
 from ops.services import Services
 from ops.topics import TOPICS
@@ -171,6 +172,9 @@ def test_label_facets_are_named_in_the_interface_language_and_filter_the_api(
     name = next(name for name, label in TOPICS.items() if label == topic)
     for given in (name, name.upper()):
         assert web.get("/api/search", params={"topic": given}).json()["total"] == count
+    # A kind by its German name, as the interface shows it.
+    kind, count = next(iter(browse["facets"]["kind"].items()))
+    assert web.get("/api/search", params={"kind": KINDS[kind]}).json()["total"] == count
     german = _soup(web.get("/", params={"target": "jugendliche", "ui": "de"}))
     english = _soup(web.get("/", params={"target": "jugendliche", "ui": "en"}))
     assert "Zielgruppe: Jugendliche" in german.select_one(".chip").get_text()
