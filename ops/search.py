@@ -15,6 +15,7 @@ from index.search import Hit, SearchRequest, SearchResult, filters_from
 from index.suggest import Suggestion
 from kb.entity_catalogue import EntityCatalogue
 from kb.errors import EntityError
+from kb.formatting import typed_key
 from kb.model import kind_named
 from kb.viewer import Viewer
 from ops import metrics
@@ -38,12 +39,10 @@ def search(services: Services, request: SearchRequest) -> SearchResult:
     """Search with facets; what ``request.viewer`` may not see is neither hit nor counted. A
     topic filter may name the topic as /praxis shows it (`ops.topics.topic_label`), a kind
     filter the kind by its German name (`kb.model.kind_named`)."""
-    filters = dict(request.filters)
-    if topics := filters.get("topic"):
-        filters["topic"] = [topic_label(topic) or topic for topic in topics]
-    if kinds := filters.get("kind"):
-        filters["kind"] = [kind_named(kind) or kind for kind in kinds]
-    request = replace(request, filters=filters)
+    named = {
+        name: [named_value(name, v) for v in values] for name, values in request.filters.items()
+    }
+    request = replace(request, filters=named)
     metrics.SEARCHES.inc()
     with metrics.SEARCH_SECONDS.time():
         try:
@@ -53,6 +52,27 @@ def search(services: Services, request: SearchRequest) -> SearchResult:
     if result.suggestion:
         result = replace(result, suggestion=typed_case(result.suggestion, request.query))
     return result
+
+
+def named_value(name: str, value: str) -> str:
+    """A filter's value as the index holds it: a topic's label for its name ("Sicherheit im
+    Bahnhofsviertel"), a kind's key for its German name ("Veranstaltung"); else as given."""
+    if name == "topic":
+        return topic_label(value) or value
+    if name == "kind":
+        return kind_named(value) or value
+    return value
+
+
+def counted_value(name: str, value: str, facets: dict[str, dict[str, int]]) -> str:
+    """The facet's own value a filter's value matched (`named_value`, then as typed:
+    "koeln" is Köln, `index.facets`), for showing the filter as chosen; as given when the
+    facet counts none."""
+    value = named_value(name, value)
+    counts = facets.get(name, {})
+    if value in counts:
+        return value
+    return next((known for known in counts if typed_key(known) == typed_key(value)), value)
 
 
 def typed_case(suggestion: str, query: str) -> str:

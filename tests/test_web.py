@@ -159,6 +159,22 @@ def test_a_document_page_has_its_headings_and_its_way_back(web: httpx.Client) ->
     assert tricked.select_one("a.back")["href"] == "/?q=x"
 
 
+def test_a_filter_typed_otherwise_is_shown_as_the_value_it_matched(web: httpx.Client) -> None:
+    browse = web.get("/api/search").json()["facets"]
+    city = next(iter(browse["city"]))
+    kind = next(iter(browse["kind"]))
+    typed = {"city": city.upper(), "kind": KINDS[kind].lower()}  # "ESSEN", "veranstaltung"
+    page = _soup(web.get("/", params=typed))
+    exact = _soup(web.get("/", params={"city": city, "kind": kind}))
+    assert page.select_one(".total-count").get_text() == exact.select_one(".total-count").get_text()
+    assert not page.select(".notice[data-notice=unknown_value]")
+    # Chips and chosen facet values as for the exact values.
+    chips = [chip.get_text(" ", strip=True) for chip in page.select(".chip")]
+    assert chips == [chip.get_text(" ", strip=True) for chip in exact.select(".chip")]
+    chosen = [a["data-value"] for a in page.select("li.chosen a")]
+    assert sorted(chosen) == sorted([city, kind])
+
+
 def test_label_facets_are_named_in_the_interface_language_and_filter_the_api(
     web: httpx.Client,
 ) -> None:

@@ -82,9 +82,19 @@ def search_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> A
     except InvalidError as exc:  # a pattern too broad: say so, search nothing
         notices.append(Notice("too_broad", {"reason": str(exc)}))
         result = SearchResult(search_request.query, 0, 1, search_request.per_page, [], {})
+    # Filters as the facets name what they matched ("koeln" is Köln): chips, marks and links.
     current = [
-        (k, v) for k, v in request.query_params.multi_items() if k not in {"page", "ui"} and v
+        (k, searching.counted_value(k, v, result.facets) if k in FACETS else v)
+        for k, v in request.query_params.multi_items()
+        if k not in {"page", "ui"} and v
     ]
+    search_request = replace(
+        search_request,
+        filters={
+            name: [searching.counted_value(name, v, result.facets) for v in values]
+            for name, values in search_request.filters.items()
+        },
+    )
     pages = max(1, -(-result.total // result.per_page))
     if result.total and result.page > pages:
         notices.append(Notice("page_beyond", {"page": result.page, "pages": pages}))
