@@ -10,7 +10,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from index.errors import QueryTooBroadError
-from index.schema import FACETS
+from index.schema import ENTITY_FACETS, FACETS
 from index.search import Hit, SearchRequest, SearchResult, filters_from
 from index.suggest import Suggestion
 from kb.entity_catalogue import EntityCatalogue
@@ -69,10 +69,18 @@ def counted_value(name: str, value: str, facets: dict[str, dict[str, int]]) -> s
     "koeln" is Köln, `index.facets`), for showing the filter as chosen; as given when the
     facet counts none."""
     value = named_value(name, value)
-    counts = facets.get(name, {})
+    counts = counts_of(name, facets)
     if value in counts:
         return value
     return next((known for known in counts if typed_key(known) == typed_key(value)), value)
+
+
+def counts_of(name: str, facets: dict[str, dict[str, int]]) -> dict[str, int]:
+    """The counted values a filter's values are among: its facet's; an entity's, those of
+    the three facets of entities (the ``entity`` filter matches any of them)."""
+    if name == "entity":
+        return {value: n for facet in ENTITY_FACETS for value, n in facets.get(facet, {}).items()}
+    return facets.get(name, {})
 
 
 def typed_case(suggestion: str, query: str) -> str:

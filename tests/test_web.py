@@ -175,6 +175,17 @@ def test_a_filter_typed_otherwise_is_shown_as_the_value_it_matched(web: httpx.Cl
     assert sorted(chosen) == sorted([city, kind])
 
 
+def test_an_entity_filter_is_no_unknown_value(web: httpx.Client) -> None:
+    # The entity filter matches people, organisations and places: no facet of its own.
+    org, count = next(iter(web.get("/api/search").json()["facets"]["org"].items()))
+    for given in (org, org.upper()):
+        page = _soup(web.get("/", params={"entity": given}))
+        assert page.select_one(".total-count").get_text() == str(count)
+        assert not page.select(".notice[data-notice=unknown_value]"), given
+        [chip] = page.select(".chip")
+        assert org in chip.get_text(), given
+
+
 def test_label_facets_are_named_in_the_interface_language_and_filter_the_api(
     web: httpx.Client,
 ) -> None:

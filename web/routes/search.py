@@ -84,7 +84,7 @@ def search_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> A
         result = SearchResult(search_request.query, 0, 1, search_request.per_page, [], {})
     # Filters as the facets name what they matched ("koeln" is Köln): chips, marks and links.
     current = [
-        (k, searching.counted_value(k, v, result.facets) if k in FACETS else v)
+        (k, searching.counted_value(k, v, result.facets) if k in FILTER_PARAMS else v)
         for k, v in request.query_params.multi_items()
         if k not in {"page", "ui"} and v
     ]
@@ -102,7 +102,7 @@ def search_page(request: Request, services: ServicesDep, viewer: ViewerDep) -> A
         notices += [
             Notice("unknown_value", {"facet": TEXTS[ui][f"facet.{name}"], "value": value})
             for value in values
-            if value not in result.facets.get(name, {})
+            if value not in searching.counts_of(name, result.facets)
         ]
     return render(
         request,
