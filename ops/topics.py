@@ -32,13 +32,19 @@ CITY_STATES: dict[str, str] = _states()  # city → federal state
 TOPICS: dict[str, str] = Vocabulary.load().topics()
 
 
-_LABELS = {typed_key(name): label for name, label in TOPICS.items()}
+_NAMES = {typed_key(name): name for name in TOPICS}
 
 
-def topic_label(name: str) -> str | None:
-    """The label of the topic ``name`` names as typed ("sicherheit im bahnhofsviertel",
+def topic_name(typed: str) -> str | None:
+    """The name of the topic ``typed`` names, as typed ("sicherheit im bahnhofsviertel",
     `kb.formatting.typed_key`); None for no topic's name."""
-    return _LABELS.get(typed_key(name))
+    return _NAMES.get(typed_key(typed))
+
+
+def topic_label(typed: str) -> str | None:
+    """The label of the topic ``typed`` names (`topic_name`); None for no topic's name."""
+    name = topic_name(typed)
+    return TOPICS[name] if name else None
 
 
 def topic_request(topic: str) -> tuple[str, dict[str, list[str]]]:

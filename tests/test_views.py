@@ -232,6 +232,12 @@ def test_peer_practices_show_what_each_city_does_on_a_topic(
     assert page.select_one("svg.matrix-chart") is not None
     cells = page.select('svg.matrix-chart a.cell[data-row="Sicherheit im Bahnhofsviertel"]')
     assert {c["data-column"]: int(c["data-count"]) for c in cells} == public.facets["city"]
+    # The topic typed otherwise: the same page, under the topic's name.
+    typed = _soup(web.get("/praxis", params={"topic": BAHNHOF.lower()}))
+    assert [r["data-city"] for r in typed.select("table.peers tbody tr")] == [
+        r["data-city"] for r in rows
+    ]
+    assert typed.select_one("h2").get_text().startswith(BAHNHOF)
 
 
 def test_the_portals_wider_themes_are_topics_of_their_own(

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ops import peers
 from ops.peers import CityTopicsOut, PeersOut
 from ops.search import SearchRequest, search
-from ops.topics import TOPICS, topic_params, topic_request
+from ops.topics import TOPICS, topic_name, topic_params, topic_request
 from web.charts import matrix_chart, year_chart
 from web.deps import ServicesDep, ViewerDep
 from web.rendering import render, ui_language
@@ -50,6 +50,7 @@ def peers_page(
     services: ServicesDep, viewer: ViewerDep, request: Request, topic: TopicQ = "", q: TopicQ = ""
 ) -> Any:
     ui = ui_language(request)
+    topic = topic_name(topic) or topic  # as typed ("sicherheit im bahnhofsviertel"): its name
     overview = peers.overview(services, viewer)
     matrix = matrix_chart(
         list(TOPICS),
