@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 SKIP_CHUNK = 1 << 20  # bytes read at a time while passing over a line that is too long
 
 
+_GERMAN_BOOLEANS = {"ja": True, "j": True, "wahr": True, "nein": False, "falsch": False}
 _REFERENCE = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
@@ -109,6 +110,14 @@ class ImportRecord(BaseModel):
         if not value:
             return None
         return value.replace("_", "-").split("-", 1)[0].lower() or None
+
+    @field_validator("members_only", mode="before")
+    @classmethod
+    def _german_yes_no(cls, value: object) -> object:
+        """Also "ja"/"nein" (German exports), besides what pydantic reads ("yes", "true", 1 …)."""
+        if isinstance(value, str):
+            return _GERMAN_BOOLEANS.get(value.strip().casefold(), value)
+        return value
 
     @field_validator("kind")
     @classmethod

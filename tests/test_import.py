@@ -254,6 +254,22 @@ def test_a_title_as_content_systems_export_it_is_read_as_text(
     ]
 
 
+def test_members_only_may_be_written_in_german(store: Store, extractor: EntityExtractor) -> None:
+    text = "Ein Bericht aus dem Quartier."
+    lines = [
+        _line(url=f"https://x.test/{n}", text=text, members_only=given)
+        for n, given in enumerate(["ja", "Nein", "yes", "false", "vielleicht"])
+    ]
+    report = import_lines(lines, store, extractor)
+    assert [_stored(store, f"https://x.test/{n}").members_only for n in range(4)] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert [error.line_no for error in report.errors] == [5]
+
+
 def test_a_language_tag_counts_as_its_language(store: Store, extractor: EntityExtractor) -> None:
     # Too short for the text to tell: the record's tag decides, as written on the web.
     lines = [
