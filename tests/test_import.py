@@ -9,7 +9,7 @@ from spacy.language import Language
 from typer.testing import CliRunner
 
 from cli.main import app
-from crawler.jsonl import WRITTEN_TOGETHER, import_lines
+from crawler.jsonl import WRITTEN_TOGETHER, ImportReport, import_lines
 from kb.derived import derive
 from kb.entities import EntityExtractor
 from kb.language import Passage
@@ -26,6 +26,18 @@ def _stored(store: Store, url: str) -> Document:
     doc = store.document_by_url(url)
     assert doc is not None, url
     return doc
+
+
+def _import_each(
+    store: Store, extractor: EntityExtractor, field: str, values: list[object], text: str
+) -> tuple[ImportReport, list[Document | None]]:
+    """A record of ``text`` per value of ``field`` (lines 1, 2, …), imported: the report and
+    each line's stored document (None for a refused line)."""
+    lines = [
+        _line(url=f"https://x.test/{n}", text=text, **{field: v}) for n, v in enumerate(values)
+    ]
+    report = import_lines(lines, store, extractor)
+    return report, [store.document_by_url(f"https://x.test/{n}") for n in range(len(values))]
 
 
 def test_bad_lines_are_reported_by_number_and_the_rest_imported(
@@ -183,18 +195,9 @@ def test_a_kind_is_known_in_any_case_and_by_its_german_name(
     store: Store, extractor: EntityExtractor
 ) -> None:
     text = "Die Stadt lädt zur Fachtagung Sicherheit im Quartier ein."
-    lines = [
-        _line(url="https://x.test/a", text=text, kind="Event"),
-        _line(url="https://x.test/b", text=text, kind="Veranstaltung"),
-        _line(url="https://x.test/c", text=text, kind="förderung"),
-        _line(url="https://x.test/d", text=text, kind="Tagung"),
-    ]
-    report = import_lines(lines, store, extractor)
-    assert [_stored(store, f"https://x.test/{n}").kind for n in "abc"] == [
-        "event",
-        "event",
-        "funding",
-    ]
+    given = ["Event", "Veranstaltung", "förderung", "Tagung"]
+    report, docs = _import_each(store, extractor, "kind", given, text)
+    assert [d.kind if d else None for d in docs] == ["event", "event", "funding", None]
     [error] = report.errors
     assert error.line_no == 4 and "kind must be one of" in error.reason
 
@@ -203,31 +206,18 @@ def test_a_records_city_is_stored_by_the_catalogues_name(
     store: Store, extractor: EntityExtractor
 ) -> None:
     text = "Die Stadt stellt ihr Konzept für sichere Plätze vor."
-    lines = [
-        _line(url="https://x.test/a", text=text, city="KOELN"),
-        _line(url="https://x.test/b", text=text, city="Landeshauptstadt Hannover"),
-        _line(url="https://x.test/c", text=text, city="Wanne-Eickel"),  # not in the catalogue
-    ]
-    import_lines(lines, store, extractor)
-    assert [_stored(store, f"https://x.test/{n}").city for n in "abc"] == [
-        "Köln",
-        "Hannover",
-        "Wanne-Eickel",
-    ]
+    given = ["KOELN", "Landeshauptstadt Hannover", "Wanne-Eickel"]  # the last not catalogued
+    _, docs = _import_each(store, extractor, "city", given, text)
+    assert [d.city if d else None for d in docs] == ["Köln", "Hannover", "Wanne-Eickel"]
 
 
 def test_a_collection_is_known_as_typed_and_its_documents_are_members_only(
     store: Store, extractor: EntityExtractor
 ) -> None:
     text = "Erfahrungen mit Streifen im Quartier, für die Mitglieder zusammengestellt."
-    lines = [
-        _line(url="https://x.test/a", text=text, collection="messergewalt"),
-        _line(url="https://x.test/b", text=text, collection="sicherheit im bahnhofsviertel"),
-        _line(url="https://x.test/c", text=text, collection="Infopool Nachtleben"),
-        _line(url="https://x.test/d", text=text),
-    ]
-    import_lines(lines, store, extractor)
-    docs = [_stored(store, f"https://x.test/{n}") for n in "abcd"]
+    given = ["messergewalt", "sicherheit im bahnhofsviertel", "Infopool Nachtleben", None]
+    _, found = _import_each(store, extractor, "collection", given, text)
+    docs = [d for d in found if d is not None]
     assert [d.collection for d in docs] == [
         "Messergewalt im öffentlichen Raum",
         "Sicherheit im Bahnhofsviertel",
@@ -255,35 +245,19 @@ def test_a_title_as_content_systems_export_it_is_read_as_text(
 
 
 def test_members_only_may_be_written_in_german(store: Store, extractor: EntityExtractor) -> None:
-    text = "Ein Bericht aus dem Quartier."
-    lines = [
-        _line(url=f"https://x.test/{n}", text=text, members_only=given)
-        for n, given in enumerate(["ja", "Nein", "yes", "false", "vielleicht"])
-    ]
-    report = import_lines(lines, store, extractor)
-    assert [_stored(store, f"https://x.test/{n}").members_only for n in range(4)] == [
-        True,
-        False,
-        True,
-        False,
-    ]
+    given = ["ja", "Nein", "yes", "false", "vielleicht"]
+    report, docs = _import_each(store, extractor, "members_only", given, "Ein Bericht.")
+    assert [d.members_only if d else None for d in docs] == [True, False, True, False, None]
     assert [error.line_no for error in report.errors] == [5]
 
 
 def test_a_language_tag_counts_as_its_language(store: Store, extractor: EntityExtractor) -> None:
     # Too short for the text to tell: the record's tag decides, as written on the web.
-    lines = [
-        _line(url="https://x.test/gb", text="Secu4All 2024", lang="en_GB"),
-        _line(url="https://x.test/us", text="Secu4All 2024", lang="EN-us"),
-        _line(url="https://x.test/de", text="Secu4All 2024", lang="de-DE"),
-    ]
-    report = import_lines(lines, store, extractor)
+    report, docs = _import_each(
+        store, extractor, "lang", ["en_GB", "EN-us", "de-DE"], "Secu4All 2024"
+    )
     assert (report.new, report.errors, report.notes) == (3, [], [])
-    assert [_stored(store, f"https://x.test/{n}").lang for n in ("gb", "us", "de")] == [
-        "en",
-        "en",
-        "de",
-    ]
+    assert [d.lang if d else None for d in docs] == ["en", "en", "de"]
 
 
 def test_a_language_the_service_does_not_analyse_is_noted_not_refused(
