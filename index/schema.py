@@ -85,8 +85,10 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
         # The lead: what a page says first, before the details.
         # Cut at a word count: a PDF's or an old page's first paragraph may be all its text.
         if summary_words < SUMMARY_WORDS and passage.end > own:
-            lead = doc.text[max(passage.start, own) : passage.end].split()
-            lead = lead[: SUMMARY_WORDS - summary_words]
+            wanted = SUMMARY_WORDS - summary_words
+            # Split off the words wanted, not the whole passage (often the whole text).
+            lead = doc.text[max(passage.start, own) : passage.end].split(maxsplit=wanted)
+            lead = lead[:wanted]
             summary[passage.lang].append(" ".join(lead))
             summary_words += len(lead)
     facets = facet_values(doc, context)
