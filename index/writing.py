@@ -306,7 +306,8 @@ class _Blocks:
 def _length_range(docs: Iterable[int], lengths: list[int]) -> tuple[int | None, int]:
     """The shortest and longest of the documents' field lengths that are not 0, as a block's
     statistics keep them (None and 0 for none)."""
-    present = [length for length in map(lengths.__getitem__, docs) if length]
+    # Filtered in C: a test in Python for each posting was nearly 1 % of an import.
+    present = list(filter(None, map(lengths.__getitem__, docs)))
     return (min(present), max(present)) if present else (None, 0)
 
 
