@@ -61,7 +61,7 @@ def simhash(text: str) -> int | None:
     bits = np.unpackbits(pairs.astype(">u8").view(np.uint8)).reshape(len(pairs), 64)
     # Each bit of the SimHash is the vote of that bit over all word pairs, a pair counted as
     # often as it occurs: set where more pairs have it than not.
-    votes = 2 * bits.sum(axis=0) > len(pairs)
+    votes = 2 * bits.sum(axis=0, dtype=np.uint32) > len(pairs)  # not numpy's uint64: 3/4 the time
     value = int(_BIT_VALUES[votes].sum(dtype=np.uint64))
     return value - (1 << 64) if value >= 1 << 63 else value
 
