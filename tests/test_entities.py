@@ -76,6 +76,16 @@ def test_long_runs_without_a_space_are_blanked_for_the_tokenizer_at_their_offset
     assert _tokenizable(normal) is normal
 
 
+@pytest.mark.parametrize("offset", [0, 1, 99, 100, 101, 150, 199])
+def test_a_run_of_the_least_length_is_blanked_wherever_it_starts(offset: int) -> None:
+    # Runs are looked for by blocks of half their length: any start must be found.
+    before, after = " " * offset, " Wort" * 80
+    text = before + "x" * LONG_RUN + after
+    assert _tokenizable(text) == before + " " * LONG_RUN + after
+    shorter = before + "x" * (LONG_RUN - 1) + after
+    assert _tokenizable(shorter) is shorter
+
+
 def test_people_read_a_few_titles_before_a_name_not_all_of_a_run(
     extractor: EntityExtractor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
