@@ -46,12 +46,14 @@ def rules_fingerprint() -> str:
 
 def _counts(text: str) -> tuple[int, int]:
     chunks = text[:COUNTED_CHARS].lower().split()
-    # A chunk of letters alone is one word as `_WORD` finds it: only the others are searched.
-    others = " ".join(itertools.filterfalse(str.isalpha, chunks))
-    words = [*filter(str.isalpha, chunks), *_WORD.findall(others)]
+    # A chunk of letters alone is one word as `_WORD` finds it: only the others are searched
+    # for words. Every chunk is looked up as it is: one of the others ("und,") is in no list,
+    # whose words are letters alone (tests/test_language.py), and its words are counted below.
+    words = _WORD.findall(" ".join(itertools.filterfalse(str.isalpha, chunks)))
     return (
-        sum(map(_EVIDENCE_DE.__contains__, words)),
-        sum(map(_EVIDENCE_EN_ONLY.__contains__, words)),
+        sum(map(_EVIDENCE_DE.__contains__, chunks)) + sum(map(_EVIDENCE_DE.__contains__, words)),
+        sum(map(_EVIDENCE_EN_ONLY.__contains__, chunks))
+        + sum(map(_EVIDENCE_EN_ONLY.__contains__, words)),
     )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kb.language import detect, language_of, passages, profile
+from kb.language import ENGLISH_WORDS, GERMAN_WORDS, detect, language_of, passages, profile
 
 
 def test_german_and_english_are_told_apart() -> None:
@@ -67,3 +67,8 @@ def test_the_language_of_a_long_text_is_read_from_its_beginning() -> None:
 def test_function_words_count_beside_punctuation() -> None:
     # Every German word here touches a quote, bracket, slash or colon; the English ones do not.
     assert detect("„Die“ (der) die/und, das: the city") == "de"
+
+
+def test_the_function_words_are_letters_alone() -> None:
+    # Texts' chunks are looked up whole: a listed word with a mark ("z.B.") would count twice.
+    assert all(word.isalpha() and word == word.lower() for word in GERMAN_WORDS | ENGLISH_WORDS)
