@@ -93,4 +93,4 @@ def lead_start(text: str, title: str) -> int:
 
 def lead(text: str, title: str, words: int = LEAD_WORDS) -> str:
     """The first ``words`` words of the document's own text."""
-    return " ".join(text[lead_start(text, title) :].split()[:words])
+    return " ".join(text[lead_start(text, title) :].split(None, words)[:words])

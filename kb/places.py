@@ -98,4 +98,4 @@ class Places:
             return city
         # The lead paragraph only: later paragraphs compare, report and list other cities.
         paragraph = re.split(r"\n\s*\n", text[start:], maxsplit=1)[0]
-        return self._first(" ".join(paragraph.split()[:LEAD_WORDS]))
+        return self._first(" ".join(paragraph.split(None, LEAD_WORDS)[:LEAD_WORDS]))
