@@ -85,7 +85,7 @@ def to_fields(doc: Document, context: IndexContext | None = None) -> dict[str, A
         # The lead: what a page says first, before the details.
         # Cut at a word count: a PDF's or an old page's first paragraph may be all its text.
         if summary_words < SUMMARY_WORDS and passage.end > own:
-            wanted = SUMMARY_WORDS - summary_words  # split off, not the whole passage split
+            wanted = SUMMARY_WORDS - summary_words  # split off alone: a passage may be long
             lead = doc.text[max(passage.start, own) : passage.end].split(None, wanted)[:wanted]
             summary[passage.lang].append(" ".join(lead))
             summary_words += len(lead)

@@ -46,9 +46,9 @@ def rules_fingerprint() -> str:
 
 def _counts(text: str) -> tuple[int, int]:
     chunks = text[:COUNTED_CHARS].lower().split()
-    # A chunk of letters alone is one word as `_WORD` finds it: only the others are searched
-    # for words. Every chunk is looked up as it is: one of the others ("und,") is in no list,
-    # whose words are letters alone (tests/test_language.py), and its words are counted below.
+    # A chunk of letters alone is one word as `_WORD` finds it: every chunk is looked up as it
+    # is, and only the others ("und,") are searched for words. Such a chunk is in no list (their
+    # words are letters alone, as tests/test_language.py checks): counted once, by its words.
     words = _WORD.findall(" ".join(itertools.filterfalse(str.isalpha, chunks)))
     return (
         sum(map(_EVIDENCE_DE.__contains__, chunks)) + sum(map(_EVIDENCE_DE.__contains__, words)),
